@@ -1,0 +1,140 @@
+/* conf - slaclock.conf: loading, validation, defaults, printing.
+ *
+ * The file is INI-style:
+ *
+ *   [store]            backend = sqlite, path = /var/lib/slaclock/slaclock.db
+ *   [calendar]         timezone = Asia/Shanghai, hours = 24x7 | Mon-Fri 08:30-17:30,
+ *                      holiday = 2026-10-01, workday = 2026-09-27 (调休)
+ *   [policy]           pack = S14, first_response = 30m, preliminary = 24h,
+ *                      resolution = 72h, warn_at = 80%, preliminary_marker = ...,
+ *                      resolved_marker = ..., assignment_header = X-Assigned-To,
+ *                      streak_length = 3, streak_deduction = 10%,
+ *                      streak_reset_month_end = no, streak_reset_after_fire = yes,
+ *                      severity_low/normal/high/critical = 5/10/15/20,
+ *                      stack_24h_72h = yes, ticket_cap = 20, charge = owner_at_deadline
+ *   [team NAME]        lead = addr, agents = a@x, b@x, domain = example.com,
+ *                      default_agent = addr
+ *
+ * Every error is reported as "file:line: message"; all errors of a file are
+ * collected before conf_load() fails, so an administrator sees them at once.
+ * Values not given take the POLICY.md default pack S14 on a 24x7 calendar.
+ */
+#ifndef SLACLOCK_CONF_H
+#define SLACLOCK_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Caps on the config file, an input from outside like any other. */
+#define CONF_LINE_MAX 4096
+#define CONF_FILE_MAX (4 * 1024 * 1024)
+#define CONF_TEAMS_MAX 256
+#define CONF_AGENTS_MAX 4096
+#define CONF_MARKERS_MAX 16
+#define CONF_HOLIDAYS_MAX 1024
+
+enum conf_charge {
+	CONF_CHARGE_OWNER_AT_DEADLINE = 0,
+	CONF_CHARGE_OWNER_AT_START,
+};
+
+enum severity {
+	SEVERITY_LOW = 0,
+	SEVERITY_NORMAL,
+	SEVERITY_HIGH,
+	SEVERITY_CRITICAL,
+	SEVERITY_COUNT
+};
+
+struct conf_team {
+	char *name;
+	char *lead;            /* team lead's address, may be NULL */
+	char *default_agent;   /* owner when nobody replied and no header, may be NULL */
+	char **agents;         /* lower-cased addresses */
+	size_t agent_count;
+	char **domains;        /* lower-cased domains whose senders are agents */
+	size_t domain_count;
+};
+
+/* One working interval inside a day, seconds after local midnight. */
+struct conf_hours {
+	bool all_day;          /* 24x7 when true for every weekday */
+	int32_t open[7];       /* index 0 = Sunday (struct tm wday); -1 = closed */
+	int32_t close[7];
+};
+
+struct conf_calendar {
+	char *timezone;        /* tz database name, default Asia/Shanghai */
+	bool always_open;      /* 24x7 */
+	struct conf_hours hours;
+	int32_t *holidays;     /* days since 1970-01-01 (local), sorted */
+	size_t holiday_count;
+	int32_t *workdays;     /* make-up working days (调休), sorted */
+	size_t workday_count;
+};
+
+struct conf_policy {
+	char *pack;                        /* "S14" */
+	int64_t first_response_secs;       /* S14.1: 1800 */
+	int64_t preliminary_secs;          /* S14.2p: 86400 */
+	int64_t resolution_secs;           /* S14.2r: 259200 */
+	int warn_at_pct;                   /* reminder at % of target: 80 */
+	char *preliminary_markers[CONF_MARKERS_MAX];
+	size_t preliminary_marker_count;
+	char *resolved_markers[CONF_MARKERS_MAX];
+	size_t resolved_marker_count;
+	char *assignment_header;           /* "X-Assigned-To" */
+	char *priority_header;             /* "X-Ticket-Priority": low|normal|high|critical */
+	int streak_length;                 /* S14.1s: 3 */
+	int streak_deduction_pct;          /* S14.1s: 10 */
+	bool streak_reset_month_end;       /* default no */
+	bool streak_reset_after_fire;      /* default yes */
+	int severity_pct[SEVERITY_COUNT];  /* S14.2d: 5 10 15 20, each in [5,20] */
+	bool stack_24h_72h;                /* default yes */
+	int ticket_cap_pct;                /* default 20 */
+	enum conf_charge charge;
+};
+
+struct conf {
+	char *path;                        /* the file it came from */
+	char *store_backend;               /* "sqlite" */
+	char *store_path;                  /* database file; relative = to the config file's dir */
+	struct conf_calendar calendar;
+	struct conf_policy policy;
+	struct conf_team *teams;
+	size_t team_count;
+};
+
+/* Fill *conf_r with the built-in defaults (S14, 24x7, Asia/Shanghai).
+   Returns 0, or -1 on allocation failure with *error_r set (static string). */
+int conf_defaults(struct conf **conf_r, const char **error_r);
+
+/* Load and validate PATH on top of the defaults.
+   Returns 0 and sets *conf_r (owned by the caller, free with conf_free()),
+   or -1 and sets *error_r to a malloc'ed text of one or more
+   "file:line: message" lines (owned by the caller, free()). */
+int conf_load(const char *path, struct conf **conf_r, char **error_r);
+
+/* Same, from a buffer; NAME is used in error messages. */
+int conf_load_buffer(const char *name, const char *buf, size_t len,
+		     struct conf **conf_r, char **error_r);
+
+void conf_free(struct conf **conf);
+
+/* Print the effective configuration and policy, in the file's own syntax,
+   so that its output can be read back by conf_load(). */
+void conf_print(const struct conf *conf, FILE *out);
+
+/* The team an address belongs to as an agent, or NULL when it is not an
+   agent's. ADDRESS is compared case-insensitively. */
+const struct conf_team *conf_agent_team(const struct conf *conf, const char *address);
+
+/* Parse "30m", "24h", "72h", "1800s", "1d", "90" (seconds). 0 or -1. */
+int conf_parse_duration(const char *text, int64_t *secs_r);
+
+const char *severity_name(enum severity s);
+int severity_from_name(const char *name, enum severity *s_r);
+
+#endif

@@ -1,0 +1,61 @@
+/* ingest - from mail to events.
+ *
+ * A message becomes events as follows (the rules the demo and the tests
+ * rely on):
+ *   - Its time is when it reached the mailbox: for a Maildir file the
+ *     leading number of its file name (UTC seconds; the mtime when the
+ *     name has none); the Date header only as a last resort.
+ *   - The sender is an agent when the From address is in a team's agent
+ *     list or domain; anyone else is the customer.
+ *   - Auto-replies, bulk mail and bounces become auto_reply/bounce events,
+ *     which no clock looks at.
+ *   - Ticket: the ticket of a known message named in In-Reply-To or
+ *     References; else a helpdesk tag in the subject ("[#123]"); else a new
+ *     ticket keyed by this Message-ID.
+ *   - An agent's reply whose new text (quotes stripped) contains a
+ *     preliminary marker also yields a preliminary event; a resolved marker
+ *     a resolved event.
+ *   - The assignment header (default X-Assigned-To) yields an assign event;
+ *     the priority header (default X-Ticket-Priority: low|normal|high|
+ *     critical) a priority event.
+ * External ids are the Message-ID (or "sha256:<hex>" of the message when it
+ * has none), so the same mail ingested twice, from any source, adds nothing.
+ */
+#ifndef SLACLOCK_INGEST_H
+#define SLACLOCK_INGEST_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "mail.h"
+
+struct store;
+
+struct ingest_stats {
+	uint64_t files;        /* messages read */
+	uint64_t events;       /* events newly stored */
+	uint64_t duplicates;   /* events already stored */
+	uint64_t failed;       /* files that could not be read or parsed */
+	uint64_t bytes;
+};
+
+/* Turn one parsed message delivered at DELIVERED into events in STORE
+   (inside the caller's transaction). 0 or -1 with *error_r. */
+int ingest_message(const struct conf *conf, struct store *store,
+		   const char *source, const char *raw, size_t raw_len,
+		   const struct mail_msg *msg, int64_t delivered,
+		   struct ingest_stats *stats, const char **error_r);
+
+/* Ingest every message of the Maildir (and its Maildir++ subfolders) at
+   DIR in delivery order, in batched transactions. A file that cannot be
+   parsed is counted and logged, never fatal. 0 or -1 with *error_r. */
+int ingest_maildir(const struct conf *conf, struct store *store,
+		   const char *dir, struct ingest_stats *stats,
+		   const char **error_r);
+
+/* The delivery time encoded in a Maildir file name, or -1 when the name
+   carries none. */
+int64_t ingest_maildir_time(const char *filename);
+
+#endif

@@ -1,0 +1,38 @@
+/* report - the monthly per-agent tally, rendered as text, CSV or JSON.
+ *
+ * CSV columns (the contract the end-to-end test checks, one row per agent
+ * with anything booked in the month, sorted by agent address):
+ *
+ *   agent,team,tickets,first_response_met,first_response_missed,
+ *   preliminary_met,preliminary_missed,resolution_met,resolution_missed,
+ *   warnings,streak_deductions,severity_deduction_pct,total_deduction_pct
+ *
+ * "tickets" counts the first-response clocks the agent was responsible
+ * for whose deadline falls in the month (met or missed). Preliminary and
+ * resolution columns count the clocks, met or missed, for which the agent
+ * was responsible. streak_deductions is the number of S14.1s proposals;
+ * severity_deduction_pct the sum of S14.2d proposals; total_deduction_pct
+ * = streak_deductions * streak_deduction_pct + severity_deduction_pct.
+ */
+#ifndef SLACLOCK_REPORT_H
+#define SLACLOCK_REPORT_H
+
+#include <stdio.h>
+#include "sla.h"
+
+enum report_format {
+	REPORT_TEXT = 0,
+	REPORT_CSV,
+	REPORT_JSON,
+};
+
+/* 0, or -1 when NAME is no format. */
+int report_format_from_name(const char *name, enum report_format *format_r);
+
+/* Render the tally of MONTH ("YYYY-MM") from RESULT to OUT.
+   0 or -1 with *error_r. */
+int report_render(const struct conf *conf, const struct calendar *cal,
+		  const struct sla_result *result, const char *month,
+		  enum report_format format, FILE *out, const char **error_r);
+
+#endif
