@@ -1,0 +1,11 @@
+#include "config.h"
+
+#include "webhook.h"
+
+int
+webhook_zendesk_parse(const struct webhook_opts *opts, json_t *root,
+		 struct webhook_result *result, const char **error_r)
+{
+	*error_r = "zendesk payloads are not supported yet";
+	return -1;
+}
