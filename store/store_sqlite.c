@@ -1,0 +1,1256 @@
+/* store_sqlite - the embedded event store: one SQLite file in WAL mode.
+ *
+ * Every statement is prepared once, on first use, and kept in the backend's
+ * private struct: the ingest path inserts millions of events and parsing the
+ * SQL each time would dominate.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_sqlite_private.h"
+
+/* Writers wait this long for another connection's lock before giving up
+   with "database is locked". */
+#define STORE_SQLITE_BUSY_TIMEOUT_MS 5000
+/* Caps on what callers hand us; the parsers should have cut earlier, this
+   keeps a bug there from filling the disk. */
+#define STORE_SOURCE_MAX 256
+#define STORE_RULE_MAX 64
+#define STORE_MONTH_MAX 16
+#define STORE_TEXT_MAX 65536      /* proposal reasons, outbox payloads */
+#define STORE_LAST_ERROR_MAX 1024 /* outbox last_error is truncated, not refused */
+/* "SLCK" (0x534c434b): marks the file as ours, so pointing slaclock at
+   some other program's database fails instead of adding tables to it. */
+#define STORE_SQLITE_APPLICATION_ID 1397506891
+#define SQ_STR_(x) #x
+#define SQ_STR(x) SQ_STR_(x)
+
+static const struct store_sqlite_migration store_sqlite_migrations[] = {
+	/* 0 -> 1: the first schema. */
+	{ "PRAGMA application_id = " SQ_STR(STORE_SQLITE_APPLICATION_ID) ";"
+	  "CREATE TABLE events ("
+	  " id INTEGER PRIMARY KEY,"
+	  " source TEXT NOT NULL,"
+	  " external_id TEXT NOT NULL,"
+	  " ticket TEXT NOT NULL,"
+	  " time INTEGER NOT NULL,"
+	  " actor TEXT NOT NULL,"
+	  " kind TEXT NOT NULL,"
+	  " attrs TEXT,"
+	  " UNIQUE (source, external_id));"
+	  "CREATE INDEX events_ticket_time ON events (ticket, time, id);"
+	  "CREATE TABLE message_ticket ("
+	  " message_id TEXT PRIMARY KEY,"
+	  " ticket TEXT NOT NULL);"
+	  "CREATE TABLE breaches ("
+	  " id INTEGER PRIMARY KEY,"
+	  " ticket TEXT NOT NULL,"
+	  " rule TEXT NOT NULL,"
+	  " agent TEXT,"
+	  " deadline INTEGER NOT NULL,"
+	  " met_at INTEGER,"
+	  " month TEXT NOT NULL);"
+	  "CREATE INDEX breaches_month ON breaches (month, agent);"
+	  "CREATE TABLE proposals ("
+	  " key TEXT PRIMARY KEY,"
+	  " agent TEXT,"
+	  " rule TEXT NOT NULL,"
+	  " month TEXT NOT NULL,"
+	  " unit TEXT NOT NULL,"
+	  " amount INTEGER NOT NULL,"
+	  " state TEXT NOT NULL,"
+	  " reason TEXT);"
+	  "CREATE INDEX proposals_month ON proposals (month, agent);"
+	  /* Kept apart from proposals so derived_clear never loses what a
+	     person decided. */
+	  "CREATE TABLE proposal_state ("
+	  " key TEXT PRIMARY KEY,"
+	  " state TEXT NOT NULL,"
+	  " changed_by TEXT,"
+	  " changed_at INTEGER NOT NULL);"
+	  "CREATE TABLE sync_state ("
+	  " source TEXT PRIMARY KEY,"
+	  " uidvalidity INTEGER NOT NULL,"
+	  " last_uid INTEGER NOT NULL);"
+	  "CREATE TABLE outbox ("
+	  " id INTEGER PRIMARY KEY,"
+	  " key TEXT NOT NULL UNIQUE,"
+	  " channel TEXT NOT NULL,"
+	  " payload TEXT NOT NULL,"
+	  " not_before INTEGER NOT NULL,"
+	  " attempts INTEGER NOT NULL DEFAULT 0,"
+	  " last_error TEXT,"
+	  " done_at INTEGER);"
+	  "CREATE INDEX outbox_pending ON outbox (id) WHERE done_at IS NULL;" },
+};
+#define STORE_SQLITE_MIGRATION_COUNT \
+	((int)(sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0])))
+
+_Static_assert(STORE_SQLITE_MIGRATION_COUNT == STORE_SCHEMA_VERSION,
+	       "one migration step per schema version");
+
+enum sq_stmt {
+	SQ_BEGIN,
+	SQ_COMMIT,
+	SQ_ROLLBACK,
+	SQ_EVENT_INSERT,
+	SQ_EVENTS_ALL,
+	SQ_EVENT_COUNT,
+	SQ_MT_GET,
+	SQ_MT_PUT,
+	SQ_BREACHES_CLEAR,
+	SQ_PROPOSALS_CLEAR,
+	SQ_BREACH_PUT,
+	SQ_PROPOSAL_PUT,
+	SQ_USER_VERSION,
+	SQ_SYNC_GET,
+	SQ_SYNC_PUT,
+	SQ_OUTBOX_PUT,
+	SQ_OUTBOX_NEXT,
+	SQ_OUTBOX_DONE,
+	SQ_OUTBOX_RETRY,
+	SQ_OUTBOX_DEPTH,
+	SQ_BREACHES_ALL,
+	SQ_BREACHES_MONTH,
+	SQ_PROPOSALS_ALL,
+	SQ_PROPOSALS_MONTH,
+	SQ_PROPOSAL_STATE_UPDATE,
+	SQ_PROPOSAL_STATE_PUT,
+	SQ_SAVEPOINT,
+	SQ_RELEASE,
+	SQ_ROLLBACK_TO,
+	SQ_COUNT
+};
+
+static const char *const sq_sql[SQ_COUNT] = {
+	[SQ_BEGIN] = "BEGIN IMMEDIATE",
+	[SQ_COMMIT] = "COMMIT",
+	[SQ_ROLLBACK] = "ROLLBACK",
+	[SQ_EVENT_INSERT] =
+		"INSERT INTO events (source, external_id, ticket, time, actor,"
+		" kind, attrs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		" ON CONFLICT (source, external_id) DO NOTHING",
+	[SQ_EVENTS_ALL] =
+		"SELECT id, source, external_id, ticket, time, actor, kind, attrs"
+		" FROM events ORDER BY ticket, time, id",
+	[SQ_EVENT_COUNT] = "SELECT count(*) FROM events",
+	[SQ_MT_GET] = "SELECT ticket FROM message_ticket WHERE message_id = ?1",
+	[SQ_MT_PUT] =
+		"INSERT INTO message_ticket (message_id, ticket) VALUES (?1, ?2)"
+		" ON CONFLICT (message_id) DO UPDATE SET ticket = excluded.ticket",
+	[SQ_BREACHES_CLEAR] = "DELETE FROM breaches",
+	[SQ_PROPOSALS_CLEAR] = "DELETE FROM proposals",
+	[SQ_BREACH_PUT] =
+		"INSERT INTO breaches (ticket, rule, agent, deadline, met_at,"
+		" month) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/* A decision in proposal_state wins over the state the engine
+	   proposes; an existing row keeps its state. */
+	[SQ_PROPOSAL_PUT] =
+		"INSERT INTO proposals (key, agent, rule, month, unit, amount,"
+		" state, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		" coalesce((SELECT state FROM proposal_state WHERE key = ?1), ?7),"
+		" ?8)"
+		" ON CONFLICT (key) DO UPDATE SET agent = excluded.agent,"
+		" rule = excluded.rule, month = excluded.month,"
+		" unit = excluded.unit, amount = excluded.amount,"
+		" reason = excluded.reason",
+	[SQ_USER_VERSION] = "PRAGMA user_version",
+	[SQ_SYNC_GET] =
+		"SELECT uidvalidity, last_uid FROM sync_state WHERE source = ?1",
+	[SQ_SYNC_PUT] =
+		"INSERT INTO sync_state (source, uidvalidity, last_uid)"
+		" VALUES (?1, ?2, ?3) ON CONFLICT (source) DO UPDATE SET"
+		" uidvalidity = excluded.uidvalidity,"
+		" last_uid = excluded.last_uid",
+	[SQ_OUTBOX_PUT] =
+		"INSERT INTO outbox (key, channel, payload, not_before)"
+		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO NOTHING",
+	[SQ_OUTBOX_NEXT] =
+		"SELECT id, key, channel, payload, attempts FROM outbox"
+		" WHERE done_at IS NULL AND not_before <= ?1"
+		" ORDER BY id LIMIT 1",
+	[SQ_OUTBOX_DONE] =
+		"UPDATE outbox SET done_at = coalesce(done_at, ?2) WHERE id = ?1",
+	[SQ_OUTBOX_RETRY] =
+		"UPDATE outbox SET attempts = attempts + 1, not_before = ?2,"
+		" last_error = ?3 WHERE id = ?1 AND done_at IS NULL",
+	[SQ_OUTBOX_DEPTH] = "SELECT count(*) FROM outbox WHERE done_at IS NULL",
+	[SQ_BREACHES_ALL] =
+		"SELECT ticket, rule, agent, deadline, met_at, month FROM breaches"
+		" ORDER BY month, agent, ticket, rule, id",
+	[SQ_BREACHES_MONTH] =
+		"SELECT ticket, rule, agent, deadline, met_at, month FROM breaches"
+		" WHERE month = ?1 ORDER BY month, agent, ticket, rule, id",
+	[SQ_PROPOSALS_ALL] =
+		"SELECT key, agent, rule, month, unit, amount, state, reason"
+		" FROM proposals ORDER BY month, agent, key",
+	[SQ_PROPOSALS_MONTH] =
+		"SELECT key, agent, rule, month, unit, amount, state, reason"
+		" FROM proposals WHERE month = ?1 ORDER BY month, agent, key",
+	[SQ_PROPOSAL_STATE_UPDATE] =
+		"UPDATE proposals SET state = ?2 WHERE key = ?1",
+	[SQ_PROPOSAL_STATE_PUT] =
+		"INSERT INTO proposal_state (key, state, changed_by, changed_at)"
+		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET"
+		" state = excluded.state, changed_by = excluded.changed_by,"
+		" changed_at = excluded.changed_at",
+	/* Makes a multi-statement write atomic whether or not the caller has
+	   a transaction open. */
+	[SQ_SAVEPOINT] = "SAVEPOINT store_op",
+	[SQ_RELEASE] = "RELEASE store_op",
+	[SQ_ROLLBACK_TO] = "ROLLBACK TO store_op",
+};
+
+struct store_sqlite {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[SQ_COUNT];
+};
+
+static struct store_sqlite *
+sq_priv(struct store *store)
+{
+	return store->priv;
+}
+
+sqlite3 *
+store_sqlite_db(struct store *store)
+{
+	return sq_priv(store)->db;
+}
+
+/* "WHAT: <sqlite's message>" into store->error. */
+static int
+sq_fail(struct store *store, const char *what, const char **error_r)
+{
+	snprintf(store->error, sizeof(store->error), "%s: %s", what,
+		 sqlite3_errmsg(sq_priv(store)->db));
+	*error_r = store->error;
+	return -1;
+}
+
+static int
+sq_failf(struct store *store, const char **error_r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+sq_failf(struct store *store, const char **error_r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(store->error, sizeof(store->error), fmt, ap);
+	va_end(ap);
+	*error_r = store->error;
+	return -1;
+}
+
+static sqlite3_stmt *
+sq_stmt(struct store *store, enum sq_stmt id, const char *what,
+	const char **error_r)
+{
+	struct store_sqlite *priv = sq_priv(store);
+
+	if (priv->stmts[id] == NULL &&
+	    sqlite3_prepare_v3(priv->db, sq_sql[id], -1,
+			       SQLITE_PREPARE_PERSISTENT, &priv->stmts[id],
+			       NULL) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		priv->stmts[id] = NULL;
+		return NULL;
+	}
+	return priv->stmts[id];
+}
+
+/* NULL binds SQL NULL. The text must outlive the step: callers reset the
+   statement before they return. */
+static int
+sq_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(stmt, idx);
+	return sqlite3_bind_text(stmt, idx, s, -1, SQLITE_STATIC);
+}
+
+/* Step STMT once, expecting no row back; reset it either way. */
+static int
+sq_step_done(struct store *store, sqlite3_stmt *stmt, const char *what,
+	     const char **error_r)
+{
+	int ret = 0;
+
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		ret = sq_fail(store, what, error_r);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return ret;
+}
+
+static int
+sq_run(struct store *store, enum sq_stmt id, const char *what,
+       const char **error_r)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, id, what, error_r);
+
+	if (stmt == NULL)
+		return -1;
+	return sq_step_done(store, stmt, what, error_r);
+}
+
+/* Refuse a missing (when REQUIRED) or oversized string. */
+static int
+sq_check(struct store *store, const char *what, const char *field,
+	 const char *s, size_t max, bool required, const char **error_r)
+{
+	size_t len;
+
+	if (s == NULL) {
+		if (!required)
+			return 0;
+		return sq_failf(store, error_r, "%s: %s missing", what, field);
+	}
+	len = strlen(s);
+	if (len > max) {
+		return sq_failf(store, error_r, "%s: %s too long (%zu > %zu bytes)",
+				what, field, len, max);
+	}
+	return 0;
+}
+
+static int
+sq_count(struct store *store, enum sq_stmt id, const char *what,
+	 int64_t *count_r, const char **error_r)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, id, what, error_r);
+	int ret = 0;
+
+	if (stmt == NULL)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*count_r = sqlite3_column_int64(stmt, 0);
+	else
+		ret = sq_fail(store, what, error_r);
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+/* A copy of a text column, or NULL for SQL NULL. *oom_r is set when the
+   copy failed. */
+static char *
+sq_column_dup(sqlite3_stmt *stmt, int col, bool *oom_r)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+	char *copy;
+
+	if (s == NULL)
+		return NULL;
+	copy = strdup((const char *)s);
+	if (copy == NULL)
+		*oom_r = true;
+	return copy;
+}
+
+static const char *
+sq_column_str(sqlite3_stmt *stmt, int col)
+{
+	return (const char *)sqlite3_column_text(stmt, col);
+}
+
+/* ---- schema ---- */
+
+static int
+sq_user_version(sqlite3 *db, int *version_r)
+{
+	sqlite3_stmt *stmt;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt,
+			       NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*version_r = sqlite3_column_int(stmt, 0);
+		ret = 0;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int
+store_sqlite_migrate(sqlite3 *db, const struct store_sqlite_migration *steps,
+		     int count, char *errbuf, size_t errbuf_size)
+{
+	char pragma[64];
+	int version;
+
+	if (sq_user_version(db, &version) < 0) {
+		snprintf(errbuf, errbuf_size, "read schema version: %s",
+			 sqlite3_errmsg(db));
+		return -1;
+	}
+	if (version > count)
+		goto too_new;
+	while (version < count) {
+		/* IMMEDIATE takes the write lock first, so two processes
+		   opening an old database at once do not both migrate it; the
+		   version is read again under the lock. */
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			snprintf(errbuf, errbuf_size,
+				 "migrate schema to version %d: %s",
+				 version + 1, sqlite3_errmsg(db));
+			return -1;
+		}
+		if (sq_user_version(db, &version) < 0)
+			goto fail;
+		if (version > count) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			goto too_new;
+		}
+		if (version == count) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			break;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+			 version + 1);
+		if (sqlite3_exec(db, steps[version].sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+		version++;
+	}
+	return 0;
+fail:
+	snprintf(errbuf, errbuf_size, "migrate schema to version %d: %s",
+		 version + 1, sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+too_new:
+	snprintf(errbuf, errbuf_size,
+		 "database schema version %d is newer than this slaclock "
+		 "supports (%d); upgrade slaclock or use a backup of the "
+		 "database", version, count);
+	return -1;
+}
+
+/* Refuse a database that belongs to another program. A fresh (empty) file
+   passes; migration step 1 stamps our id on it. */
+static int
+sq_check_application_id(struct store *store, const char *path,
+			const char **error_r)
+{
+	struct store_sqlite *priv = sq_priv(store);
+	sqlite3_stmt *stmt;
+	int app_id = -1, tables = -1;
+
+	if (sqlite3_prepare_v2(priv->db, "PRAGMA application_id", -1, &stmt,
+			       NULL) != SQLITE_OK)
+		return sq_fail(store, "read application id", error_r);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		app_id = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (app_id < 0)
+		return sq_fail(store, "read application id", error_r);
+	if (app_id == STORE_SQLITE_APPLICATION_ID)
+		return 0;
+
+	if (sqlite3_prepare_v2(priv->db, "SELECT count(*) FROM sqlite_master",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return sq_fail(store, "read schema", error_r);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		tables = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (tables < 0)
+		return sq_fail(store, "read schema", error_r);
+	if (app_id != 0 || tables > 0) {
+		return sq_failf(store, error_r,
+				"open %.64s: not a slaclock database (it has "
+				"other tables or another application id)", path);
+	}
+	return 0;
+}
+
+/* ---- open / close ---- */
+
+static void sq_close(struct store *store);
+
+static int
+sq_open(struct store *store, const char *path, const char **error_r)
+{
+	struct store_sqlite *priv;
+	char what[128];
+	char errbuf[sizeof(store->error)];
+
+	priv = calloc(1, sizeof(*priv));
+	if (priv == NULL) {
+		*error_r = "sqlite open: out of memory";
+		return -1;
+	}
+	store->priv = priv;
+	/* "%.64s" keeps a long path from crowding sqlite's reason out of
+	   store->error. */
+	snprintf(what, sizeof(what), "open %.64s%s", path,
+		 strlen(path) > 64 ? "..." : "");
+
+	/* URI so tests and admins can say file:...?mode=ro. */
+	if (sqlite3_open_v2(path, &priv->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+		if (priv->db == NULL) {
+			*error_r = "sqlite open: out of memory";
+			goto fail;
+		}
+		sq_fail(store, what, error_r);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(priv->db, 1);
+	sqlite3_busy_timeout(priv->db, STORE_SQLITE_BUSY_TIMEOUT_MS);
+
+	/* journal_mode answers with the mode in effect: "memory" for
+	   :memory:, and the old mode when it could not switch. */
+	{
+		sqlite3_stmt *stmt;
+		const char *mode;
+		bool ok = false;
+
+		if (sqlite3_prepare_v2(priv->db, "PRAGMA journal_mode = WAL",
+				       -1, &stmt, NULL) != SQLITE_OK) {
+			sq_fail(store, what, error_r);
+			goto fail;
+		}
+		if (sqlite3_step(stmt) == SQLITE_ROW) {
+			mode = (const char *)sqlite3_column_text(stmt, 0);
+			ok = mode != NULL && (strcmp(mode, "wal") == 0 ||
+					      strcmp(mode, "memory") == 0);
+			if (!ok) {
+				sq_failf(store, error_r,
+					 "%s: cannot switch to WAL journal "
+					 "mode (still %s)", what,
+					 mode == NULL ? "?" : mode);
+			}
+		} else {
+			sq_fail(store, what, error_r);
+		}
+		sqlite3_finalize(stmt);
+		if (!ok)
+			goto fail;
+	}
+	if (sqlite3_exec(priv->db, "PRAGMA synchronous = NORMAL;"
+			 "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		goto fail;
+	}
+	if (sq_check_application_id(store, path, error_r) < 0)
+		goto fail;
+	if (store_sqlite_migrate(priv->db, store_sqlite_migrations,
+				 STORE_SQLITE_MIGRATION_COUNT, errbuf,
+				 sizeof(errbuf)) < 0) {
+		sq_failf(store, error_r, "%s: %s", what, errbuf);
+		goto fail;
+	}
+	return 0;
+fail:
+	sq_close(store);
+	return -1;
+}
+
+static void
+sq_close(struct store *store)
+{
+	struct store_sqlite *priv = sq_priv(store);
+	int i;
+
+	if (priv == NULL)
+		return;
+	for (i = 0; i < SQ_COUNT; i++)
+		sqlite3_finalize(priv->stmts[i]);
+	/* Rolls back an open transaction; the last connection to close
+	   checkpoints the WAL into the main file. */
+	sqlite3_close_v2(priv->db);
+	free(priv);
+	store->priv = NULL;
+}
+
+/* ---- transactions ---- */
+
+static int
+sq_begin(struct store *store, const char **error_r)
+{
+	if (!sqlite3_get_autocommit(sq_priv(store)->db)) {
+		return sq_failf(store, error_r, "begin transaction: a "
+				"transaction is already open (nested begin)");
+	}
+	return sq_run(store, SQ_BEGIN, "begin transaction", error_r);
+}
+
+static int
+sq_commit(struct store *store, const char **error_r)
+{
+	if (sqlite3_get_autocommit(sq_priv(store)->db))
+		return sq_failf(store, error_r, "commit: no transaction open");
+	/* On failure (e.g. SQLITE_BUSY) the transaction stays open; the
+	   caller may retry the commit or roll back. */
+	return sq_run(store, SQ_COMMIT, "commit", error_r);
+}
+
+static int
+sq_rollback(struct store *store, const char **error_r)
+{
+	if (sqlite3_get_autocommit(sq_priv(store)->db))
+		return sq_failf(store, error_r, "rollback: no transaction open");
+	return sq_run(store, SQ_ROLLBACK, "rollback", error_r);
+}
+
+/* ---- events ---- */
+
+static int
+sq_event_insert(struct store *store, const struct event *ev,
+		bool *inserted_r, const char **error_r)
+{
+	static const char what[] = "insert event";
+	const char *kind = event_kind_name(ev->kind);
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (sq_check(store, what, "source", ev->source, STORE_SOURCE_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "external_id", ev->external_id, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "ticket", ev->ticket, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "actor", ev->actor, EVENT_ACTOR_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "attrs", ev->attrs, EVENT_ATTRS_MAX, false, error_r) < 0)
+		return -1;
+	if (kind == NULL)
+		return sq_failf(store, error_r, "%s: unknown kind %d", what, (int)ev->kind);
+	stmt = sq_stmt(store, SQ_EVENT_INSERT, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, ev->source) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, ev->external_id) != SQLITE_OK ||
+	    sq_bind_text(stmt, 3, ev->ticket) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 4, ev->time) != SQLITE_OK ||
+	    sq_bind_text(stmt, 5, ev->actor) != SQLITE_OK ||
+	    sq_bind_text(stmt, 6, kind) != SQLITE_OK ||
+	    sq_bind_text(stmt, 7, ev->attrs) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return ret;
+	}
+	ret = sq_step_done(store, stmt, what, error_r);
+	if (ret == 0 && inserted_r != NULL)
+		*inserted_r = sqlite3_changes(sq_priv(store)->db) > 0;
+	return ret;
+}
+
+static int
+sq_events_foreach(struct store *store, store_event_cb *cb, void *ctx,
+		  const char **error_r)
+{
+	static const char what[] = "read events";
+	struct store_sqlite *priv = sq_priv(store);
+	sqlite3_stmt *stmt, *tmp = NULL;
+	struct event ev;
+	const char *kind;
+	int rc, ret = 0;
+
+	stmt = sq_stmt(store, SQ_EVENTS_ALL, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	/* A callback may walk the events again; the cached statement is
+	   then mid-iteration, so the inner walk gets its own. */
+	if (sqlite3_stmt_busy(stmt)) {
+		if (sqlite3_prepare_v2(priv->db, sq_sql[SQ_EVENTS_ALL], -1,
+				       &tmp, NULL) != SQLITE_OK)
+			return sq_fail(store, what, error_r);
+		stmt = tmp;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&ev, 0, sizeof(ev));
+		ev.id = sqlite3_column_int64(stmt, 0);
+		ev.source = sq_column_str(stmt, 1);
+		ev.external_id = sq_column_str(stmt, 2);
+		ev.ticket = sq_column_str(stmt, 3);
+		ev.time = sqlite3_column_int64(stmt, 4);
+		ev.actor = sq_column_str(stmt, 5);
+		kind = sq_column_str(stmt, 6);
+		ev.attrs = sq_column_str(stmt, 7);
+		if (event_kind_from_name(kind, &ev.kind) < 0) {
+			ret = sq_failf(store, error_r, "%s: event %lld has "
+				       "unknown kind '%.64s'", what,
+				       (long long)ev.id,
+				       kind == NULL ? "" : kind);
+			goto out;
+		}
+		ret = cb(ctx, &ev);
+		if (ret != 0) {
+			snprintf(store->error, sizeof(store->error),
+				 "%s: stopped by the callback (%d)", what, ret);
+			*error_r = store->error;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		ret = sq_fail(store, what, error_r);
+out:
+	if (tmp != NULL)
+		sqlite3_finalize(tmp);
+	else
+		sqlite3_reset(stmt);
+	return ret;
+}
+
+static int
+sq_event_count(struct store *store, int64_t *count_r, const char **error_r)
+{
+	return sq_count(store, SQ_EVENT_COUNT, "count events", count_r, error_r);
+}
+
+/* ---- threading ---- */
+
+static int
+sq_message_ticket_get(struct store *store, const char *message_id,
+		      char **ticket_r, const char **error_r)
+{
+	static const char what[] = "look up message ticket";
+	sqlite3_stmt *stmt;
+	bool oom = false;
+	int rc, ret = 0;
+
+	*ticket_r = NULL;
+	if (sq_check(store, what, "message id", message_id, EVENT_ID_MAX, true, error_r) < 0)
+		return -1;
+	stmt = sq_stmt(store, SQ_MT_GET, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, message_id) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*ticket_r = sq_column_dup(stmt, 0, &oom);
+		if (oom)
+			ret = sq_failf(store, error_r, "%s: out of memory", what);
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(store, what, error_r);
+	}
+out:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return ret;
+}
+
+static int
+sq_message_ticket_put(struct store *store, const char *message_id,
+		      const char *ticket, const char **error_r)
+{
+	static const char what[] = "store message ticket";
+	sqlite3_stmt *stmt;
+
+	if (sq_check(store, what, "message id", message_id, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "ticket", ticket, EVENT_ID_MAX, true, error_r) < 0)
+		return -1;
+	stmt = sq_stmt(store, SQ_MT_PUT, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, message_id) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, ticket) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	return sq_step_done(store, stmt, what, error_r);
+}
+
+/* ---- derived records ---- */
+
+/* Multi-statement writes run inside a savepoint so a half-done change
+   never stays behind, whether or not the caller has a transaction open. */
+static int
+sq_savepoint_begin(struct store *store, const char *what, const char **error_r)
+{
+	return sq_run(store, SQ_SAVEPOINT, what, error_r);
+}
+
+static int
+sq_savepoint_end(struct store *store, int ret, const char *what,
+		 const char **error_r)
+{
+	char saved[sizeof(store->error)];
+	const char *ignored;
+
+	if (ret == 0)
+		return sq_run(store, SQ_RELEASE, what, error_r);
+	/* Keep the first error's text: it says what went wrong. */
+	snprintf(saved, sizeof(saved), "%s", store->error);
+	if (sq_run(store, SQ_ROLLBACK_TO, what, &ignored) == 0)
+		(void)sq_run(store, SQ_RELEASE, what, &ignored);
+	snprintf(store->error, sizeof(store->error), "%s", saved);
+	*error_r = store->error;
+	return -1;
+}
+
+static int
+sq_derived_clear(struct store *store, const char **error_r)
+{
+	static const char what[] = "clear derived records";
+	int ret;
+
+	if (sq_savepoint_begin(store, what, error_r) < 0)
+		return -1;
+	ret = sq_run(store, SQ_BREACHES_CLEAR, what, error_r);
+	if (ret == 0)
+		ret = sq_run(store, SQ_PROPOSALS_CLEAR, what, error_r);
+	return sq_savepoint_end(store, ret, what, error_r);
+}
+
+static int
+sq_breach_put(struct store *store, const struct store_breach *b,
+	      const char **error_r)
+{
+	static const char what[] = "store breach";
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (sq_check(store, what, "ticket", b->ticket, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "rule", b->rule, STORE_RULE_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "agent", b->agent, EVENT_ACTOR_MAX, false, error_r) < 0 ||
+	    sq_check(store, what, "month", b->month, STORE_MONTH_MAX, true, error_r) < 0)
+		return -1;
+	stmt = sq_stmt(store, SQ_BREACH_PUT, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, b->ticket) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, b->rule) != SQLITE_OK ||
+	    sq_bind_text(stmt, 3, b->agent) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 4, b->deadline) != SQLITE_OK ||
+	    (b->met_at == 0 ? sqlite3_bind_null(stmt, 5) :
+	     sqlite3_bind_int64(stmt, 5, b->met_at)) != SQLITE_OK ||
+	    sq_bind_text(stmt, 6, b->month) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return ret;
+	}
+	return sq_step_done(store, stmt, what, error_r);
+}
+
+static int
+sq_proposal_put(struct store *store, const struct store_proposal *p,
+		const char **error_r)
+{
+	static const char what[] = "store proposal";
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (sq_check(store, what, "key", p->key, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "agent", p->agent, EVENT_ACTOR_MAX, false, error_r) < 0 ||
+	    sq_check(store, what, "rule", p->rule, STORE_RULE_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "month", p->month, STORE_MONTH_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "unit", p->unit, STORE_RULE_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "state", p->state, STORE_RULE_MAX, false, error_r) < 0 ||
+	    sq_check(store, what, "reason", p->reason, STORE_TEXT_MAX, false, error_r) < 0)
+		return -1;
+	stmt = sq_stmt(store, SQ_PROPOSAL_PUT, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, p->key) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, p->agent) != SQLITE_OK ||
+	    sq_bind_text(stmt, 3, p->rule) != SQLITE_OK ||
+	    sq_bind_text(stmt, 4, p->month) != SQLITE_OK ||
+	    sq_bind_text(stmt, 5, p->unit) != SQLITE_OK ||
+	    sqlite3_bind_int(stmt, 6, p->amount) != SQLITE_OK ||
+	    sq_bind_text(stmt, 7, p->state == NULL ? "proposed" : p->state) != SQLITE_OK ||
+	    sq_bind_text(stmt, 8, p->reason) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return ret;
+	}
+	return sq_step_done(store, stmt, what, error_r);
+}
+
+static int
+sq_breaches_foreach(struct store *store, const char *month,
+		    store_breach_cb *cb, void *ctx, const char **error_r)
+{
+	static const char what[] = "read breaches";
+	sqlite3_stmt *stmt;
+	struct store_breach b;
+	int rc, ret = 0;
+
+	stmt = sq_stmt(store, month == NULL ? SQ_BREACHES_ALL :
+		       SQ_BREACHES_MONTH, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sqlite3_stmt_busy(stmt))
+		return sq_failf(store, error_r, "%s: already iterating", what);
+	if (month != NULL && sq_bind_text(stmt, 1, month) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		b.ticket = sq_column_str(stmt, 0);
+		b.rule = sq_column_str(stmt, 1);
+		b.agent = sq_column_str(stmt, 2);
+		b.deadline = sqlite3_column_int64(stmt, 3);
+		b.met_at = sqlite3_column_int64(stmt, 4);
+		b.month = sq_column_str(stmt, 5);
+		ret = cb(ctx, &b);
+		if (ret != 0) {
+			snprintf(store->error, sizeof(store->error),
+				 "%s: stopped by the callback (%d)", what, ret);
+			*error_r = store->error;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		ret = sq_fail(store, what, error_r);
+out:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return ret;
+}
+
+static int
+sq_proposals_foreach(struct store *store, const char *month,
+		     store_proposal_cb *cb, void *ctx, const char **error_r)
+{
+	static const char what[] = "read proposals";
+	sqlite3_stmt *stmt;
+	struct store_proposal p;
+	int rc, ret = 0;
+
+	stmt = sq_stmt(store, month == NULL ? SQ_PROPOSALS_ALL :
+		       SQ_PROPOSALS_MONTH, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sqlite3_stmt_busy(stmt))
+		return sq_failf(store, error_r, "%s: already iterating", what);
+	if (month != NULL && sq_bind_text(stmt, 1, month) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		p.key = sq_column_str(stmt, 0);
+		p.agent = sq_column_str(stmt, 1);
+		p.rule = sq_column_str(stmt, 2);
+		p.month = sq_column_str(stmt, 3);
+		p.unit = sq_column_str(stmt, 4);
+		p.amount = sqlite3_column_int(stmt, 5);
+		p.state = sq_column_str(stmt, 6);
+		p.reason = sq_column_str(stmt, 7);
+		ret = cb(ctx, &p);
+		if (ret != 0) {
+			snprintf(store->error, sizeof(store->error),
+				 "%s: stopped by the callback (%d)", what, ret);
+			*error_r = store->error;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		ret = sq_fail(store, what, error_r);
+out:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return ret;
+}
+
+static int
+sq_proposal_state_set(struct store *store, const char *key, const char *state,
+		      const char *changed_by, int64_t changed_at,
+		      const char **error_r)
+{
+	static const char what[] = "set proposal state";
+	struct store_sqlite *priv = sq_priv(store);
+	sqlite3_stmt *stmt;
+	int ret = -1;
+
+	if (sq_check(store, what, "key", key, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "state", state, STORE_RULE_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "changed_by", changed_by, EVENT_ACTOR_MAX, false, error_r) < 0)
+		return -1;
+	if (sq_savepoint_begin(store, what, error_r) < 0)
+		return -1;
+
+	stmt = sq_stmt(store, SQ_PROPOSAL_STATE_UPDATE, what, error_r);
+	if (stmt == NULL)
+		goto out;
+	if (sq_bind_text(stmt, 1, key) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, state) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		goto out;
+	}
+	if (sq_step_done(store, stmt, what, error_r) < 0)
+		goto out;
+	if (sqlite3_changes(priv->db) == 0) {
+		sq_failf(store, error_r, "%s: no proposal with key '%.200s'",
+			 what, key);
+		goto out;
+	}
+
+	stmt = sq_stmt(store, SQ_PROPOSAL_STATE_PUT, what, error_r);
+	if (stmt == NULL)
+		goto out;
+	if (sq_bind_text(stmt, 1, key) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, state) != SQLITE_OK ||
+	    sq_bind_text(stmt, 3, changed_by) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 4, changed_at) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		goto out;
+	}
+	if (sq_step_done(store, stmt, what, error_r) < 0)
+		goto out;
+	ret = 0;
+out:
+	return sq_savepoint_end(store, ret, what, error_r);
+}
+
+static int
+sq_schema_version(struct store *store, int *version_r, const char **error_r)
+{
+	int64_t v;
+
+	if (sq_count(store, SQ_USER_VERSION, "read schema version", &v,
+		     error_r) < 0)
+		return -1;
+	*version_r = (int)v;
+	return 0;
+}
+
+/* ---- IMAP sync state ---- */
+
+static int
+sq_sync_state_get(struct store *store, const char *source,
+		  uint32_t *uidvalidity_r, uint32_t *last_uid_r,
+		  const char **error_r)
+{
+	static const char what[] = "read sync state";
+	sqlite3_stmt *stmt;
+	int rc, ret = 0;
+
+	*uidvalidity_r = 0;
+	*last_uid_r = 0;
+	if (sq_check(store, what, "source", source, STORE_SOURCE_MAX, true, error_r) < 0)
+		return -1;
+	stmt = sq_stmt(store, SQ_SYNC_GET, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, source) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*uidvalidity_r = (uint32_t)sqlite3_column_int64(stmt, 0);
+		*last_uid_r = (uint32_t)sqlite3_column_int64(stmt, 1);
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(store, what, error_r);
+	}
+out:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return ret;
+}
+
+static int
+sq_sync_state_put(struct store *store, const char *source,
+		  uint32_t uidvalidity, uint32_t last_uid, const char **error_r)
+{
+	static const char what[] = "store sync state";
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (sq_check(store, what, "source", source, STORE_SOURCE_MAX, true, error_r) < 0)
+		return -1;
+	stmt = sq_stmt(store, SQ_SYNC_PUT, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, source) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 2, uidvalidity) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 3, last_uid) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return ret;
+	}
+	return sq_step_done(store, stmt, what, error_r);
+}
+
+/* ---- outbox ---- */
+
+static int
+sq_outbox_put(struct store *store, const struct store_outbox *row,
+	      bool *inserted_r, const char **error_r)
+{
+	static const char what[] = "queue outbox row";
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (sq_check(store, what, "key", row->key, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "channel", row->channel, STORE_SOURCE_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "payload", row->payload, STORE_TEXT_MAX, true, error_r) < 0)
+		return -1;
+	stmt = sq_stmt(store, SQ_OUTBOX_PUT, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, row->key) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, row->channel) != SQLITE_OK ||
+	    sq_bind_text(stmt, 3, row->payload) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 4, row->not_before) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return ret;
+	}
+	ret = sq_step_done(store, stmt, what, error_r);
+	if (ret == 0 && inserted_r != NULL)
+		*inserted_r = sqlite3_changes(sq_priv(store)->db) > 0;
+	return ret;
+}
+
+static int
+sq_outbox_next(struct store *store, int64_t now,
+	       struct store_outbox_item *item_r, bool *found_r,
+	       const char **error_r)
+{
+	static const char what[] = "read outbox";
+	sqlite3_stmt *stmt;
+	bool oom = false;
+	int rc, ret = 0;
+
+	memset(item_r, 0, sizeof(*item_r));
+	*found_r = false;
+	stmt = sq_stmt(store, SQ_OUTBOX_NEXT, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sqlite3_bind_int64(stmt, 1, now) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		item_r->id = sqlite3_column_int64(stmt, 0);
+		item_r->key = sq_column_dup(stmt, 1, &oom);
+		item_r->channel = sq_column_dup(stmt, 2, &oom);
+		item_r->payload = sq_column_dup(stmt, 3, &oom);
+		item_r->attempts = sqlite3_column_int(stmt, 4);
+		if (oom) {
+			store_outbox_item_clear(item_r);
+			ret = sq_failf(store, error_r, "%s: out of memory", what);
+		} else {
+			*found_r = true;
+		}
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(store, what, error_r);
+	}
+out:
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+static int
+sq_outbox_done(struct store *store, int64_t id, int64_t when,
+	       const char **error_r)
+{
+	static const char what[] = "mark outbox row done";
+	sqlite3_stmt *stmt;
+
+	stmt = sq_stmt(store, SQ_OUTBOX_DONE, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	if (sqlite3_bind_int64(stmt, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 2, when) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	if (sq_step_done(store, stmt, what, error_r) < 0)
+		return -1;
+	if (sqlite3_changes(sq_priv(store)->db) == 0) {
+		return sq_failf(store, error_r, "%s: no outbox row %lld", what,
+				(long long)id);
+	}
+	return 0;
+}
+
+static int
+sq_outbox_retry(struct store *store, int64_t id, int64_t not_before,
+		const char *last_error, const char **error_r)
+{
+	static const char what[] = "reschedule outbox row";
+	sqlite3_stmt *stmt;
+	size_t len = 0;
+	int rc;
+
+	stmt = sq_stmt(store, SQ_OUTBOX_RETRY, what, error_r);
+	if (stmt == NULL)
+		return -1;
+	/* A remote error text can be long; keep its start, cut on a UTF-8
+	   character boundary. */
+	if (last_error != NULL) {
+		len = strlen(last_error);
+		if (len > STORE_LAST_ERROR_MAX) {
+			len = STORE_LAST_ERROR_MAX;
+			while (len > 0 &&
+			       ((unsigned char)last_error[len] & 0xc0) == 0x80)
+				len--;
+		}
+		rc = sqlite3_bind_text(stmt, 3, last_error, (int)len, SQLITE_STATIC);
+	} else {
+		rc = sqlite3_bind_null(stmt, 3);
+	}
+	if (rc != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 2, not_before) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	if (sq_step_done(store, stmt, what, error_r) < 0)
+		return -1;
+	if (sqlite3_changes(sq_priv(store)->db) == 0) {
+		return sq_failf(store, error_r, "%s: no pending outbox row %lld",
+				what, (long long)id);
+	}
+	return 0;
+}
+
+static int
+sq_outbox_depth(struct store *store, int64_t *count_r, const char **error_r)
+{
+	return sq_count(store, SQ_OUTBOX_DEPTH, "count outbox", count_r, error_r);
+}
+
+const struct store_backend store_sqlite_backend = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.event_insert = sq_event_insert,
+	.events_foreach = sq_events_foreach,
+	.event_count = sq_event_count,
+	.message_ticket_get = sq_message_ticket_get,
+	.message_ticket_put = sq_message_ticket_put,
+	.derived_clear = sq_derived_clear,
+	.breach_put = sq_breach_put,
+	.proposal_put = sq_proposal_put,
+	.schema_version = sq_schema_version,
+	.sync_state_get = sq_sync_state_get,
+	.sync_state_put = sq_sync_state_put,
+	.outbox_put = sq_outbox_put,
+	.outbox_next = sq_outbox_next,
+	.outbox_done = sq_outbox_done,
+	.outbox_retry = sq_outbox_retry,
+	.outbox_depth = sq_outbox_depth,
+	.breaches_foreach = sq_breaches_foreach,
+	.proposals_foreach = sq_proposals_foreach,
+	.proposal_state_set = sq_proposal_state_set,
+};
