@@ -71,7 +71,7 @@ struct sla_ticket {
 
 /* A deduction (or other sanction) proposed for a person to approve. */
 struct sla_proposal {
-	char key[EVENT_ID_MAX + 32];  /* stable: rule + agent + first ticket */
+	char key[EVENT_ID_MAX + EVENT_ACTOR_MAX + 32]; /* stable: rule, agent, last ticket */
 	char agent[EVENT_ACTOR_MAX];
 	char rule[16];                /* "S14.1s", "S14.2d" */
 	char month[8];

@@ -1,0 +1,466 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ingest.h"
+#include "log.h"
+#include "store.h"
+#include "thread.h"
+
+/* Messages per SQLite transaction: large enough to amortise the commit,
+   small enough that a crash loses little work to redo. */
+#define INGEST_BATCH 500
+#define INGEST_FILES_MAX (16u * 1024 * 1024)
+/* The header slaclock puts on its own mail, so it is never ingested. */
+#define INGEST_OWN_HEADER "X-Slaclock-Id"
+
+enum { EXTRA_ASSIGN = 0, EXTRA_PRIORITY, EXTRA_OWN, EXTRA_COUNT };
+
+int64_t
+ingest_maildir_time(const char *filename)
+{
+	int64_t t = 0;
+	const char *p = filename;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (t > (INT64_MAX - 9) / 10)
+			return -1;
+		t = t * 10 + (*p - '0');
+	}
+	return *p == '.' || *p == '\0' ? t : -1;
+}
+
+static void
+ingest_sha256_id(const char *raw, size_t len, char out[8 + 64 + 1])
+{
+	unsigned char digest[32];
+	size_t i;
+
+	memcpy(out, "sha256:", 7);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest) != 0)
+		memset(digest, 0, sizeof(digest));
+	for (i = 0; i < sizeof(digest); i++)
+		snprintf(out + 7 + i * 2, 3, "%02x", digest[i]);
+}
+
+/* The addr-spec in "Name <addr>" or a bare address, lower-cased. */
+static void
+ingest_address(const char *value, char *buf, size_t size)
+{
+	const char *lt = strchr(value, '<'), *start = value, *end;
+	size_t i, n;
+
+	if (lt != NULL && (end = strchr(lt, '>')) != NULL)
+		start = lt + 1;
+	else
+		end = value + strlen(value);
+	while (start < end && isspace((unsigned char)*start))
+		start++;
+	while (end > start && isspace((unsigned char)end[-1]))
+		end--;
+	n = (size_t)(end - start);
+	if (n >= size)
+		n = size - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)start[i]);
+	buf[n] = '\0';
+}
+
+static bool
+ingest_has_marker(char *const *markers, size_t count, const char *text)
+{
+	size_t i;
+
+	if (text == NULL)
+		return false;
+	for (i = 0; i < count; i++)
+		if (markers[i][0] != '\0' && strcasestr(text, markers[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* The ticket of a known message this one refers to, newest reference
+   first, else the subject's helpdesk tag, else a new ticket. */
+static int
+ingest_ticket(struct store *store, const struct mail_msg *msg, const char *own_id,
+	      char **ticket_r, const char **error_r)
+{
+	char tag[64];
+	size_t i;
+
+	*ticket_r = NULL;
+	if (msg->in_reply_to != NULL &&
+	    store_message_ticket_get(store, msg->in_reply_to, ticket_r, error_r) < 0)
+		return -1;
+	for (i = msg->reference_count; *ticket_r == NULL && i > 0; i--)
+		if (store_message_ticket_get(store, msg->references[i - 1], ticket_r,
+					     error_r) < 0)
+			return -1;
+	if (*ticket_r == NULL && msg->subject != NULL &&
+	    thread_subject_tag(msg->subject, tag, sizeof(tag)) == 1) {
+		if (asprintf(ticket_r, "#%s", tag) < 0)
+			*ticket_r = NULL;
+	} else if (*ticket_r == NULL) {
+		*ticket_r = strdup(own_id);
+	}
+	if (*ticket_r == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ingest_put(struct store *store, struct event *ev, const char *base, const char *suffix,
+	   enum event_kind kind, struct ingest_stats *stats, const char **error_r)
+{
+	char id[EVENT_ID_MAX + 32];
+	bool inserted = false;
+
+	snprintf(id, sizeof(id), "%s%s", base, suffix);
+	ev->external_id = id;
+	ev->kind = kind;
+	if (store_event_insert(store, ev, &inserted, error_r) < 0)
+		return -1;
+	if (inserted)
+		stats->events++;
+	else
+		stats->duplicates++;
+	return 0;
+}
+
+int
+ingest_message(const struct conf *conf, struct store *store,
+	       const char *source, const char *raw, size_t raw_len,
+	       const struct mail_msg *msg, int64_t delivered,
+	       struct ingest_stats *stats, const char **error_r)
+{
+	const struct conf_policy *pol = &conf->policy;
+	char own_id[EVENT_ID_MAX], actor[EVENT_ACTOR_MAX], attrs[128];
+	const char *text;
+	char *ticket = NULL;
+	struct event ev;
+	bool agent;
+	int ret = -1;
+
+	if (msg->extra_values != NULL && msg->extra_values[EXTRA_OWN] != NULL)
+		return 0;	/* our own alert or digest */
+
+	if (msg->message_id != NULL && strlen(msg->message_id) < sizeof(own_id) - 1)
+		snprintf(own_id, sizeof(own_id), "%s", msg->message_id);
+	else
+		ingest_sha256_id(raw, raw_len, own_id);
+
+	if (ingest_ticket(store, msg, own_id, &ticket, error_r) < 0)
+		goto out;
+	if (msg->message_id != NULL &&
+	    store_message_ticket_put(store, msg->message_id, ticket, error_r) < 0)
+		goto out;
+
+	agent = msg->from_addr != NULL && conf_agent_team(conf, msg->from_addr) != NULL;
+	snprintf(actor, sizeof(actor), "%s",
+		 agent ? msg->from_addr : "customer");
+	memset(&ev, 0, sizeof(ev));
+	ev.source = source;
+	ev.ticket = ticket;
+	ev.time = delivered;
+	ev.actor = actor;
+
+	if (msg->auto_kind != MAIL_AUTO_NONE) {
+		ret = ingest_put(store, &ev, own_id, "",
+				 msg->auto_kind == MAIL_AUTO_BOUNCE ? EVENT_BOUNCE : EVENT_AUTO_REPLY,
+				 stats, error_r);
+		goto out;
+	}
+	if (ingest_put(store, &ev, own_id, "",
+		       agent ? EVENT_AGENT_REPLY : EVENT_CUSTOMER_MESSAGE,
+		       stats, error_r) < 0)
+		goto out;
+
+	text = msg->reply_text != NULL ? msg->reply_text : msg->body;
+	if (agent && ingest_has_marker(pol->preliminary_markers,
+				       pol->preliminary_marker_count, text) &&
+	    ingest_put(store, &ev, own_id, "#preliminary", EVENT_PRELIMINARY,
+		       stats, error_r) < 0)
+		goto out;
+	if (agent && ingest_has_marker(pol->resolved_markers,
+				       pol->resolved_marker_count, text) &&
+	    ingest_put(store, &ev, own_id, "#resolved", EVENT_RESOLVED,
+		       stats, error_r) < 0)
+		goto out;
+
+	if (msg->extra_values != NULL && msg->extra_values[EXTRA_ASSIGN] != NULL) {
+		char owner[EVENT_ACTOR_MAX];
+
+		ingest_address(msg->extra_values[EXTRA_ASSIGN], owner, sizeof(owner));
+		if (conf_agent_team(conf, owner) != NULL) {
+			ev.actor = owner;
+			if (ingest_put(store, &ev, own_id, "#assign", EVENT_ASSIGN,
+				       stats, error_r) < 0)
+				goto out;
+			ev.actor = actor;
+		} else {
+			log_warn("message %.200s: %s names no configured agent; ignored",
+				 own_id, pol->assignment_header);
+		}
+	}
+	if (msg->extra_values != NULL && msg->extra_values[EXTRA_PRIORITY] != NULL) {
+		enum severity sev;
+		char name[32];
+
+		ingest_address(msg->extra_values[EXTRA_PRIORITY], name, sizeof(name));
+		if (severity_from_name(name, &sev) == 0) {
+			snprintf(attrs, sizeof(attrs), "{\"priority\":\"%s\"}",
+				 severity_name(sev));
+			ev.attrs = attrs;
+			if (ingest_put(store, &ev, own_id, "#priority", EVENT_PRIORITY,
+				       stats, error_r) < 0)
+				goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(ticket);
+	return ret;
+}
+
+struct ingest_file {
+	char *path;
+	const char *name;	/* within path */
+	int64_t time;
+};
+
+static int
+ingest_file_cmp(const void *a, const void *b)
+{
+	const struct ingest_file *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+struct ingest_list {
+	struct ingest_file *files;
+	size_t count, cap;
+};
+
+static int
+ingest_scan(struct ingest_list *list, const char *dir, const char **error_r)
+{
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT)
+			return 0;	/* a Maildir may lack new/ or cur/ */
+		*error_r = strerror(errno);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct ingest_file *f;
+		struct stat st;
+		char *path;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+			goto nomem;
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		if (list->count >= INGEST_FILES_MAX) {
+			free(path);
+			*error_r = "too many files in the Maildir";
+			ret = -1;
+			break;
+		}
+		if (list->count == list->cap) {
+			size_t ncap = list->cap == 0 ? 256 : list->cap * 2;
+			struct ingest_file *nf = realloc(list->files, ncap * sizeof(*nf));
+
+			if (nf == NULL) {
+				free(path);
+				goto nomem;
+			}
+			list->files = nf;
+			list->cap = ncap;
+		}
+		f = &list->files[list->count++];
+		f->path = path;
+		f->name = path + strlen(dir) + 1;
+		f->time = ingest_maildir_time(f->name);
+		if (f->time < 0)
+			f->time = (int64_t)st.st_mtime;
+	}
+	closedir(d);
+	return ret;
+nomem:
+	closedir(d);
+	*error_r = "out of memory";
+	return -1;
+}
+
+/* cur/ and new/ of the Maildir and of every Maildir++ subfolder (".Sent"). */
+static int
+ingest_scan_maildir(struct ingest_list *list, const char *dir, const char **error_r)
+{
+	static const char *const subs[] = { "cur", "new" };
+	DIR *d;
+	struct dirent *de;
+	char *path;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < 2; i++) {
+		if (asprintf(&path, "%s/%s", dir, subs[i]) < 0)
+			return -1;
+		ret = ingest_scan(list, path, error_r);
+		free(path);
+		if (ret < 0)
+			return -1;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		*error_r = strerror(errno);
+		return -1;
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		for (i = 0; ret == 0 && i < 2; i++) {
+			if (asprintf(&path, "%s/%s/%s", dir, de->d_name, subs[i]) < 0) {
+				ret = -1;
+				break;
+			}
+			ret = ingest_scan(list, path, error_r);
+			free(path);
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+static char *
+ingest_read(const char *path, size_t *len_r, const char **error_r)
+{
+	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	char *buf = NULL;
+	size_t want;
+
+	if (fp == NULL) {
+		*error_r = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) < 0) {
+		*error_r = strerror(errno);
+		goto out;
+	}
+	/* One byte over the cap is enough for the parser to see it is over. */
+	want = (size_t)st.st_size > MAIL_SIZE_MAX ? MAIL_SIZE_MAX + 1 : (size_t)st.st_size;
+	if ((buf = malloc(want + 1)) == NULL) {
+		*error_r = "out of memory";
+		goto out;
+	}
+	*len_r = fread(buf, 1, want, fp);
+	if (ferror(fp)) {
+		*error_r = "read error";
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[*len_r] = '\0';
+out:
+	fclose(fp);
+	return buf;
+}
+
+int
+ingest_maildir(const struct conf *conf, struct store *store,
+	       const char *dir, struct ingest_stats *stats,
+	       const char **error_r)
+{
+	const char *extra[EXTRA_COUNT];
+	struct mail_parse_opts opts;
+	struct ingest_list list = { 0 };
+	size_t i, in_batch = 0;
+	bool in_tx = false;
+	int ret = -1;
+
+	extra[EXTRA_ASSIGN] = conf->policy.assignment_header;
+	extra[EXTRA_PRIORITY] = conf->policy.priority_header;
+	extra[EXTRA_OWN] = INGEST_OWN_HEADER;
+	opts.extra_headers = extra;
+	opts.extra_header_count = EXTRA_COUNT;
+
+	if (ingest_scan_maildir(&list, dir, error_r) < 0)
+		goto out;
+	qsort(list.files, list.count, sizeof(*list.files), ingest_file_cmp);
+
+	for (i = 0; i < list.count; i++) {
+		const char *perr = NULL;
+		struct mail_msg msg;
+		size_t len = 0;
+		char *raw;
+
+		if (!in_tx) {
+			if (store_begin(store, error_r) < 0)
+				goto out;
+			in_tx = true;
+		}
+		stats->files++;
+		if ((raw = ingest_read(list.files[i].path, &len, &perr)) == NULL) {
+			log_warn("%s: cannot read: %s", list.files[i].path, perr);
+			stats->failed++;
+			continue;
+		}
+		stats->bytes += len;
+		memset(&msg, 0, sizeof(msg));
+		if (mail_parse(raw, len, &opts, &msg, &perr) < 0) {
+			log_warn("%s: not a message: %s", list.files[i].path, perr);
+			stats->failed++;
+		} else if (ingest_message(conf, store, "mail", raw, len, &msg,
+					  list.files[i].time, stats, error_r) < 0) {
+			mail_msg_clear(&msg);
+			free(raw);
+			goto out;
+		}
+		mail_msg_clear(&msg);
+		free(raw);
+		if (++in_batch == INGEST_BATCH) {
+			if (store_commit(store, error_r) < 0)
+				goto out;
+			in_tx = false;
+			in_batch = 0;
+		}
+	}
+	if (in_tx) {
+		if (store_commit(store, error_r) < 0)
+			goto out;
+		in_tx = false;
+	}
+	ret = 0;
+out:
+	if (in_tx) {
+		const char *ignored;
+
+		(void)store_rollback(store, &ignored);
+	}
+	for (i = 0; i < list.count; i++)
+		free(list.files[i].path);
+	free(list.files);
+	return ret;
+}

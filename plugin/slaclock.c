@@ -1,0 +1,478 @@
+/* slaclock - the command-line tool: check, ingest, report, recompute,
+ * explain, demo. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "conf.h"
+#include "ingest.h"
+#include "log.h"
+#include "report.h"
+#include "sla.h"
+#include "store.h"
+
+#define SLACLOCK_DEFAULT_CONF SLACLOCK_SYSCONFDIR "/slaclock/slaclock.conf"
+#define SLACLOCK_DEMO_MONTH "2026-11"
+
+/* Exit codes: sysexits-style, so scripts can tell usage from data errors. */
+#define EXIT_USAGE 64
+#define EXIT_DATA 65
+#define EXIT_CONFIG 78
+
+struct ctx {
+	struct conf *conf;
+	struct calendar *cal;
+	struct store *store;
+};
+
+static void
+ctx_close(struct ctx *c)
+{
+	store_close(&c->store);
+	calendar_free(&c->cal);
+	conf_free(&c->conf);
+}
+
+/* Load the config, its calendar and (when OPEN_STORE) its store. */
+static int
+ctx_open(struct ctx *c, const char *path, bool open_store)
+{
+	const char *error;
+	char *errors = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (conf_load(path, &c->conf, &errors) < 0) {
+		fputs(errors != NULL ? errors : "cannot load config\n", stderr);
+		if (errors != NULL && errors[0] != '\0' &&
+		    errors[strlen(errors) - 1] != '\n')
+			fputc('\n', stderr);
+		free(errors);
+		return EXIT_CONFIG;
+	}
+	if (calendar_new(&c->conf->calendar, &c->cal, &error) < 0) {
+		fprintf(stderr, "%s: calendar: %s\n", path, error);
+		ctx_close(c);
+		return EXIT_CONFIG;
+	}
+	if (open_store && store_open(c->conf->store_backend, c->conf->store_path,
+				     &c->store, &error) < 0) {
+		fprintf(stderr, "slaclock: store %s: %s\n", c->conf->store_path, error);
+		ctx_close(c);
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int
+cmd_recompute_and_report(struct ctx *c, const char *month, enum report_format format,
+			 bool persist, bool print)
+{
+	struct sla_result result;
+	const char *error;
+	int ret = EXIT_FAILURE;
+
+	if (sla_evaluate(c->conf, c->cal, c->store, (int64_t)time(NULL), &result,
+			 &error) < 0) {
+		fprintf(stderr, "slaclock: evaluate: %s\n", error);
+		return EXIT_FAILURE;
+	}
+	if (persist && sla_persist(c->store, c->cal, &result, &error) < 0) {
+		fprintf(stderr, "slaclock: recompute: %s\n", error);
+		goto out;
+	}
+	if (print && report_render(c->conf, c->cal, &result, month, format, stdout,
+				   &error) < 0) {
+		fprintf(stderr, "slaclock: report: %s\n", error);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	ret = fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+out:
+	sla_result_clear(&result);
+	return ret;
+}
+
+static int
+do_ingest(struct ctx *c, const char *maildir, bool quiet)
+{
+	struct ingest_stats stats = { 0 };
+	const char *error;
+	int ret;
+
+	if (ingest_maildir(c->conf, c->store, maildir, &stats, &error) < 0) {
+		fprintf(stderr, "slaclock: ingest %s: %s\n", maildir, error);
+		return EXIT_FAILURE;
+	}
+	if (!quiet)
+		fprintf(stderr, "slaclock: %s: %llu messages, %llu new events, "
+			"%llu already stored, %llu unreadable\n", maildir,
+			(unsigned long long)stats.files, (unsigned long long)stats.events,
+			(unsigned long long)stats.duplicates,
+			(unsigned long long)stats.failed);
+	ret = cmd_recompute_and_report(c, NULL, REPORT_TEXT, true, false);
+	if (ret == EXIT_SUCCESS && stats.failed > 0)
+		ret = EXIT_DATA;
+	return ret;
+}
+
+static void
+usage(FILE *out)
+{
+	fputs("usage: slaclock check [-c FILE]\n"
+	      "       slaclock ingest [-c FILE] --maildir DIR\n"
+	      "       slaclock report [-c FILE] --month YYYY-MM [--format text|csv|json]\n"
+	      "       slaclock recompute [-c FILE]\n"
+	      "       slaclock explain [-c FILE] TICKET\n"
+	      "       slaclock demo [--dir DIR] [--examples DIR] [--month YYYY-MM] [--format F]\n"
+	      "       slaclock --version\n"
+	      "The default FILE is " SLACLOCK_DEFAULT_CONF ".\n", out);
+}
+
+enum { OPT_MAILDIR = 256, OPT_MONTH, OPT_FORMAT, OPT_DIR, OPT_EXAMPLES };
+
+static const struct option long_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "maildir", required_argument, NULL, OPT_MAILDIR },
+	{ "month", required_argument, NULL, OPT_MONTH },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "examples", required_argument, NULL, OPT_EXAMPLES },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	const char *config;
+	const char *maildir;
+	const char *month;
+	const char *dir;
+	const char *examples;
+	enum report_format format;
+	bool quiet;
+};
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	a->config = SLACLOCK_DEFAULT_CONF;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:qh", long_options, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			a->config = optarg;
+			break;
+		case OPT_MAILDIR:
+			a->maildir = optarg;
+			break;
+		case OPT_MONTH:
+			a->month = optarg;
+			break;
+		case OPT_FORMAT:
+			if (report_format_from_name(optarg, &a->format) < 0) {
+				fprintf(stderr, "slaclock: unknown format '%s' (text, csv, json)\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_DIR:
+			a->dir = optarg;
+			break;
+		case OPT_EXAMPLES:
+			a->examples = optarg;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_check(struct args *a)
+{
+	struct ctx c;
+	int ret;
+
+	if ((ret = ctx_open(&c, a->config, false)) != 0)
+		return ret;
+	conf_print(c.conf, stdout);
+	ctx_close(&c);
+	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static int
+cmd_ingest(struct args *a)
+{
+	struct ctx c;
+	int ret;
+
+	if (a->maildir == NULL) {
+		fputs("slaclock ingest: --maildir DIR is required\n", stderr);
+		return EXIT_USAGE;
+	}
+	if ((ret = ctx_open(&c, a->config, true)) != 0)
+		return ret;
+	ret = do_ingest(&c, a->maildir, a->quiet);
+	ctx_close(&c);
+	return ret;
+}
+
+static int
+cmd_report(struct args *a, bool persist)
+{
+	struct ctx c;
+	int ret;
+
+	if (!persist && a->month == NULL) {
+		fputs("slaclock report: --month YYYY-MM is required\n", stderr);
+		return EXIT_USAGE;
+	}
+	if ((ret = ctx_open(&c, a->config, true)) != 0)
+		return ret;
+	ret = cmd_recompute_and_report(&c, a->month, a->format, persist, !persist);
+	ctx_close(&c);
+	return ret;
+}
+
+struct explain_ctx {
+	const char *ticket;
+	const struct calendar *cal;
+	int count;
+};
+
+static int
+explain_cb(void *ctx, const struct event *ev)
+{
+	struct explain_ctx *x = ctx;
+	char when[20];
+
+	if (strcmp(ev->ticket, x->ticket) != 0)
+		return 0;
+	calendar_format(x->cal, ev->time, when);
+	printf("  %s  %-18s %-30s %s\n", when, event_kind_name(ev->kind), ev->actor,
+	       ev->attrs != NULL ? ev->attrs : "");
+	x->count++;
+	return 0;
+}
+
+static int
+cmd_explain(struct args *a, const char *ticket)
+{
+	struct sla_result result;
+	struct explain_ctx x = { .ticket = ticket };
+	const char *error;
+	struct ctx c;
+	size_t i;
+	int ret, m;
+
+	if ((ret = ctx_open(&c, a->config, true)) != 0)
+		return ret;
+	x.cal = c.cal;
+	printf("ticket %s\ntimeline (%s)\n", ticket, c.conf->calendar.timezone);
+	ret = EXIT_FAILURE;
+	if (store_events_foreach(c.store, explain_cb, &x, &error) < 0) {
+		fprintf(stderr, "slaclock: %s\n", error);
+		goto out;
+	}
+	if (x.count == 0) {
+		fprintf(stderr, "slaclock: no events for ticket '%s'\n", ticket);
+		ret = EXIT_DATA;
+		goto out;
+	}
+	if (sla_evaluate(c.conf, c.cal, c.store, (int64_t)time(NULL), &result, &error) < 0) {
+		fprintf(stderr, "slaclock: evaluate: %s\n", error);
+		goto out;
+	}
+	for (i = 0; i < result.ticket_count; i++) {
+		const struct sla_ticket *t = &result.tickets[i];
+
+		if (strcmp(t->ticket, ticket) != 0)
+			continue;
+		printf("clocks (started at the first customer message; priority %s)\n",
+		       severity_name(t->severity));
+		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
+			const struct sla_clock *cl = &t->clocks[m];
+			static const char *const states[] = { "pending", "met", "MISSED" };
+			char due[20], stop[20] = "-";
+
+			calendar_format(c.cal, cl->deadline, due);
+			if (cl->stopped_at != 0)
+				calendar_format(c.cal, cl->stopped_at, stop);
+			printf("  %-7s %-21s due %s  stopped %-19s %-7s %s %s\n",
+			       sla_milestone_rule((enum sla_milestone)m),
+			       sla_milestone_name((enum sla_milestone)m), due, stop,
+			       states[cl->state],
+			       cl->state == SLA_MISSED ? "charged to" : "owner",
+			       cl->agent[0] != '\0' ? cl->agent : "(unassigned)");
+		}
+	}
+	sla_result_clear(&result);
+	ret = EXIT_SUCCESS;
+out:
+	ctx_close(&c);
+	return ret;
+}
+
+static int
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in = fopen(from, "rb"), *out = NULL;
+	size_t n;
+	int ret = -1;
+
+	if (in == NULL || (out = fopen(to, "wb")) == NULL)
+		goto out;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			goto out;
+	ret = ferror(in) ? -1 : 0;
+out:
+	if (in != NULL)
+		fclose(in);
+	if (out != NULL && fclose(out) != 0)
+		ret = -1;
+	return ret;
+}
+
+static const char *
+demo_examples_dir(const char *given)
+{
+	static const char *const candidates[] = {
+		SLACLOCK_SRCDIR "/examples", SLACLOCK_DATADIR "/examples",
+	};
+	const char *env = getenv("SLACLOCK_EXAMPLES");
+	struct stat st;
+	size_t i;
+
+	if (given != NULL)
+		return given;
+	if (env != NULL && *env != '\0')
+		return env;
+	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (stat(candidates[i], &st) == 0 && S_ISDIR(st.st_mode))
+			return candidates[i];
+	return candidates[0];
+}
+
+static int
+cmd_demo(struct args *a)
+{
+	char *conf_src = NULL, *conf_dst = NULL, *maildir = NULL, *db = NULL;
+	char tmpl[] = "/tmp/slaclock-demo.XXXXXX";
+	const char *examples = demo_examples_dir(a->examples), *dir = a->dir;
+	static const char *const db_suffixes[] = { "", "-wal", "-shm" };
+	struct ctx c;
+	size_t i;
+	int ret = EXIT_FAILURE;
+
+	if (dir == NULL && (dir = mkdtemp(tmpl)) == NULL) {
+		fprintf(stderr, "slaclock demo: mkdtemp: %s\n", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "slaclock demo: %s: %s\n", dir, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (asprintf(&conf_src, "%s/slaclock.conf", examples) < 0 ||
+	    asprintf(&conf_dst, "%s/slaclock.conf", dir) < 0 ||
+	    asprintf(&maildir, "%s/maildir", examples) < 0)
+		goto out;
+	if (copy_file(conf_src, conf_dst) < 0) {
+		fprintf(stderr, "slaclock demo: cannot copy %s to %s: %s\n", conf_src,
+			conf_dst, strerror(errno));
+		goto out;
+	}
+	/* A fresh database every time: the demo shows the examples only. */
+	for (i = 0; i < 3; i++) {
+		free(db);
+		if (asprintf(&db, "%s/slaclock.db%s", dir, db_suffixes[i]) < 0) {
+			db = NULL;
+			goto out;
+		}
+		if (unlink(db) < 0 && errno != ENOENT) {
+			fprintf(stderr, "slaclock demo: %s: %s\n", db, strerror(errno));
+			goto out;
+		}
+	}
+	if ((ret = ctx_open(&c, conf_dst, true)) != 0)
+		goto out;
+	if (!a->quiet)
+		fprintf(stderr, "slaclock demo: examples %s, database %s/slaclock.db\n",
+			examples, dir);
+	ret = do_ingest(&c, maildir, a->quiet);
+	if (ret == EXIT_SUCCESS)
+		ret = cmd_recompute_and_report(&c, a->month != NULL ? a->month :
+					       SLACLOCK_DEMO_MONTH, a->format, false, true);
+	ctx_close(&c);
+out:
+	free(conf_src);
+	free(conf_dst);
+	free(maildir);
+	free(db);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd;
+	struct args a;
+
+	log_init("slaclock", false, LOG_LEVEL_WARN);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("slaclock %s\n", PACKAGE_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (parse_args(argc - 1, argv + 1, &a) < 0)
+		return EXIT_USAGE;
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(&a);
+	if (strcmp(cmd, "ingest") == 0)
+		return cmd_ingest(&a);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(&a, false);
+	if (strcmp(cmd, "recompute") == 0)
+		return cmd_report(&a, true);
+	if (strcmp(cmd, "demo") == 0)
+		return cmd_demo(&a);
+	if (strcmp(cmd, "explain") == 0) {
+		if (optind + 1 >= argc) {
+			fputs("slaclock explain: TICKET is required\n", stderr);
+			return EXIT_USAGE;
+		}
+		return cmd_explain(&a, argv[optind + 1]);
+	}
+	fprintf(stderr, "slaclock: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}
