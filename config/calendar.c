@@ -1,0 +1,376 @@
+/* calendar - deadline arithmetic on a business calendar.
+ *
+ * Open time is found day by day: each local day's opening and closing
+ * moments are turned into UTC with mktime() in the calendar's zone, so a
+ * DST switch inside or outside the open hours is counted exactly, and a
+ * 00:00-24:00 day on a switch day lasts 23 or 25 hours as it really does.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "conf.h"
+
+#define CALENDAR_ZONEINFO_DIR "/usr/share/zoneinfo"
+
+struct calendar {
+	const struct conf_calendar *conf;
+	char *tz;                /* ":Zone/Name", the TZ value */
+	int32_t makeup_open;     /* hours of a make-up working day (调休) */
+	int32_t makeup_close;
+};
+
+/* The TZ value in force before a call, to put back afterwards. */
+struct tz_saved {
+	char *old;
+	bool had_old;
+	bool switched;
+};
+
+int64_t
+calendar_days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void
+calendar_civil_from_days(int64_t z, int *y_r, int *m_r, int *d_r)
+{
+	int64_t era, doe, yoe, y, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d_r = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m_r = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y_r = (int)(y + (*m_r <= 2));
+}
+
+bool
+calendar_zone_exists(const char *name)
+{
+	const char *dir = getenv("TZDIR"), *s;
+	char path[4096], magic[4];
+	size_t len = strlen(name);
+	bool ok = false;
+	int fd;
+
+	if (len == 0 || len > CALENDAR_ZONE_MAX || name[0] == '/')
+		return false;
+	for (s = name; *s != '\0'; s++) {
+		if (!isalnum((unsigned char)*s) && strchr("/_+-.", *s) == NULL)
+			return false;
+		/* no "..", no hidden files, no empty components */
+		if ((s == name || s[-1] == '/') && (*s == '.' || *s == '/'))
+			return false;
+	}
+	if (dir == NULL || *dir == '\0')
+		dir = CALENDAR_ZONEINFO_DIR;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return false;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	ok = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+		memcmp(magic, "TZif", 4) == 0;
+	close(fd);
+	return ok;
+}
+
+static void
+tz_enter(const struct calendar *cal, struct tz_saved *saved)
+{
+	const char *old = getenv("TZ");
+
+	saved->old = NULL;
+	saved->had_old = old != NULL;
+	saved->switched = false;
+	if (old == NULL || strcmp(old, cal->tz) != 0) {
+		if (old != NULL && (saved->old = strdup(old)) == NULL)
+			return;	/* cannot restore it, so leave it alone */
+		if (setenv("TZ", cal->tz, 1) < 0) {
+			free(saved->old);
+			saved->old = NULL;
+			return;
+		}
+		saved->switched = true;
+	}
+	tzset();
+}
+
+static void
+tz_leave(struct tz_saved *saved)
+{
+	if (!saved->switched)
+		return;
+	if (saved->had_old)
+		setenv("TZ", saved->old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved->old);
+	saved->old = NULL;
+}
+
+int
+calendar_new(const struct conf_calendar *conf, struct calendar **cal_r,
+	     const char **error_r)
+{
+	static const int makeup_order[7] = { 1, 2, 3, 4, 5, 6, 0 };
+	struct calendar *cal;
+	int i;
+
+	*cal_r = NULL;
+	if (!calendar_zone_exists(conf->timezone)) {
+		*error_r = "unknown time zone";
+		return -1;
+	}
+	if ((cal = calloc(1, sizeof(*cal))) == NULL ||
+	    asprintf(&cal->tz, ":%s", conf->timezone) < 0) {
+		free(cal);
+		*error_r = "out of memory";
+		return -1;
+	}
+	cal->conf = conf;
+	/* A make-up day works like a normal weekday: the hours of the first
+	   open day from Monday on. */
+	cal->makeup_open = cal->makeup_close = -1;
+	for (i = 0; i < 7; i++) {
+		int d = makeup_order[i];
+
+		if (conf->hours.open[d] >= 0 && conf->hours.close[d] > conf->hours.open[d]) {
+			cal->makeup_open = conf->hours.open[d];
+			cal->makeup_close = conf->hours.close[d];
+			break;
+		}
+	}
+	*cal_r = cal;
+	return 0;
+}
+
+void
+calendar_free(struct calendar **calp)
+{
+	struct calendar *cal = *calp;
+
+	if (cal == NULL)
+		return;
+	*calp = NULL;
+	free(cal->tz);
+	free(cal);
+}
+
+static bool
+day_in(const int32_t *days, size_t count, int64_t day)
+{
+	size_t lo = 0, hi = count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (days[mid] == day)
+			return true;
+		if (days[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Open interval of local day DAY in seconds after midnight; false if closed. */
+static bool
+day_hours(const struct calendar *cal, int64_t day, int32_t *open_r, int32_t *close_r)
+{
+	const struct conf_calendar *conf = cal->conf;
+	int wday = (int)(((day % 7) + 7 + 4) % 7);	/* 1970-01-01 was a Thursday */
+
+	if (day_in(conf->workdays, conf->workday_count, day)) {
+		*open_r = cal->makeup_open;
+		*close_r = cal->makeup_close;
+		return cal->makeup_open >= 0;
+	}
+	if (day_in(conf->holidays, conf->holiday_count, day))
+		return false;
+	*open_r = conf->hours.open[wday];
+	*close_r = conf->hours.close[wday];
+	return *open_r >= 0 && *close_r > *open_r;
+}
+
+/* Local day number of T in the current zone. */
+static int64_t
+local_day(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return t / 86400;
+	return calendar_days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* UTC of SECS after local midnight of DAY; 86400 is the next midnight.
+   mktime() normalises an hour of 24 and a time inside a DST gap. */
+static int64_t
+local_to_utc(int64_t day, int32_t secs)
+{
+	struct tm tm;
+	int y, m, d;
+
+	calendar_civil_from_days(day, &y, &m, &d);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = secs / 3600;
+	tm.tm_min = secs % 3600 / 60;
+	tm.tm_sec = secs % 60;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+int64_t
+calendar_add(const struct calendar *cal, int64_t start, int64_t secs)
+{
+	struct tz_saved saved;
+	int64_t day, remaining = secs, result = INT64_MAX;
+	int32_t open, close;
+	int n;
+
+	if (secs <= 0)
+		return start;
+	if (cal->conf->always_open)
+		return start > INT64_MAX - secs ? INT64_MAX : start + secs;
+	tz_enter(cal, &saved);
+	day = local_day(start);
+	for (n = 0; n < CALENDAR_SEARCH_DAYS_MAX; n++, day++) {
+		int64_t o, c;
+
+		if (!day_hours(cal, day, &open, &close))
+			continue;
+		o = local_to_utc(day, open);
+		c = local_to_utc(day, close);
+		if (o < start)
+			o = start;
+		if (o >= c)
+			continue;
+		if (remaining <= c - o) {
+			result = o + remaining;
+			break;
+		}
+		remaining -= c - o;
+	}
+	tz_leave(&saved);
+	return result;
+}
+
+int64_t
+calendar_elapsed(const struct calendar *cal, int64_t from, int64_t to)
+{
+	struct tz_saved saved;
+	int64_t day, last, total = 0;
+	int32_t open, close;
+
+	if (to <= from)
+		return 0;
+	if (cal->conf->always_open)
+		return to - from;
+	tz_enter(cal, &saved);
+	last = local_day(to);
+	for (day = local_day(from); day <= last; day++) {
+		int64_t o, c;
+
+		if (!day_hours(cal, day, &open, &close))
+			continue;
+		o = local_to_utc(day, open);
+		c = local_to_utc(day, close);
+		if (o < from)
+			o = from;
+		if (c > to)
+			c = to;
+		if (c > o)
+			total += c - o;
+	}
+	tz_leave(&saved);
+	return total;
+}
+
+static void
+local_tm(const struct calendar *cal, int64_t t, struct tm *tm)
+{
+	struct tz_saved saved;
+	time_t tt = (time_t)t;
+
+	tz_enter(cal, &saved);
+	if (localtime_r(&tt, tm) == NULL) {
+		tt = 0;
+		gmtime_r(&tt, tm);
+	}
+	tz_leave(&saved);
+}
+
+void
+calendar_month(const struct calendar *cal, int64_t t, char buf[8])
+{
+	struct tm tm;
+
+	local_tm(cal, t, &tm);
+	/* the unsigned remainders tell the compiler the digits fit */
+	snprintf(buf, 8, "%04u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
+		 (unsigned)(tm.tm_mon + 1) % 100u);
+}
+
+int
+calendar_month_range(const struct calendar *cal, const char *month,
+		     int64_t *from_r, int64_t *to_r)
+{
+	struct tz_saved saved;
+	int y, m, i;
+
+	for (i = 0; i < 7; i++) {
+		if (i == 4 ? month[i] != '-' : !isdigit((unsigned char)month[i]))
+			return -1;
+	}
+	if (month[7] != '\0')
+		return -1;
+	y = (month[0] - '0') * 1000 + (month[1] - '0') * 100 +
+		(month[2] - '0') * 10 + (month[3] - '0');
+	m = (month[5] - '0') * 10 + (month[6] - '0');
+	if (m < 1 || m > 12 || y < 1970)
+		return -1;
+	tz_enter(cal, &saved);
+	*from_r = local_to_utc(calendar_days_from_civil(y, m, 1), 0);
+	*to_r = local_to_utc(calendar_days_from_civil(m == 12 ? y + 1 : y,
+						      m == 12 ? 1 : m + 1, 1), 0);
+	tz_leave(&saved);
+	return 0;
+}
+
+void
+calendar_format(const struct calendar *cal, int64_t t, char buf[20])
+{
+	struct tm tm;
+
+	local_tm(cal, t, &tm);
+	snprintf(buf, 20, "%04u-%02u-%02u %02u:%02u:%02u",
+		 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+}

@@ -1,0 +1,1697 @@
+/* conf - slaclock.conf: loading, validation, defaults, printing. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "calendar.h"
+#include "conf.h"
+
+/* An administrator fixing a broken file wants every error, but a binary
+   fed by mistake would produce one per line; stop counting here. */
+#define CONF_ERRORS_MAX 100
+/* Longest duration accepted: ten years is far beyond any SLA target and
+   keeps every later addition far from int64 overflow. */
+#define CONF_DURATION_MAX ((int64_t)10 * 366 * 86400)
+#define CONF_ADDRESS_MAX 254
+#define CONF_LOCALPART_MAX 64
+#define CONF_DOMAIN_MAX 253
+#define CONF_LABEL_MAX 63
+#define CONF_MARKER_MAX 256
+#define CONF_HEADER_NAME_MAX 76
+#define CONF_NAME_MAX 128
+#define CONF_ZONE_MAX 128
+#define CONF_PATH_MAX 4096
+/* Items in one comma-separated value; a line is at most CONF_LINE_MAX
+   bytes, so this many would be at least two bytes each. */
+#define CONF_LIST_MAX (CONF_LINE_MAX / 2)
+
+#define DEFAULT_STORE_BACKEND "sqlite"
+#define DEFAULT_STORE_FILE "slaclock.db"
+#define DEFAULT_TIMEZONE "Asia/Shanghai"
+#define DEFAULT_PACK "S14"
+#define DEFAULT_ASSIGNMENT_HEADER "X-Assigned-To"
+#define DEFAULT_PRIORITY_HEADER "X-Ticket-Priority"
+
+static const char *const default_preliminary_markers[] = {
+	"【初步方案】", "#preliminary",
+};
+static const char *const default_resolved_markers[] = {
+	"【已解决】", "#resolved",
+};
+
+static const char *const weekday_names[7] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
+};
+
+static const char *const severity_names[SEVERITY_COUNT] = {
+	"low", "normal", "high", "critical",
+};
+
+enum section {
+	SECTION_NONE = 0,
+	SECTION_UNKNOWN,
+	SECTION_STORE,
+	SECTION_CALENDAR,
+	SECTION_POLICY,
+	SECTION_TEAM,
+};
+
+struct parser_error {
+	unsigned int line;
+	unsigned int seq;                /* keeps the sort stable */
+	char *text;
+};
+
+struct parser {
+	const char *name;
+	unsigned int line;
+	struct conf *conf;
+	struct parser_error *errors;      /* CONF_ERRORS_MAX of them */
+	unsigned int error_count;        /* all, including those not kept */
+
+	enum section section;
+	const char *section_name;        /* for messages: "policy", "team x" */
+	char section_label[CONF_NAME_MAX + 8];
+	struct conf_team *team;          /* current team, or NULL */
+	unsigned int *team_lines;        /* line of each team's header */
+	uint64_t *team_seen;             /* keys seen per team */
+
+	uint64_t seen_store, seen_calendar, seen_policy;
+	bool preliminary_explicit, resolved_explicit;
+	bool alloc_failed;
+	char *store_path_raw;
+};
+
+struct key {
+	const char *name;
+	int (*parse)(struct parser *p, const char *key, const char *value);
+	bool repeatable;
+};
+
+static void parser_error(struct parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+parser_error(struct parser *p, const char *fmt, ...)
+{
+	struct parser_error *e;
+	va_list ap;
+	int ret;
+
+	if (p->errors == NULL || p->error_count++ >= CONF_ERRORS_MAX)
+		return;
+	e = &p->errors[p->error_count - 1];
+	e->line = p->line;
+	e->seq = p->error_count;
+	va_start(ap, fmt);
+	ret = vasprintf(&e->text, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		e->text = NULL;
+}
+
+static int
+error_cmp(const void *a, const void *b)
+{
+	const struct parser_error *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* All errors as "file:line: message" lines in file order, for the
+   administrator who reads them top to bottom next to the file. */
+static char *
+errors_text(struct parser *p)
+{
+	unsigned int i, kept = p->error_count < CONF_ERRORS_MAX ?
+		p->error_count : CONF_ERRORS_MAX;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (p->errors == NULL)
+		return strdup("out of memory");
+	qsort(p->errors, kept, sizeof(*p->errors), error_cmp);
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	for (i = 0; i < kept; i++)
+		fprintf(f, "%s%s:%u: %s", i > 0 ? "\n" : "", p->name,
+			p->errors[i].line,
+			p->errors[i].text != NULL ? p->errors[i].text : "out of memory");
+	if (p->error_count > kept)
+		fprintf(f, "\n%s: too many errors (%u), only the first %u shown",
+			p->name, p->error_count, kept);
+	fclose(f);
+	return buf;
+}
+
+static char *
+xstrdup(struct parser *p, const char *s)
+{
+	char *copy = strdup(s);
+
+	if (copy == NULL && p != NULL) {
+		p->alloc_failed = true;
+		parser_error(p, "out of memory");
+	}
+	return copy;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+static void
+ascii_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* Split VALUE (modified) at commas into trimmed, non-empty items.
+   Returns the count, or -1 when an item is empty or there are too many. */
+static int
+split_list(char *value, char **items, size_t max)
+{
+	size_t n = 0;
+	char *s = value, *comma;
+
+	for (;;) {
+		comma = strchr(s, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		if (n == max)
+			return -1;
+		items[n] = trim(s);
+		if (*items[n] == '\0')
+			return -1;
+		n++;
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	return (int)n;
+}
+
+/* ---- small value parsers ---- */
+
+int
+conf_parse_duration(const char *text, int64_t *secs_r)
+{
+	const char *s = text;
+	int64_t total = 0;
+	bool any = false, unitless = false;
+
+	while (*s != '\0') {
+		int64_t n = 0, mult;
+
+		if (!isdigit((unsigned char)*s) || unitless)
+			return -1;
+		while (isdigit((unsigned char)*s)) {
+			n = n * 10 + (*s - '0');
+			if (n > CONF_DURATION_MAX)
+				return -1;
+			s++;
+		}
+		switch (*s) {
+		case '\0':
+			/* a bare number is seconds, but only on its own */
+			if (any)
+				return -1;
+			mult = 1;
+			unitless = true;
+			break;
+		case 's': case 'S': mult = 1; s++; break;
+		case 'm': case 'M': mult = 60; s++; break;
+		case 'h': case 'H': mult = 3600; s++; break;
+		case 'd': case 'D': mult = 86400; s++; break;
+		default:
+			return -1;
+		}
+		if (n > CONF_DURATION_MAX / mult)
+			return -1;
+		total += n * mult;
+		if (total > CONF_DURATION_MAX)
+			return -1;
+		any = true;
+	}
+	if (!any)
+		return -1;
+	*secs_r = total;
+	return 0;
+}
+
+/* "80%" or "80", an integer in [min, max]. */
+static int
+parse_int_range(const char *text, bool percent, int min, int max, int *value_r)
+{
+	const char *s = text;
+	long n = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s)) {
+		n = n * 10 + (*s - '0');
+		if (n > INT_MAX / 10)
+			return -1;
+		s++;
+	}
+	if (percent && *s == '%')
+		s++;
+	if (*s != '\0' || n < min || n > max)
+		return -1;
+	*value_r = (int)n;
+	return 0;
+}
+
+static int
+parse_bool(const char *text, bool *value_r)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(text, yes[i]) == 0) {
+			*value_r = true;
+			return 0;
+		}
+		if (strcasecmp(text, no[i]) == 0) {
+			*value_r = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "YYYY-MM-DD" (1970..9999) into days since 1970-01-01. */
+static int
+parse_date(const char *text, int32_t *day_r)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d, i;
+
+	for (i = 0; i < 10; i++) {
+		if (i == 4 || i == 7) {
+			if (text[i] != '-')
+				return -1;
+		} else if (!isdigit((unsigned char)text[i]))
+			return -1;
+	}
+	if (text[10] != '\0')
+		return -1;
+	y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 +
+		(text[2] - '0') * 10 + (text[3] - '0');
+	m = (text[5] - '0') * 10 + (text[6] - '0');
+	d = (text[8] - '0') * 10 + (text[9] - '0');
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
+	*day_r = (int32_t)calendar_days_from_civil(y, m, d);
+	return 0;
+}
+
+static void
+format_date(int32_t day, char buf[11])
+{
+	int y, m, d;
+
+	calendar_civil_from_days(day, &y, &m, &d);
+	snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+static bool
+domain_valid(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+
+	if (len == 0 || len > CONF_DOMAIN_MAX)
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s == '.') {
+			if (label == 0 || s[-1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return false;
+		if (*s == '-' && label == 0)
+			return false;
+		if (++label > CONF_LABEL_MAX)
+			return false;
+	}
+	return label > 0 && s[-1] != '-';
+}
+
+/* A plain addr-spec, dot-atom local part: what agents' mail clients send. */
+static bool
+address_valid(const char *s)
+{
+	const char *at = strrchr(s, '@'), *c;
+	size_t local;
+
+	if (at == NULL || strlen(s) > CONF_ADDRESS_MAX)
+		return false;
+	local = (size_t)(at - s);
+	if (local == 0 || local > CONF_LOCALPART_MAX || s[0] == '.' || at[-1] == '.')
+		return false;
+	for (c = s; c < at; c++) {
+		if (*c == '.' && c[1] == '.')
+			return false;
+		if (isalnum((unsigned char)*c) || strchr(".!#$%&'*+/=?^_`{|}~-", *c) != NULL)
+			continue;
+		return false;
+	}
+	return domain_valid(at + 1);
+}
+
+static bool
+header_name_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > CONF_HEADER_NAME_MAX)
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < 33 || *s > 126 || *s == ':')
+			return false;
+	}
+	return true;
+}
+
+/* Replace *slot by a copy of VALUE. */
+static int
+set_string(struct parser *p, char **slot, const char *value)
+{
+	char *copy = xstrdup(p, value);
+
+	if (copy == NULL)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* ---- [store] ---- */
+
+static int
+key_store_backend(struct parser *p, const char *key, const char *value)
+{
+	if (strcmp(value, "sqlite") != 0) {
+		parser_error(p, "unknown store backend '%s' (available: sqlite)", value);
+		return -1;
+	}
+	return set_string(p, &p->conf->store_backend, value);
+}
+
+static int
+key_store_path(struct parser *p, const char *key, const char *value)
+{
+	if (strlen(value) > CONF_PATH_MAX) {
+		parser_error(p, "store path longer than %d bytes", CONF_PATH_MAX);
+		return -1;
+	}
+	return set_string(p, &p->store_path_raw, value);
+}
+
+static const struct key store_keys[] = {
+	{ "backend", key_store_backend, false },
+	{ "path", key_store_path, false },
+	{ NULL, NULL, false }
+};
+
+/* ---- [calendar] ---- */
+
+static int
+key_calendar_timezone(struct parser *p, const char *key, const char *value)
+{
+	if (strlen(value) > CONF_ZONE_MAX || !calendar_zone_exists(value)) {
+		parser_error(p, "unknown time zone '%s'", value);
+		return -1;
+	}
+	return set_string(p, &p->conf->calendar.timezone, value);
+}
+
+static int
+weekday_from_name(const char *s, size_t len)
+{
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		if (len == 3 && strncasecmp(s, weekday_names[i], 3) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* "HH:MM", 00:00 .. 24:00, into seconds after midnight. */
+static int
+parse_clock(const char *s, size_t len, int32_t *secs_r)
+{
+	int h, m;
+
+	if (len != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
+	    s[2] != ':' || !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (m > 59 || h > 24 || (h == 24 && m != 0))
+		return -1;
+	*secs_r = h * 3600 + m * 60;
+	return 0;
+}
+
+/* One item "Mon-Fri 08:30-17:30" or "Sat 09:00-12:00" into HOURS. */
+static int
+parse_hours_item(struct parser *p, char *item, struct conf_hours *hours)
+{
+	char *space = strpbrk(item, " \t"), *times, *dash;
+	int from, to, day;
+	int32_t open, close;
+
+	if (space == NULL)
+		goto bad;
+	*space = '\0';
+	times = trim(space + 1);
+	dash = strchr(item, '-');
+	if (dash != NULL) {
+		from = weekday_from_name(item, (size_t)(dash - item));
+		to = weekday_from_name(dash + 1, strlen(dash + 1));
+	} else {
+		from = to = weekday_from_name(item, strlen(item));
+	}
+	if (from < 0 || to < 0)
+		goto bad;
+	dash = strchr(times, '-');
+	if (dash == NULL ||
+	    parse_clock(times, (size_t)(dash - times), &open) < 0 ||
+	    parse_clock(dash + 1, strlen(dash + 1), &close) < 0)
+		goto bad;
+	if (open >= close) {
+		parser_error(p, "hours: opening time must be before closing time "
+			     "(overnight shifts are not supported)");
+		return -1;
+	}
+	/* ranges may wrap around the week: "Sat-Mon" */
+	for (day = from;; day = (day + 1) % 7) {
+		if (hours->open[day] >= 0) {
+			parser_error(p, "hours: %s is given twice", weekday_names[day]);
+			return -1;
+		}
+		hours->open[day] = open;
+		hours->close[day] = close;
+		if (day == to)
+			break;
+	}
+	return 0;
+bad:
+	parser_error(p, "bad hours syntax (expected 24x7 or e.g. "
+		     "\"Mon-Fri 08:30-17:30, Sat 09:00-12:00\")");
+	return -1;
+}
+
+static int
+key_calendar_hours(struct parser *p, const char *key, const char *value)
+{
+	struct conf_hours hours;
+	char *copy = NULL, *items[7 + 1];
+	int n, i, ret = -1;
+
+	if (strcasecmp(value, "24x7") == 0 || strcmp(value, "24/7") == 0) {
+		for (i = 0; i < 7; i++) {
+			p->conf->calendar.hours.open[i] = 0;
+			p->conf->calendar.hours.close[i] = 86400;
+		}
+		p->conf->calendar.hours.all_day = true;
+		p->conf->calendar.always_open = true;
+		return 0;
+	}
+	memset(&hours, 0, sizeof(hours));
+	for (i = 0; i < 7; i++)
+		hours.open[i] = hours.close[i] = -1;
+	if ((copy = xstrdup(p, value)) == NULL)
+		goto out;
+	n = split_list(copy, items, 7);
+	if (n < 0) {
+		parser_error(p, "bad hours syntax (empty item or more than 7)");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (parse_hours_item(p, items[i], &hours) < 0)
+			goto out;
+	}
+	p->conf->calendar.hours = hours;
+	p->conf->calendar.always_open = false;
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+static int
+day_cmp(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* bsearch() wants a non-NULL base even for zero elements. */
+static bool
+day_in(const int32_t *days, size_t count, int32_t day)
+{
+	return count > 0 && bsearch(&day, days, count, sizeof(day), day_cmp) != NULL;
+}
+
+static int
+add_day(struct parser *p, int32_t **days, size_t *count, const char *what,
+	const int32_t *others, size_t other_count, const char *text)
+{
+	int32_t day, *grown;
+
+	if (parse_date(text, &day) < 0) {
+		parser_error(p, "bad date '%s' (expected YYYY-MM-DD)", text);
+		return -1;
+	}
+	if (day_in(others, other_count, day)) {
+		parser_error(p, "%s is both a holiday and a workday", text);
+		return -1;
+	}
+	if (day_in(*days, *count, day))
+		return 0;
+	if (*count >= CONF_HOLIDAYS_MAX) {
+		parser_error(p, "more than %d %ss", CONF_HOLIDAYS_MAX, what);
+		return -1;
+	}
+	grown = realloc(*days, (*count + 1) * sizeof(day));
+	if (grown == NULL) {
+		p->alloc_failed = true;
+		parser_error(p, "out of memory");
+		return -1;
+	}
+	*days = grown;
+	grown[(*count)++] = day;
+	qsort(grown, *count, sizeof(day), day_cmp);
+	return 0;
+}
+
+static int
+add_day_list(struct parser *p, const char *value, int32_t **days, size_t *count,
+	     const char *what, const int32_t *others, size_t other_count)
+{
+	char *copy, **items;
+	int n, i, ret = 0;
+
+	if ((copy = xstrdup(p, value)) == NULL)
+		return -1;
+	items = calloc(CONF_LIST_MAX, sizeof(*items));
+	if (items == NULL) {
+		free(copy);
+		p->alloc_failed = true;
+		parser_error(p, "out of memory");
+		return -1;
+	}
+	n = split_list(copy, items, CONF_LIST_MAX);
+	if (n < 0) {
+		parser_error(p, "empty item in list of %ss", what);
+		ret = -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (add_day(p, days, count, what, others, other_count, items[i]) < 0)
+			ret = -1;
+	}
+	free(items);
+	free(copy);
+	return ret;
+}
+
+static int
+key_calendar_holiday(struct parser *p, const char *key, const char *value)
+{
+	return add_day_list(p, value, &p->conf->calendar.holidays,
+			    &p->conf->calendar.holiday_count, "holiday",
+			    p->conf->calendar.workdays, p->conf->calendar.workday_count);
+}
+
+static int
+key_calendar_workday(struct parser *p, const char *key, const char *value)
+{
+	return add_day_list(p, value, &p->conf->calendar.workdays,
+			    &p->conf->calendar.workday_count, "workday",
+			    p->conf->calendar.holidays, p->conf->calendar.holiday_count);
+}
+
+static const struct key calendar_keys[] = {
+	{ "timezone", key_calendar_timezone, false },
+	{ "hours", key_calendar_hours, false },
+	{ "holiday", key_calendar_holiday, true },
+	{ "holidays", key_calendar_holiday, true },
+	{ "workday", key_calendar_workday, true },
+	{ "workdays", key_calendar_workday, true },
+	{ NULL, NULL, false }
+};
+
+/* ---- [policy] ---- */
+
+static int
+key_policy_pack(struct parser *p, const char *key, const char *value)
+{
+	if (strcmp(value, "S14") != 0) {
+		parser_error(p, "unknown rule pack '%s' (available: S14)", value);
+		return -1;
+	}
+	return set_string(p, &p->conf->policy.pack, value);
+}
+
+static int
+key_policy_duration(struct parser *p, const char *key, const char *value)
+{
+	struct conf_policy *pol = &p->conf->policy;
+	int64_t secs;
+
+	if (conf_parse_duration(value, &secs) < 0 || secs == 0) {
+		parser_error(p, "bad duration '%s' for %s (expected e.g. 30m, 24h, 1d, 1800s)",
+			     value, key);
+		return -1;
+	}
+	if (strcmp(key, "first_response") == 0)
+		pol->first_response_secs = secs;
+	else if (strcmp(key, "preliminary") == 0)
+		pol->preliminary_secs = secs;
+	else
+		pol->resolution_secs = secs;
+	return 0;
+}
+
+static int
+key_policy_warn_at(struct parser *p, const char *key, const char *value)
+{
+	if (parse_int_range(value, true, 1, 99, &p->conf->policy.warn_at_pct) < 0) {
+		parser_error(p, "bad percentage '%s' for warn_at (expected 1%% to 99%%)", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_marker(struct parser *p, char **markers, size_t *count, bool *explicit,
+	   const char *key, const char *value)
+{
+	char *copy;
+	size_t i;
+
+	if (strlen(value) > CONF_MARKER_MAX) {
+		parser_error(p, "%s longer than %d bytes", key, CONF_MARKER_MAX);
+		return -1;
+	}
+	if (!*explicit) {
+		/* the first marker given replaces the built-in list */
+		for (i = 0; i < *count; i++) {
+			free(markers[i]);
+			markers[i] = NULL;
+		}
+		*count = 0;
+		*explicit = true;
+	}
+	for (i = 0; i < *count; i++) {
+		if (strcmp(markers[i], value) == 0)
+			return 0;
+	}
+	if (*count >= CONF_MARKERS_MAX) {
+		parser_error(p, "more than %d values for %s", CONF_MARKERS_MAX, key);
+		return -1;
+	}
+	if ((copy = xstrdup(p, value)) == NULL)
+		return -1;
+	markers[(*count)++] = copy;
+	return 0;
+}
+
+static int
+key_policy_marker(struct parser *p, const char *key, const char *value)
+{
+	struct conf_policy *pol = &p->conf->policy;
+
+	if (strcmp(key, "preliminary_marker") == 0)
+		return add_marker(p, pol->preliminary_markers,
+				  &pol->preliminary_marker_count,
+				  &p->preliminary_explicit, key, value);
+	return add_marker(p, pol->resolved_markers, &pol->resolved_marker_count,
+			  &p->resolved_explicit, key, value);
+}
+
+static int
+key_policy_header(struct parser *p, const char *key, const char *value)
+{
+	struct conf_policy *pol = &p->conf->policy;
+
+	if (!header_name_valid(value)) {
+		parser_error(p, "bad header field name '%s' for %s", value, key);
+		return -1;
+	}
+	if (strcmp(key, "assignment_header") == 0)
+		return set_string(p, &pol->assignment_header, value);
+	return set_string(p, &pol->priority_header, value);
+}
+
+static int
+key_policy_streak_length(struct parser *p, const char *key, const char *value)
+{
+	if (parse_int_range(value, false, 1, 100, &p->conf->policy.streak_length) < 0) {
+		parser_error(p, "bad number '%s' for streak_length (expected 1 to 100)", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+key_policy_percent(struct parser *p, const char *key, const char *value)
+{
+	int *slot = strcmp(key, "streak_deduction") == 0 ?
+		&p->conf->policy.streak_deduction_pct : &p->conf->policy.ticket_cap_pct;
+
+	if (parse_int_range(value, true, 1, 100, slot) < 0) {
+		parser_error(p, "bad percentage '%s' for %s (expected 1%% to 100%%)",
+			     value, key);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+key_policy_bool(struct parser *p, const char *key, const char *value)
+{
+	struct conf_policy *pol = &p->conf->policy;
+	bool b;
+
+	if (parse_bool(value, &b) < 0) {
+		parser_error(p, "bad boolean '%s' for %s (expected yes or no)", value, key);
+		return -1;
+	}
+	if (strcmp(key, "streak_reset_month_end") == 0)
+		pol->streak_reset_month_end = b;
+	else if (strcmp(key, "streak_reset_after_fire") == 0)
+		pol->streak_reset_after_fire = b;
+	else
+		pol->stack_24h_72h = b;
+	return 0;
+}
+
+static int
+key_policy_severity(struct parser *p, const char *key, const char *value)
+{
+	enum severity s;
+
+	if (severity_from_name(key + strlen("severity_"), &s) < 0)
+		return -1;
+	/* S14.2d: the document allows 5% to 20% of the month's score */
+	if (parse_int_range(value, true, 5, 20, &p->conf->policy.severity_pct[s]) < 0) {
+		parser_error(p, "bad percentage '%s' for %s (S14.2d allows 5%% to 20%%)",
+			     value, key);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+key_policy_charge(struct parser *p, const char *key, const char *value)
+{
+	if (strcmp(value, "owner_at_deadline") == 0)
+		p->conf->policy.charge = CONF_CHARGE_OWNER_AT_DEADLINE;
+	else if (strcmp(value, "owner_at_start") == 0)
+		p->conf->policy.charge = CONF_CHARGE_OWNER_AT_START;
+	else {
+		parser_error(p, "bad value '%s' for charge "
+			     "(expected owner_at_deadline or owner_at_start)", value);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct key policy_keys[] = {
+	{ "pack", key_policy_pack, false },
+	{ "first_response", key_policy_duration, false },
+	{ "preliminary", key_policy_duration, false },
+	{ "resolution", key_policy_duration, false },
+	{ "warn_at", key_policy_warn_at, false },
+	{ "preliminary_marker", key_policy_marker, true },
+	{ "resolved_marker", key_policy_marker, true },
+	{ "assignment_header", key_policy_header, false },
+	{ "priority_header", key_policy_header, false },
+	{ "streak_length", key_policy_streak_length, false },
+	{ "streak_deduction", key_policy_percent, false },
+	{ "streak_reset_month_end", key_policy_bool, false },
+	{ "streak_reset_after_fire", key_policy_bool, false },
+	{ "severity_low", key_policy_severity, false },
+	{ "severity_normal", key_policy_severity, false },
+	{ "severity_high", key_policy_severity, false },
+	{ "severity_critical", key_policy_severity, false },
+	{ "stack_24h_72h", key_policy_bool, false },
+	{ "ticket_cap", key_policy_percent, false },
+	{ "charge", key_policy_charge, false },
+	{ NULL, NULL, false }
+};
+
+/* ---- [team NAME] ---- */
+
+static int
+team_address(struct parser *p, const char *key, const char *value, char **copy_r)
+{
+	char *copy;
+
+	if (!address_valid(value)) {
+		parser_error(p, "bad email address '%s' for %s", value, key);
+		return -1;
+	}
+	if ((copy = xstrdup(p, value)) == NULL)
+		return -1;
+	ascii_lower(copy);
+	*copy_r = copy;
+	return 0;
+}
+
+static int
+key_team_single(struct parser *p, const char *key, const char *value)
+{
+	char *addr;
+
+	if (team_address(p, key, value, &addr) < 0)
+		return -1;
+	if (strcmp(key, "lead") == 0) {
+		free(p->team->lead);
+		p->team->lead = addr;
+	} else {
+		free(p->team->default_agent);
+		p->team->default_agent = addr;
+	}
+	return 0;
+}
+
+static size_t
+total_agents(const struct conf *conf)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < conf->team_count; i++)
+		n += conf->teams[i].agent_count;
+	return n;
+}
+
+/* Append the items of VALUE to a team's agents or domains. An address or a
+   domain in two teams would make conf_agent_team() ambiguous, so refuse. */
+static int
+key_team_list(struct parser *p, const char *key, const char *value)
+{
+	bool agents = strcmp(key, "agents") == 0 || strcmp(key, "agent") == 0;
+	struct conf_team *team = p->team;
+	char *copy, **items = NULL, ***list, *item, **grown;
+	size_t *count, t, j;
+	int n, i, ret = -1;
+
+	list = agents ? &team->agents : &team->domains;
+	count = agents ? &team->agent_count : &team->domain_count;
+	if ((copy = xstrdup(p, value)) == NULL)
+		return -1;
+	if ((items = calloc(CONF_LIST_MAX, sizeof(*items))) == NULL)
+		goto oom;
+	n = split_list(copy, items, CONF_LIST_MAX);
+	if (n < 0) {
+		parser_error(p, "empty item in the list for %s", key);
+		goto out;
+	}
+	ret = 0;
+	for (i = 0; i < n; i++) {
+		item = items[i];
+		if (!agents && item[0] == '@')
+			item++;
+		ascii_lower(item);
+		if (agents ? !address_valid(item) : !domain_valid(item)) {
+			parser_error(p, agents ? "bad email address '%s' for %s" :
+				     "bad domain '%s' for %s", items[i], key);
+			ret = -1;
+			continue;
+		}
+		if (agents && total_agents(p->conf) >= CONF_AGENTS_MAX) {
+			parser_error(p, "more than %d agents", CONF_AGENTS_MAX);
+			ret = -1;
+			break;
+		}
+		for (t = 0; t < p->conf->team_count; t++) {
+			const struct conf_team *other = &p->conf->teams[t];
+			char *const *olist = agents ? other->agents : other->domains;
+			size_t ocount = agents ? other->agent_count : other->domain_count;
+
+			for (j = 0; j < ocount; j++) {
+				if (strcmp(olist[j], item) == 0)
+					break;
+			}
+			if (j < ocount)
+				break;
+		}
+		if (t < p->conf->team_count) {
+			if (&p->conf->teams[t] != team) {
+				parser_error(p, "%s '%s' is already in team %s",
+					     agents ? "agent" : "domain", item,
+					     p->conf->teams[t].name);
+				ret = -1;
+			}
+			continue;
+		}
+		grown = realloc(*list, (*count + 1) * sizeof(*grown));
+		if (grown == NULL)
+			goto oom;
+		*list = grown;
+		if ((grown[*count] = xstrdup(p, item)) == NULL) {
+			ret = -1;
+			goto out;
+		}
+		(*count)++;
+	}
+	goto out;
+oom:
+	p->alloc_failed = true;
+	parser_error(p, "out of memory");
+	ret = -1;
+out:
+	free(items);
+	free(copy);
+	return ret;
+}
+
+static const struct key team_keys[] = {
+	{ "lead", key_team_single, false },
+	{ "agents", key_team_list, true },
+	{ "agent", key_team_list, true },
+	{ "domain", key_team_list, true },
+	{ "domains", key_team_list, true },
+	{ "default_agent", key_team_single, false },
+	{ NULL, NULL, false }
+};
+
+/* ---- lines ---- */
+
+static int
+begin_team(struct parser *p, const char *name)
+{
+	struct conf *conf = p->conf;
+	struct conf_team *grown;
+	unsigned int *lines;
+	uint64_t *seen;
+	size_t i;
+
+	if (*name == '\0' || strlen(name) > CONF_NAME_MAX) {
+		parser_error(p, "team name must be 1 to %d bytes", CONF_NAME_MAX);
+		return -1;
+	}
+	for (i = 0; i < conf->team_count; i++) {
+		if (strcmp(conf->teams[i].name, name) == 0) {
+			parser_error(p, "duplicate team '%s' (first defined at line %u)",
+				     name, p->team_lines[i]);
+			return -1;
+		}
+	}
+	if (conf->team_count >= CONF_TEAMS_MAX) {
+		parser_error(p, "more than %d teams", CONF_TEAMS_MAX);
+		return -1;
+	}
+	grown = realloc(conf->teams, (conf->team_count + 1) * sizeof(*grown));
+	if (grown != NULL)
+		conf->teams = grown;
+	lines = realloc(p->team_lines, (conf->team_count + 1) * sizeof(*lines));
+	if (lines != NULL)
+		p->team_lines = lines;
+	seen = realloc(p->team_seen, (conf->team_count + 1) * sizeof(*seen));
+	if (seen != NULL)
+		p->team_seen = seen;
+	if (grown == NULL || lines == NULL || seen == NULL) {
+		p->alloc_failed = true;
+		parser_error(p, "out of memory");
+		return -1;
+	}
+	memset(&grown[conf->team_count], 0, sizeof(*grown));
+	if ((grown[conf->team_count].name = xstrdup(p, name)) == NULL)
+		return -1;
+	lines[conf->team_count] = p->line;
+	seen[conf->team_count] = 0;
+	p->team = &grown[conf->team_count];
+	conf->team_count++;
+	return 0;
+}
+
+static void
+parse_section(struct parser *p, char *line)
+{
+	char *end = strchr(line, ']'), *name;
+
+	p->section = SECTION_UNKNOWN;
+	p->team = NULL;
+	if (end == NULL || *trim(end + 1) != '\0') {
+		parser_error(p, "bad section header (expected [name] or [team NAME])");
+		return;
+	}
+	*end = '\0';
+	name = trim(line + 1);
+	if (strcmp(name, "store") == 0)
+		p->section = SECTION_STORE;
+	else if (strcmp(name, "calendar") == 0)
+		p->section = SECTION_CALENDAR;
+	else if (strcmp(name, "policy") == 0)
+		p->section = SECTION_POLICY;
+	else if (strcmp(name, "team") == 0) {
+		parser_error(p, "team name must be 1 to %d bytes: [team NAME]", CONF_NAME_MAX);
+		return;
+	} else if (strncmp(name, "team", 4) == 0 && (name[4] == ' ' || name[4] == '\t')) {
+		if (begin_team(p, trim(name + 5)) == 0)
+			p->section = SECTION_TEAM;
+		snprintf(p->section_label, sizeof(p->section_label), "team %s",
+			 trim(name + 5));
+		p->section_name = p->section_label;
+		return;
+	} else {
+		parser_error(p, "unknown section [%s] (expected store, calendar, "
+			     "policy or team NAME)", name);
+		return;
+	}
+	p->section_name = p->section == SECTION_STORE ? "store" :
+		p->section == SECTION_CALENDAR ? "calendar" : "policy";
+}
+
+static void
+parse_assignment(struct parser *p, char *line)
+{
+	const struct key *keys;
+	uint64_t *seen;
+	char *eq = strchr(line, '='), *key, *value;
+	size_t i;
+
+	if (eq == NULL) {
+		parser_error(p, "expected 'key = value', [section] or a comment");
+		return;
+	}
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	switch (p->section) {
+	case SECTION_NONE:
+		parser_error(p, "key '%s' outside any section", key);
+		return;
+	case SECTION_UNKNOWN:
+		/* the section header was already reported */
+		return;
+	case SECTION_STORE:
+		keys = store_keys;
+		seen = &p->seen_store;
+		break;
+	case SECTION_CALENDAR:
+		keys = calendar_keys;
+		seen = &p->seen_calendar;
+		break;
+	case SECTION_POLICY:
+		keys = policy_keys;
+		seen = &p->seen_policy;
+		break;
+	case SECTION_TEAM:
+	default:
+		keys = team_keys;
+		seen = &p->team_seen[p->team - p->conf->teams];
+		break;
+	}
+	for (i = 0; keys[i].name != NULL; i++) {
+		if (strcmp(keys[i].name, key) == 0)
+			break;
+	}
+	if (keys[i].name == NULL) {
+		parser_error(p, "unknown key '%s' in section [%s]", key, p->section_name);
+		return;
+	}
+	if (!keys[i].repeatable && (*seen & ((uint64_t)1 << i)) != 0) {
+		parser_error(p, "key '%s' given twice in section [%s]", key, p->section_name);
+		return;
+	}
+	*seen |= (uint64_t)1 << i;
+	if (*value == '\0') {
+		parser_error(p, "missing value for key '%s' in section [%s]",
+			     key, p->section_name);
+		return;
+	}
+	(void)keys[i].parse(p, key, value);
+}
+
+/* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+static bool
+utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint32_t cp;
+
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c < 0x80) {
+			if (c == 0)
+				return false;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return false;
+		for (k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+static void
+parse_line(struct parser *p, char *line, size_t len)
+{
+	char *s;
+
+	if (len > CONF_LINE_MAX) {
+		parser_error(p, "line longer than %d bytes", CONF_LINE_MAX);
+		return;
+	}
+	if (!utf8_valid((const unsigned char *)line, len)) {
+		parser_error(p, "line is not valid UTF-8 (or contains NUL)");
+		return;
+	}
+	s = trim(line);
+	if (*s == '\0' || *s == '#' || *s == ';')
+		return;
+	if (*s == '[')
+		parse_section(p, s);
+	else
+		parse_assignment(p, s);
+}
+
+/* Checks that need the whole file: teams complete, calendar consistent. */
+static void
+finish(struct parser *p)
+{
+	struct conf *conf = p->conf;
+	size_t i;
+
+	for (i = 0; i < conf->team_count; i++) {
+		struct conf_team *team = &conf->teams[i];
+
+		p->line = p->team_lines[i];
+		if (team->agent_count == 0 && team->domain_count == 0)
+			parser_error(p, "team %s has neither agents nor domain", team->name);
+		if (team->default_agent != NULL &&
+		    conf_agent_team(conf, team->default_agent) != team)
+			parser_error(p, "default_agent %s of team %s is not one of its agents",
+				     team->default_agent, team->name);
+	}
+}
+
+/* Resolve the store path against the config file's directory, made
+   absolute so that conf_print() output means the same file anywhere. */
+static int
+resolve_store_path(struct parser *p)
+{
+	const char *raw = p->store_path_raw != NULL ? p->store_path_raw : DEFAULT_STORE_FILE;
+	const char *slash = strrchr(p->name, '/');
+	char *dir = NULL, *real = NULL, *path = NULL;
+	int ret = -1;
+
+	if (raw[0] == '/')
+		return set_string(p, &p->conf->store_path, raw);
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == p->name)
+		dir = strdup("/");
+	else
+		dir = strndup(p->name, (size_t)(slash - p->name));
+	if (dir == NULL)
+		goto out;
+	real = realpath(dir, NULL);
+	if (asprintf(&path, "%s%s%s", real != NULL ? real : dir,
+		     strcmp(real != NULL ? real : dir, "/") == 0 ? "" : "/", raw) < 0) {
+		path = NULL;
+		goto out;
+	}
+	free(p->conf->store_path);
+	p->conf->store_path = path;
+	ret = 0;
+out:
+	if (ret < 0) {
+		p->alloc_failed = true;
+		parser_error(p, "out of memory");
+	}
+	free(real);
+	free(dir);
+	return ret;
+}
+
+static void
+set_default_markers(struct conf_policy *pol)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(default_preliminary_markers) / sizeof(char *); i++)
+		pol->preliminary_markers[pol->preliminary_marker_count++] =
+			strdup(default_preliminary_markers[i]);
+	for (i = 0; i < sizeof(default_resolved_markers) / sizeof(char *); i++)
+		pol->resolved_markers[pol->resolved_marker_count++] =
+			strdup(default_resolved_markers[i]);
+}
+
+int
+conf_defaults(struct conf **conf_r, const char **error_r)
+{
+	struct conf *conf;
+	struct conf_policy *pol;
+	size_t i;
+	int d;
+
+	*conf_r = NULL;
+	if ((conf = calloc(1, sizeof(*conf))) == NULL)
+		goto oom;
+	pol = &conf->policy;
+	conf->store_backend = strdup(DEFAULT_STORE_BACKEND);
+	conf->store_path = strdup(DEFAULT_STORE_FILE);
+	conf->calendar.timezone = strdup(DEFAULT_TIMEZONE);
+	conf->calendar.always_open = true;
+	conf->calendar.hours.all_day = true;
+	for (d = 0; d < 7; d++) {
+		conf->calendar.hours.open[d] = 0;
+		conf->calendar.hours.close[d] = 86400;
+	}
+	pol->pack = strdup(DEFAULT_PACK);
+	pol->first_response_secs = 30 * 60;
+	pol->preliminary_secs = 24 * 3600;
+	pol->resolution_secs = 72 * 3600;
+	pol->warn_at_pct = 80;
+	set_default_markers(pol);
+	pol->assignment_header = strdup(DEFAULT_ASSIGNMENT_HEADER);
+	pol->priority_header = strdup(DEFAULT_PRIORITY_HEADER);
+	pol->streak_length = 3;
+	pol->streak_deduction_pct = 10;
+	pol->streak_reset_month_end = false;
+	pol->streak_reset_after_fire = true;
+	pol->severity_pct[SEVERITY_LOW] = 5;
+	pol->severity_pct[SEVERITY_NORMAL] = 10;
+	pol->severity_pct[SEVERITY_HIGH] = 15;
+	pol->severity_pct[SEVERITY_CRITICAL] = 20;
+	pol->stack_24h_72h = true;
+	pol->ticket_cap_pct = 20;
+	pol->charge = CONF_CHARGE_OWNER_AT_DEADLINE;
+
+	if (conf->store_backend == NULL || conf->store_path == NULL ||
+	    conf->calendar.timezone == NULL || pol->pack == NULL ||
+	    pol->assignment_header == NULL || pol->priority_header == NULL)
+		goto oom;
+	for (i = 0; i < pol->preliminary_marker_count; i++)
+		if (pol->preliminary_markers[i] == NULL)
+			goto oom;
+	for (i = 0; i < pol->resolved_marker_count; i++)
+		if (pol->resolved_markers[i] == NULL)
+			goto oom;
+	*conf_r = conf;
+	return 0;
+oom:
+	conf_free(&conf);
+	*error_r = "out of memory";
+	return -1;
+}
+
+int
+conf_load_buffer(const char *name, const char *buf, size_t len,
+		 struct conf **conf_r, char **error_r)
+{
+	struct parser p;
+	const char *defaults_error;
+	char *line = NULL;
+	size_t pos = 0, n;
+	int ret = -1;
+
+	*conf_r = NULL;
+	*error_r = NULL;
+	memset(&p, 0, sizeof(p));
+	p.name = name;
+	p.errors = calloc(CONF_ERRORS_MAX, sizeof(*p.errors));
+	if (p.errors == NULL) {
+		*error_r = strdup("out of memory");
+		return -1;
+	}
+	if (conf_defaults(&p.conf, &defaults_error) < 0) {
+		parser_error(&p, "%s", defaults_error);
+		goto out;
+	}
+	if ((p.conf->path = strdup(name)) == NULL) {
+		parser_error(&p, "out of memory");
+		goto out;
+	}
+	if (len > CONF_FILE_MAX) {
+		parser_error(&p, "file larger than %d bytes", CONF_FILE_MAX);
+		goto out;
+	}
+	/* One spare byte so an over-long line is still seen as such. */
+	if ((line = malloc(CONF_LINE_MAX + 2)) == NULL) {
+		parser_error(&p, "out of memory");
+		goto out;
+	}
+	while (pos < len && !p.alloc_failed) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t full = nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
+
+		p.line++;
+		n = full > CONF_LINE_MAX + 1 ? CONF_LINE_MAX + 1 : full;
+		memcpy(line, buf + pos, n);
+		if (n > 0 && line[n - 1] == '\r' && full <= CONF_LINE_MAX + 1)
+			n--;
+		line[n] = '\0';
+		pos += full + (nl != NULL);
+		/* a UTF-8 byte order mark is harmless; editors on Windows add it */
+		if (p.line == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+			parse_line(&p, line + 3, n - 3);
+		else
+			parse_line(&p, line, n);
+	}
+	if (p.alloc_failed)
+		goto out;
+	finish(&p);
+	if (resolve_store_path(&p) < 0)
+		goto out;
+	if (p.error_count == 0)
+		ret = 0;
+out:
+	if (ret == 0)
+		*conf_r = p.conf;
+	else {
+		conf_free(&p.conf);
+		*error_r = errors_text(&p);
+	}
+	for (n = 0; n < CONF_ERRORS_MAX; n++)
+		free(p.errors[n].text);
+	free(p.errors);
+	free(line);
+	free(p.store_path_raw);
+	free(p.team_lines);
+	free(p.team_seen);
+	return ret;
+}
+
+int
+conf_load(const char *path, struct conf **conf_r, char **error_r)
+{
+	struct stat st;
+	FILE *f;
+	char *buf = NULL;
+	size_t len;
+	int ret = -1;
+
+	*conf_r = NULL;
+	*error_r = NULL;
+	if ((f = fopen(path, "r")) == NULL) {
+		if (asprintf(error_r, "%s: cannot open: %s", path, strerror(errno)) < 0)
+			*error_r = NULL;
+		return -1;
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (asprintf(error_r, "%s: cannot read: %s", path,
+			     S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file") < 0)
+			*error_r = NULL;
+		goto out;
+	}
+	if (st.st_size > CONF_FILE_MAX) {
+		if (asprintf(error_r, "%s: file larger than %d bytes", path, CONF_FILE_MAX) < 0)
+			*error_r = NULL;
+		goto out;
+	}
+	/* +1 catches a file that grew after fstat() */
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		*error_r = strdup("out of memory");
+		goto out;
+	}
+	len = fread(buf, 1, (size_t)st.st_size + 1, f);
+	if (ferror(f)) {
+		if (asprintf(error_r, "%s: cannot read: %s", path, strerror(errno)) < 0)
+			*error_r = NULL;
+		goto out;
+	}
+	ret = conf_load_buffer(path, buf, len, conf_r, error_r);
+out:
+	free(buf);
+	fclose(f);
+	return ret;
+}
+
+static void
+free_list(char **list, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		free(list[i]);
+	free(list);
+}
+
+void
+conf_free(struct conf **confp)
+{
+	struct conf *conf = *confp;
+	size_t i;
+
+	if (conf == NULL)
+		return;
+	*confp = NULL;
+	free(conf->path);
+	free(conf->store_backend);
+	free(conf->store_path);
+	free(conf->calendar.timezone);
+	free(conf->calendar.holidays);
+	free(conf->calendar.workdays);
+	free(conf->policy.pack);
+	for (i = 0; i < conf->policy.preliminary_marker_count; i++)
+		free(conf->policy.preliminary_markers[i]);
+	for (i = 0; i < conf->policy.resolved_marker_count; i++)
+		free(conf->policy.resolved_markers[i]);
+	free(conf->policy.assignment_header);
+	free(conf->policy.priority_header);
+	for (i = 0; i < conf->team_count; i++) {
+		free(conf->teams[i].name);
+		free(conf->teams[i].lead);
+		free(conf->teams[i].default_agent);
+		free_list(conf->teams[i].agents, conf->teams[i].agent_count);
+		free_list(conf->teams[i].domains, conf->teams[i].domain_count);
+	}
+	free(conf->teams);
+	free(conf);
+}
+
+/* ---- printing ---- */
+
+static void
+print_duration(FILE *out, const char *key, int64_t secs)
+{
+	if (secs % 86400 == 0)
+		fprintf(out, "%s = %lldd\n", key, (long long)(secs / 86400));
+	else if (secs % 3600 == 0)
+		fprintf(out, "%s = %lldh\n", key, (long long)(secs / 3600));
+	else if (secs % 60 == 0)
+		fprintf(out, "%s = %lldm\n", key, (long long)(secs / 60));
+	else
+		fprintf(out, "%s = %llds\n", key, (long long)secs);
+}
+
+static void
+print_list(FILE *out, const char *key, char *const *items, size_t count)
+{
+	size_t i;
+
+	if (count == 0)
+		return;
+	fprintf(out, "%s = ", key);
+	for (i = 0; i < count; i++)
+		fprintf(out, "%s%s", i > 0 ? ", " : "", items[i]);
+	fputc('\n', out);
+}
+
+static void
+print_hours(FILE *out, const struct conf_calendar *cal)
+{
+	/* Monday first, as people write it; Sunday (0) last */
+	static const int order[7] = { 1, 2, 3, 4, 5, 6, 0 };
+	const struct conf_hours *h = &cal->hours;
+	bool first = true;
+	int i = 0, j;
+
+	if (cal->always_open) {
+		fputs("hours = 24x7\n", out);
+		return;
+	}
+	fputs("hours = ", out);
+	while (i < 7) {
+		int d = order[i];
+
+		if (h->open[d] < 0) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < 7; j++) {
+			if (h->open[order[j]] != h->open[d] || h->close[order[j]] != h->close[d])
+				break;
+		}
+		fprintf(out, "%s%s", first ? "" : ", ", weekday_names[d]);
+		if (j - 1 > i)
+			fprintf(out, "-%s", weekday_names[order[j - 1]]);
+		fprintf(out, " %02d:%02d-%02d:%02d",
+			h->open[d] / 3600, h->open[d] % 3600 / 60,
+			h->close[d] / 3600, h->close[d] % 3600 / 60);
+		first = false;
+		i = j;
+	}
+	fputc('\n', out);
+}
+
+void
+conf_print(const struct conf *conf, FILE *out)
+{
+	const struct conf_calendar *cal = &conf->calendar;
+	const struct conf_policy *pol = &conf->policy;
+	char date[11];
+	size_t i;
+	int s;
+
+	fprintf(out, "# effective configuration%s%s\n",
+		conf->path != NULL ? " of " : "", conf->path != NULL ? conf->path : "");
+	fprintf(out, "\n[store]\nbackend = %s\npath = %s\n",
+		conf->store_backend, conf->store_path);
+
+	fprintf(out, "\n[calendar]\ntimezone = %s\n", cal->timezone);
+	print_hours(out, cal);
+	for (i = 0; i < cal->holiday_count; i++) {
+		format_date(cal->holidays[i], date);
+		fprintf(out, "holiday = %s\n", date);
+	}
+	for (i = 0; i < cal->workday_count; i++) {
+		format_date(cal->workdays[i], date);
+		fprintf(out, "workday = %s\n", date);
+	}
+
+	fprintf(out, "\n[policy]\npack = %s\n", pol->pack);
+	print_duration(out, "first_response", pol->first_response_secs);
+	print_duration(out, "preliminary", pol->preliminary_secs);
+	print_duration(out, "resolution", pol->resolution_secs);
+	fprintf(out, "warn_at = %d%%\n", pol->warn_at_pct);
+	for (i = 0; i < pol->preliminary_marker_count; i++)
+		fprintf(out, "preliminary_marker = %s\n", pol->preliminary_markers[i]);
+	for (i = 0; i < pol->resolved_marker_count; i++)
+		fprintf(out, "resolved_marker = %s\n", pol->resolved_markers[i]);
+	fprintf(out, "assignment_header = %s\n", pol->assignment_header);
+	fprintf(out, "priority_header = %s\n", pol->priority_header);
+	fprintf(out, "streak_length = %d\n", pol->streak_length);
+	fprintf(out, "streak_deduction = %d%%\n", pol->streak_deduction_pct);
+	fprintf(out, "streak_reset_month_end = %s\n", pol->streak_reset_month_end ? "yes" : "no");
+	fprintf(out, "streak_reset_after_fire = %s\n", pol->streak_reset_after_fire ? "yes" : "no");
+	for (s = 0; s < SEVERITY_COUNT; s++)
+		fprintf(out, "severity_%s = %d%%\n", severity_names[s], pol->severity_pct[s]);
+	fprintf(out, "stack_24h_72h = %s\n", pol->stack_24h_72h ? "yes" : "no");
+	fprintf(out, "ticket_cap = %d%%\n", pol->ticket_cap_pct);
+	fprintf(out, "charge = %s\n", pol->charge == CONF_CHARGE_OWNER_AT_START ?
+		"owner_at_start" : "owner_at_deadline");
+
+	for (i = 0; i < conf->team_count; i++) {
+		const struct conf_team *team = &conf->teams[i];
+
+		fprintf(out, "\n[team %s]\n", team->name);
+		if (team->lead != NULL)
+			fprintf(out, "lead = %s\n", team->lead);
+		print_list(out, "agents", team->agents, team->agent_count);
+		print_list(out, "domain", team->domains, team->domain_count);
+		if (team->default_agent != NULL)
+			fprintf(out, "default_agent = %s\n", team->default_agent);
+	}
+}
+
+const struct conf_team *
+conf_agent_team(const struct conf *conf, const char *address)
+{
+	const char *at = strrchr(address, '@');
+	size_t i, j;
+
+	for (i = 0; i < conf->team_count; i++) {
+		for (j = 0; j < conf->teams[i].agent_count; j++) {
+			if (strcasecmp(conf->teams[i].agents[j], address) == 0)
+				return &conf->teams[i];
+		}
+	}
+	if (at == NULL || at == address)
+		return NULL;
+	for (i = 0; i < conf->team_count; i++) {
+		for (j = 0; j < conf->teams[i].domain_count; j++) {
+			if (strcasecmp(conf->teams[i].domains[j], at + 1) == 0)
+				return &conf->teams[i];
+		}
+	}
+	return NULL;
+}
+
+const char *
+severity_name(enum severity s)
+{
+	if ((int)s < 0 || s >= SEVERITY_COUNT)
+		return "unknown";
+	return severity_names[s];
+}
+
+int
+severity_from_name(const char *name, enum severity *s_r)
+{
+	int i;
+
+	for (i = 0; i < SEVERITY_COUNT; i++) {
+		if (strcasecmp(name, severity_names[i]) == 0) {
+			*s_r = (enum severity)i;
+			return 0;
+		}
+	}
+	/* common helpdesk spellings */
+	if (strcasecmp(name, "medium") == 0) {
+		*s_r = SEVERITY_NORMAL;
+		return 0;
+	}
+	if (strcasecmp(name, "urgent") == 0) {
+		*s_r = SEVERITY_CRITICAL;
+		return 0;
+	}
+	return -1;
+}
