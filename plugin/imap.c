@@ -1,0 +1,1189 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libetpan/libetpan.h>
+
+#include "conf.h"
+#include "imap.h"
+#include "ingest.h"
+#include "log.h"
+#include "loop.h"
+#include "mail.h"
+#include "store.h"
+#include "tls.h"
+
+/* ---- configuration ---------------------------------------------------- */
+
+static int
+imap_strset(char **dst, const char *value, const char **error_r)
+{
+	char *s = strdup(value);
+
+	if (s == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+int
+imap_account_init(struct imap_account *acct, const char *name,
+		  const char **error_r)
+{
+	memset(acct, 0, sizeof(*acct));
+	acct->tls = IMAP_TLS_IMAPS;
+	acct->poll_interval_secs = 60;
+	acct->idle = true;
+	return imap_strset(&acct->name, name, error_r);
+}
+
+void
+imap_account_clear(struct imap_account *acct)
+{
+	size_t i;
+
+	free(acct->name);
+	free(acct->host);
+	free(acct->username);
+	free(acct->password_file);
+	free(acct->ca_file);
+	free(acct->fingerprint);
+	for (i = 0; i < acct->folder_count; i++)
+		free(acct->folders[i]);
+	memset(acct, 0, sizeof(*acct));
+}
+
+static int
+imap_parse_folders(struct imap_account *acct, const char *value,
+		   const char **error_r)
+{
+	const char *p = value;
+	size_t i;
+
+	for (i = 0; i < acct->folder_count; i++)
+		free(acct->folders[i]);
+	acct->folder_count = 0;
+	while (*p != '\0') {
+		const char *end;
+		size_t len;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (acct->folder_count == IMAP_FOLDERS_MAX) {
+			*error_r = "too many folders";
+			return -1;
+		}
+		if (len >= IMAP_NAME_MAX) {
+			*error_r = "folder name too long";
+			return -1;
+		}
+		acct->folders[acct->folder_count] = strndup(p, len);
+		if (acct->folders[acct->folder_count] == NULL) {
+			*error_r = "out of memory";
+			return -1;
+		}
+		acct->folder_count++;
+		p = end;
+	}
+	if (acct->folder_count == 0) {
+		*error_r = "folders: no folder named";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+imap_parse_bool(const char *value, bool *b_r)
+{
+	if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "true") == 0 ||
+	    strcmp(value, "1") == 0 || strcasecmp(value, "on") == 0)
+		*b_r = true;
+	else if (strcasecmp(value, "no") == 0 || strcasecmp(value, "false") == 0 ||
+		 strcmp(value, "0") == 0 || strcasecmp(value, "off") == 0)
+		*b_r = false;
+	else
+		return -1;
+	return 0;
+}
+
+int
+imap_conf_key(struct imap_account *acct, const char *key, const char *value,
+	      const char **error_r)
+{
+	if (strcmp(key, "host") == 0)
+		return imap_strset(&acct->host, value, error_r);
+	if (strcmp(key, "port") == 0) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || *end != '\0' || v < 1 || v > 65535) {
+			*error_r = "port: expected a number from 1 to 65535";
+			return -1;
+		}
+		acct->port = (uint16_t)v;
+		return 0;
+	}
+	if (strcmp(key, "tls") == 0) {
+		if (strcmp(value, "imaps") == 0)
+			acct->tls = IMAP_TLS_IMAPS;
+		else if (strcmp(value, "starttls") == 0)
+			acct->tls = IMAP_TLS_STARTTLS;
+		else if (strcmp(value, "none") == 0)
+			acct->tls = IMAP_TLS_NONE;
+		else {
+			*error_r = "tls: expected imaps, starttls or none";
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "username") == 0)
+		return imap_strset(&acct->username, value, error_r);
+	if (strcmp(key, "password_file") == 0)
+		return imap_strset(&acct->password_file, value, error_r);
+	if (strcmp(key, "folders") == 0)
+		return imap_parse_folders(acct, value, error_r);
+	if (strcmp(key, "ca_file") == 0)
+		return imap_strset(&acct->ca_file, value, error_r);
+	if (strcmp(key, "fingerprint") == 0) {
+		unsigned char d[TLS_SHA256_LEN];
+
+		if (tls_fingerprint_parse(value, d, error_r) < 0)
+			return -1;
+		return imap_strset(&acct->fingerprint, value, error_r);
+	}
+	if (strcmp(key, "poll_interval") == 0) {
+		int64_t secs;
+
+		if (conf_parse_duration(value, &secs) < 0 || secs < 1 ||
+		    secs > 24 * 3600) {
+			*error_r = "poll_interval: expected a duration from 1s to 24h";
+			return -1;
+		}
+		acct->poll_interval_secs = secs;
+		return 0;
+	}
+	if (strcmp(key, "idle") == 0) {
+		if (imap_parse_bool(value, &acct->idle) < 0) {
+			*error_r = "idle: expected yes or no";
+			return -1;
+		}
+		return 0;
+	}
+	*error_r = "unknown key (expected host, port, tls, username, "
+		"password_file, folders, ca_file, fingerprint, poll_interval, idle)";
+	return -1;
+}
+
+static bool
+imap_host_is_loopback(const char *host)
+{
+	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0 ||
+		strcmp(host, "localhost") == 0;
+}
+
+int
+imap_account_check(const struct imap_account *acct, const char **error_r)
+{
+	if (acct->host == NULL) {
+		*error_r = "host is required";
+		return -1;
+	}
+	if (acct->username == NULL) {
+		*error_r = "username is required";
+		return -1;
+	}
+	if (acct->password_file == NULL) {
+		*error_r = "password_file is required";
+		return -1;
+	}
+	if (acct->tls == IMAP_TLS_NONE && !imap_host_is_loopback(acct->host)) {
+		*error_r = "tls = none is allowed only to 127.0.0.1 or ::1";
+		return -1;
+	}
+	return 0;
+}
+
+int
+imap_password_read(const char *path, char **password_r, char *error,
+		   size_t error_size)
+{
+	char buf[IMAP_PASSWORD_MAX + 2];
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int fd, ret = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(error, error_size, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(error, error_size, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(error, error_size, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		snprintf(error, error_size, "%s: password file is accessible by "
+			 "group or others (mode %03o); refusing it, chmod 600 it",
+			 path, (unsigned int)(st.st_mode & 0777));
+		goto out;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		snprintf(error, error_size, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	len = (size_t)n;
+	if (len > IMAP_PASSWORD_MAX) {
+		snprintf(error, error_size, "%s: longer than %d bytes", path,
+			 IMAP_PASSWORD_MAX);
+		goto out;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || memchr(buf, '\n', len) != NULL) {
+		snprintf(error, error_size, "%s: expected one line with the password",
+			 path);
+		goto out;
+	}
+	*password_r = strdup(buf);
+	if (*password_r == NULL) {
+		snprintf(error, error_size, "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return ret;
+}
+
+static char *
+imap_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Is LINE (NUL-terminated, trimmed) an [imap NAME] header? *name_r points
+   into it when so. */
+static bool
+imap_section_header(char *line, char **name_r, bool *is_section_r)
+{
+	size_t len = strlen(line);
+
+	*is_section_r = len >= 2 && line[0] == '[' && line[len - 1] == ']';
+	if (!*is_section_r || strncmp(line, "[imap", 5) != 0 ||
+	    (line[5] != ' ' && line[5] != '\t'))
+		return false;
+	line[len - 1] = '\0';
+	*name_r = imap_trim(line + 5);
+	return true;
+}
+
+static int
+imap_errf(char **errs, size_t *errs_len, const char *file, unsigned int line,
+	  const char *msg, const char *what)
+{
+	char tmp[CONF_LINE_MAX + 256];
+	int n = snprintf(tmp, sizeof(tmp), "%s:%u: [imap] %s%s%s\n", file, line,
+			 what != NULL ? what : "", what != NULL ? ": " : "", msg);
+	char *p;
+
+	if (n < 0)
+		return -1;
+	p = realloc(*errs, *errs_len + (size_t)n + 1);
+	if (p == NULL)
+		return -1;
+	memcpy(p + *errs_len, tmp, (size_t)n + 1);
+	*errs = p;
+	*errs_len += (size_t)n;
+	return 0;
+}
+
+void
+imap_accounts_free(struct imap_account **acctsp, size_t count)
+{
+	size_t i;
+
+	if (*acctsp == NULL)
+		return;
+	for (i = 0; i < count; i++)
+		imap_account_clear(&(*acctsp)[i]);
+	free(*acctsp);
+	*acctsp = NULL;
+}
+
+int
+imap_conf_parse(const char *filename, const char *buf, size_t len,
+		struct imap_account **accts_r, size_t *count_r, char **error_r)
+{
+	struct imap_account *accts = NULL, *cur = NULL;
+	size_t count = 0, errs_len = 0, pos = 0;
+	unsigned int lineno = 0, section_line = 0;
+	char *errs = NULL, line[CONF_LINE_MAX + 1];
+	const char *err;
+
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t l = nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
+		char *s, *name, *eq;
+		bool is_section;
+
+		lineno++;
+		if (l > CONF_LINE_MAX)
+			l = CONF_LINE_MAX;
+		memcpy(line, buf + pos, l);
+		line[l] = '\0';
+		pos += (nl != NULL ? (size_t)(nl - (buf + pos)) + 1 : len - pos);
+		s = imap_trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (imap_section_header(s, &name, &is_section)) {
+			struct imap_account *n;
+
+			if (cur != NULL && imap_account_check(cur, &err) < 0)
+				imap_errf(&errs, &errs_len, filename, section_line,
+					  err, cur->name);
+			n = realloc(accts, (count + 1) * sizeof(*accts));
+			if (n == NULL || *name == '\0' ||
+			    imap_account_init(&n[count], name, &err) < 0) {
+				if (n != NULL)
+					accts = n;
+				imap_errf(&errs, &errs_len, filename, lineno,
+					  *name == '\0' ? "section needs a name: [imap NAME]" :
+					  "out of memory", NULL);
+				cur = NULL;
+				continue;
+			}
+			accts = n;
+			cur = &accts[count++];
+			section_line = lineno;
+			continue;
+		}
+		if (is_section) {
+			if (cur != NULL && imap_account_check(cur, &err) < 0)
+				imap_errf(&errs, &errs_len, filename, section_line,
+					  err, cur->name);
+			cur = NULL;
+			continue;
+		}
+		if (cur == NULL)
+			continue;
+		eq = strchr(s, '=');
+		if (eq == NULL) {
+			imap_errf(&errs, &errs_len, filename, lineno,
+				  "expected 'key = value'", cur->name);
+			continue;
+		}
+		*eq = '\0';
+		if (imap_conf_key(cur, imap_trim(s), imap_trim(eq + 1), &err) < 0)
+			imap_errf(&errs, &errs_len, filename, lineno, err, cur->name);
+	}
+	if (cur != NULL && imap_account_check(cur, &err) < 0)
+		imap_errf(&errs, &errs_len, filename, section_line, err, cur->name);
+	if (errs != NULL) {
+		imap_accounts_free(&accts, count);
+		*error_r = errs;
+		return -1;
+	}
+	*accts_r = accts;
+	*count_r = count;
+	return 0;
+}
+
+void
+imap_conf_strip(char *buf, size_t len)
+{
+	size_t pos = 0;
+	bool in_imap = false;
+
+	while (pos < len) {
+		char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t l = nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
+		char line[CONF_LINE_MAX + 1], *s, *name;
+		bool is_section;
+
+		memcpy(line, buf + pos, l > CONF_LINE_MAX ? CONF_LINE_MAX : l);
+		line[l > CONF_LINE_MAX ? CONF_LINE_MAX : l] = '\0';
+		s = imap_trim(line);
+		if (imap_section_header(s, &name, &is_section))
+			in_imap = true;
+		else if (is_section)
+			in_imap = false;
+		if (in_imap)
+			memset(buf + pos, ' ', l);
+		pos += l + (nl != NULL ? 1 : 0);
+	}
+}
+
+/* ---- the source ------------------------------------------------------- */
+
+#define IMAP_ERROR_MAX (TLS_ERROR_MAX + 256)
+
+enum imap_fstate {
+	IMAP_F_DOWN = 0,      /* waiting for the backoff timer */
+	IMAP_F_SYNC,          /* fetching batches */
+	IMAP_F_IDLE,
+	IMAP_F_POLL,          /* waiting for the poll timer */
+};
+
+struct imap_uidsize {
+	uint32_t uid;
+	uint32_t size;
+};
+
+struct imap_folder {
+	struct imap_source *src;
+	char *name;
+	char label[IMAP_NAME_MAX * 2 + 8];   /* "account/folder" for the log */
+	char sync_key[IMAP_NAME_MAX * 2 + 8]; /* "imap:account/folder" */
+	mailimap *imap;
+	enum imap_fstate state;
+	struct loop_timer *timer;
+	struct loop_io *io;
+	unsigned int attempts;
+	char last_error[IMAP_ERROR_MAX];
+	bool connected_logged;
+	bool has_idle;
+	uint32_t uidvalidity;
+	uint32_t last_uid;
+	struct imap_uidsize *pending;     /* UIDs still to fetch, ascending */
+	size_t pending_count, pending_pos;
+	int64_t sync_start_ms;
+	uint64_t sync_done;
+	int64_t last_progress_ms;
+};
+
+struct imap_source {
+	struct loop *loop;
+	struct store *store;
+	const struct conf *conf;
+	struct imap_account acct;
+	imap_batch_cb *batch_cb;
+	void *batch_ctx;
+	struct imap_folder folders[IMAP_FOLDERS_MAX];
+	size_t folder_count;
+};
+
+int64_t
+imap_backoff_ms(unsigned int attempt, double r)
+{
+	int64_t d = IMAP_BACKOFF_MIN_MS;
+	unsigned int i;
+
+	for (i = 0; i < attempt && d < IMAP_BACKOFF_MAX_MS; i++)
+		d *= 2;
+	if (d > IMAP_BACKOFF_MAX_MS)
+		d = IMAP_BACKOFF_MAX_MS;
+	/* Jitter in the upper half keeps the growth while spreading the
+	   retries of many folders that failed together. */
+	return d / 2 + (int64_t)((double)(d / 2) * r);
+}
+
+static void imap_folder_step(void *ctx);
+
+static void
+imap_folder_disconnect(struct imap_folder *f)
+{
+	loop_io_remove(&f->io);
+	if (f->imap != NULL) {
+		if (f->state == IMAP_F_IDLE)
+			(void)mailimap_idle_done(f->imap);
+		mailimap_free(f->imap);
+		f->imap = NULL;
+	}
+	free(f->pending);
+	f->pending = NULL;
+	f->pending_count = f->pending_pos = 0;
+}
+
+static void
+imap_folder_arm(struct imap_folder *f, int64_t delay_ms)
+{
+	loop_timer_remove(&f->timer);
+	f->timer = loop_timer_add(f->src->loop, loop_now_ms() + delay_ms,
+				  imap_folder_step, f);
+	if (f->timer == NULL)
+		log_error("imap %s: out of memory arming a timer", f->label);
+}
+
+/* Drop the connection and come back after a backoff; log only when the
+   error is not the one already reported. */
+static void
+imap_folder_fail(struct imap_folder *f, const char *error)
+{
+	int64_t delay = imap_backoff_ms(f->attempts, (double)random() / 2147483648.0);
+
+	if (strcmp(error, f->last_error) != 0 || f->connected_logged) {
+		log_error("imap %s: %s; retrying with backoff (next in %.1f s)",
+			  f->label, error, (double)delay / 1000.0);
+		snprintf(f->last_error, sizeof(f->last_error), "%s", error);
+	} else
+		log_debug("imap %s: %s; retry in %.1f s", f->label, error,
+			  (double)delay / 1000.0);
+	f->connected_logged = false;
+	imap_folder_disconnect(f);
+	f->state = IMAP_F_DOWN;
+	if (f->attempts < 32)
+		f->attempts++;
+	imap_folder_arm(f, delay);
+}
+
+static const char *
+imap_errstr(int r)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_STREAM:
+		return "connection lost or timed out";
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+		return "connection refused";
+	case MAILIMAP_ERROR_LOGIN:
+		return "login failed (wrong username or password?)";
+	case MAILIMAP_ERROR_PARSE:
+		return "cannot parse the server's response";
+	case MAILIMAP_ERROR_SSL:
+		return "TLS handshake failed";
+	case MAILIMAP_ERROR_STARTTLS:
+		return "STARTTLS failed";
+	case MAILIMAP_ERROR_EXAMINE:
+	case MAILIMAP_ERROR_SELECT:
+		return "cannot open the folder";
+	case MAILIMAP_ERROR_UID_FETCH:
+	case MAILIMAP_ERROR_FETCH:
+		return "FETCH failed";
+	case MAILIMAP_ERROR_MEMORY:
+		return "out of memory";
+	default:
+		return "IMAP error";
+	}
+}
+
+static void
+imap_ssl_cb(struct mailstream_ssl_context *ssl, void *ctx)
+{
+	struct imap_folder *f = ctx;
+
+	/* SNI, so a server with several names shows the right certificate. */
+	if (!imap_host_is_loopback(f->src->acct.host))
+		mailstream_ssl_set_server_name(ssl, f->src->acct.host);
+}
+
+static int
+imap_folder_connect(struct imap_folder *f, char *error, size_t error_size)
+{
+	const struct imap_account *a = &f->src->acct;
+	struct tls_policy policy = { a->host, a->ca_file, a->fingerprint };
+	char terr[TLS_ERROR_MAX], *password = NULL;
+	uint16_t port = a->port != 0 ? a->port : a->tls == IMAP_TLS_IMAPS ? 993 : 143;
+	struct mailimap_capability_data *caps = NULL;
+	int r, ret = -1;
+
+	if (imap_password_read(a->password_file, &password, error, error_size) < 0)
+		return -1;
+	f->imap = mailimap_new(0, NULL);
+	if (f->imap == NULL) {
+		snprintf(error, error_size, "out of memory");
+		goto out;
+	}
+	if (a->tls == IMAP_TLS_IMAPS)
+		r = mailimap_ssl_connect_with_callback(f->imap, a->host, port,
+						       imap_ssl_cb, f);
+	else
+		r = mailimap_socket_connect(f->imap, a->host, port);
+	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		snprintf(error, error_size, "connect to %s port %u: %s", a->host,
+			 port, imap_errstr(r));
+		goto out;
+	}
+	if (a->tls == IMAP_TLS_STARTTLS) {
+		r = mailimap_socket_starttls_with_callback(f->imap, imap_ssl_cb, f);
+		if (r != MAILIMAP_NO_ERROR) {
+			snprintf(error, error_size, "%s: STARTTLS: %s", a->host,
+				 imap_errstr(r));
+			goto out;
+		}
+	}
+	if (a->tls != IMAP_TLS_NONE &&
+	    tls_verify_stream(&policy, f->imap->imap_stream, terr) < 0) {
+		snprintf(error, error_size, "%s", terr);
+		goto out;
+	}
+	r = mailimap_login(f->imap, a->username, password);
+	if (r != MAILIMAP_NO_ERROR) {
+		char resp[256] = "";
+
+		if (f->imap->imap_response != NULL)
+			log_sanitize(f->imap->imap_response,
+				     strlen(f->imap->imap_response), resp, sizeof(resp));
+		snprintf(error, error_size, "login as %s at %s failed%s%s%s",
+			 a->username, a->host, resp[0] != '\0' ? ": \"" : "",
+			 resp, resp[0] != '\0' ? "\"" : "");
+		goto out;
+	}
+	r = mailimap_capability(f->imap, &caps);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(error, error_size, "CAPABILITY: %s", imap_errstr(r));
+		goto out;
+	}
+	mailimap_capability_data_free(caps);
+	f->has_idle = a->idle && mailimap_has_idle(f->imap);
+	r = mailimap_examine(f->imap, f->name);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(error, error_size, "EXAMINE %s: %s", f->name, imap_errstr(r));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return ret;
+}
+
+/* Load the folder's sync state and compare UIDVALIDITY. */
+static int
+imap_folder_state(struct imap_folder *f, char *error, size_t error_size)
+{
+	struct mailimap_selection_info *sel = f->imap->imap_selection_info;
+	uint32_t uidvalidity = sel != NULL ? sel->sel_uidvalidity : 0;
+	uint32_t stored_v = 0, stored_uid = 0;
+	const char *err;
+
+	if (store_sync_state_get(f->src->store, f->sync_key, &stored_v,
+				 &stored_uid, &err) < 0) {
+		snprintf(error, error_size, "store: %s", err);
+		return -1;
+	}
+	if (stored_v != 0 && stored_v != uidvalidity) {
+		log_warn("imap %s: UIDVALIDITY changed from %u to %u; "
+			 "resyncing the folder from UID 1 (known mail adds nothing)",
+			 f->label, stored_v, uidvalidity);
+		stored_uid = 0;
+	}
+	f->uidvalidity = uidvalidity;
+	f->last_uid = stored_uid;
+	return 0;
+}
+
+static int
+imap_uidsize_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct imap_uidsize *)a)->uid;
+	uint32_t y = ((const struct imap_uidsize *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Which UIDs after last_uid are there, and how big. */
+static int
+imap_folder_list(struct imap_folder *f, char *error, size_t error_size)
+{
+	struct mailimap_set *set = NULL;
+	struct mailimap_fetch_type *ft = NULL;
+	clist *result = NULL;
+	clistiter *it;
+	size_t n = 0;
+	int r, ret = -1;
+
+	free(f->pending);
+	f->pending = NULL;
+	f->pending_count = f->pending_pos = 0;
+	set = mailimap_set_new_interval(f->last_uid + 1, 0);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	if (set == NULL || ft == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+		mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+		mailimap_fetch_att_new_rfc822_size()) != MAILIMAP_NO_ERROR) {
+		snprintf(error, error_size, "out of memory");
+		goto out;
+	}
+	r = mailimap_uid_fetch(f->imap, set, ft, &result);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(error, error_size, "UID FETCH (list): %s", imap_errstr(r));
+		goto out;
+	}
+	f->pending = calloc(clist_count(result) + 1, sizeof(*f->pending));
+	if (f->pending == NULL) {
+		snprintf(error, error_size, "out of memory");
+		goto out;
+	}
+	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		struct imap_uidsize us = { 0, 0 };
+		clistiter *ai;
+
+		for (ai = clist_begin(ma->att_list); ai != NULL; ai = clist_next(ai)) {
+			struct mailimap_msg_att_item *item = clist_content(ai);
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+				us.uid = item->att_data.att_static->att_data.att_uid;
+			else if (item->att_data.att_static->att_type ==
+				 MAILIMAP_MSG_ATT_RFC822_SIZE)
+				us.size = item->att_data.att_static->att_data.att_rfc822_size;
+		}
+		/* "n:*" also names the highest message when none is newer. */
+		if (us.uid > f->last_uid && n < IMAP_UIDS_MAX)
+			f->pending[n++] = us;
+	}
+	qsort(f->pending, n, sizeof(*f->pending), imap_uidsize_cmp);
+	f->pending_count = n;
+	ret = 0;
+out:
+	if (result != NULL)
+		mailimap_fetch_list_free(result);
+	if (set != NULL)
+		mailimap_set_free(set);
+	if (ft != NULL)
+		mailimap_fetch_type_free(ft);
+	return ret;
+}
+
+static int64_t
+imap_date_to_utc(const struct mailimap_date_time *dt)
+{
+	struct tm tm;
+	int64_t t;
+	int zone = dt->dt_zone, sign = zone < 0 ? -1 : 1;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = dt->dt_year - 1900;
+	tm.tm_mon = dt->dt_month - 1;
+	tm.tm_mday = dt->dt_day;
+	tm.tm_hour = dt->dt_hour;
+	tm.tm_min = dt->dt_min;
+	tm.tm_sec = dt->dt_sec;
+	t = (int64_t)timegm(&tm);
+	zone *= sign;
+	return t - sign * ((zone / 100) * 3600 + (zone % 100) * 60);
+}
+
+static void
+imap_parse_opts(const struct conf *conf, const char *extra[3],
+		struct mail_parse_opts *opts)
+{
+	/* The same headers, in the same order, as ingest_maildir() asks
+	   for: ingest_message() reads extra_values by that position. */
+	extra[0] = conf->policy.assignment_header;
+	extra[1] = conf->policy.priority_header;
+	extra[2] = "X-Slaclock-Id";
+	opts->extra_headers = extra;
+	opts->extra_header_count = 3;
+}
+
+static int
+imap_ingest_one(struct imap_folder *f, struct mailimap_msg_att *ma,
+		struct ingest_stats *stats, uint32_t *uid_r, char *error,
+		size_t error_size)
+{
+	const struct conf *conf = f->src->conf;
+	const char *body = NULL, *extra[3], *err;
+	struct mail_parse_opts opts;
+	struct mail_msg msg;
+	int64_t delivered = 0;
+	size_t body_len = 0;
+	clistiter *ai;
+
+	*uid_r = 0;
+	for (ai = clist_begin(ma->att_list); ai != NULL; ai = clist_next(ai)) {
+		struct mailimap_msg_att_item *item = clist_content(ai);
+		struct mailimap_msg_att_static *st;
+
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		st = item->att_data.att_static;
+		switch (st->att_type) {
+		case MAILIMAP_MSG_ATT_UID:
+			*uid_r = st->att_data.att_uid;
+			break;
+		case MAILIMAP_MSG_ATT_INTERNALDATE:
+			delivered = imap_date_to_utc(st->att_data.att_internal_date);
+			break;
+		case MAILIMAP_MSG_ATT_BODY_SECTION:
+			body = st->att_data.att_body_section->sec_body_part;
+			body_len = st->att_data.att_body_section->sec_length;
+			break;
+		default:
+			break;
+		}
+	}
+	if (*uid_r == 0 || body == NULL)
+		return 0;   /* an unsolicited FETCH (flags): nothing to ingest */
+	stats->files++;
+	stats->bytes += body_len;
+	imap_parse_opts(conf, extra, &opts);
+	memset(&msg, 0, sizeof(msg));
+	if (mail_parse(body, body_len, &opts, &msg, &err) < 0) {
+		log_warn("imap %s: UID %u is not a message: %s", f->label, *uid_r, err);
+		stats->failed++;
+		return 0;
+	}
+	if (ingest_message(conf, f->src->store, "mail", body, body_len, &msg,
+			   delivered, stats, &err) < 0) {
+		snprintf(error, error_size, "store: %s", err);
+		mail_msg_clear(&msg);
+		return -1;
+	}
+	mail_msg_clear(&msg);
+	return 0;
+}
+
+/* Fetch and store the next batch of pending UIDs, in one transaction with
+   the folder's sync state. 1 when more remain, 0 when done, -1 on error. */
+static int
+imap_folder_batch(struct imap_folder *f, struct ingest_stats *stats,
+		  char *error, size_t error_size)
+{
+	struct imap_source *src = f->src;
+	struct mailimap_set *set = NULL;
+	struct mailimap_fetch_type *ft = NULL;
+	struct mailimap_section *section;
+	clist *result = NULL;
+	clistiter *it;
+	size_t first = f->pending_pos, end = first, bytes = 0;
+	uint32_t max_uid;
+	bool in_tx = false;
+	const char *err;
+	int r, ret = -1;
+
+	if (first >= f->pending_count)
+		return 0;
+	/* A batch is a run of pending UIDs: count- and size-capped. */
+	while (end < f->pending_count && end - first < IMAP_BATCH_MESSAGES &&
+	       (end == first || bytes + f->pending[end].size <= IMAP_BATCH_BYTES)) {
+		bytes += f->pending[end].size;
+		end++;
+	}
+	max_uid = f->pending[end - 1].uid;
+	set = mailimap_set_new_interval(f->pending[first].uid, max_uid);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	section = mailimap_section_new(NULL);
+	if (set == NULL || ft == NULL || section == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+		mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+		mailimap_fetch_att_new_internaldate()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+		mailimap_fetch_att_new_body_peek_section(section)) != MAILIMAP_NO_ERROR) {
+		snprintf(error, error_size, "out of memory");
+		goto out;
+	}
+	r = mailimap_uid_fetch(f->imap, set, ft, &result);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(error, error_size, "UID FETCH %u:%u: %s",
+			 f->pending[first].uid, max_uid, imap_errstr(r));
+		goto out;
+	}
+	if (store_begin(src->store, &err) < 0) {
+		snprintf(error, error_size, "store: %s", err);
+		goto out;
+	}
+	in_tx = true;
+	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		uint32_t uid;
+
+		if (imap_ingest_one(f, clist_content(it), stats, &uid, error,
+				    error_size) < 0)
+			goto out;
+	}
+	if (store_sync_state_put(src->store, f->sync_key, f->uidvalidity, max_uid,
+				 &err) < 0 ||
+	    store_commit(src->store, &err) < 0) {
+		snprintf(error, error_size, "store: %s", err);
+		goto out;
+	}
+	in_tx = false;
+	f->last_uid = max_uid;
+	f->pending_pos = end;
+	f->sync_done += end - first;
+	ret = f->pending_pos < f->pending_count ? 1 : 0;
+out:
+	if (in_tx)
+		(void)store_rollback(src->store, &err);
+	if (result != NULL)
+		mailimap_fetch_list_free(result);
+	if (set != NULL)
+		mailimap_set_free(set);
+	if (ft != NULL)
+		mailimap_fetch_type_free(ft);
+	return ret;
+}
+
+static void imap_idle_ready(void *ctx, int fd, int revents);
+
+/* Start waiting for new mail: IDLE when we can, a poll timer otherwise. */
+static int
+imap_folder_wait(struct imap_folder *f, char *error, size_t error_size)
+{
+	int r;
+
+	if (!f->has_idle) {
+		f->state = IMAP_F_POLL;
+		imap_folder_arm(f, f->src->acct.poll_interval_secs * 1000);
+		return 0;
+	}
+	r = mailimap_idle(f->imap);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(error, error_size, "IDLE: %s", imap_errstr(r));
+		return -1;
+	}
+	f->state = IMAP_F_IDLE;
+	f->io = loop_io_add(f->src->loop, mailimap_idle_get_fd(f->imap), LOOP_READ,
+			    imap_idle_ready, f);
+	if (f->io == NULL) {
+		snprintf(error, error_size, "out of memory");
+		return -1;
+	}
+	imap_folder_arm(f, (int64_t)IMAP_IDLE_RENEW_SECS * 1000);
+	return 0;
+}
+
+static void
+imap_progress(struct imap_folder *f, bool final)
+{
+	int64_t now = loop_now_ms();
+	double secs = (double)(now - f->sync_start_ms) / 1000.0;
+
+	if (!final && now - f->last_progress_ms < 2000)
+		return;
+	f->last_progress_ms = now;
+	log_info("imap %s: %s %llu of %zu messages (%.0f/s)", f->label,
+		 final ? "synced" : "syncing", (unsigned long long)f->sync_done,
+		 f->pending_count,
+		 secs > 0.001 ? (double)f->sync_done / secs : (double)f->sync_done);
+}
+
+/* The folder's one timer callback: connect, sync a batch, or renew. */
+static void
+imap_folder_step(void *ctx)
+{
+	struct imap_folder *f = ctx;
+	struct ingest_stats stats = { 0 };
+	char error[IMAP_ERROR_MAX];
+	int r;
+
+	f->timer = NULL;      /* it fired */
+	switch (f->state) {
+	case IMAP_F_DOWN:
+		if (imap_folder_connect(f, error, sizeof(error)) < 0 ||
+		    imap_folder_state(f, error, sizeof(error)) < 0)
+			goto fail;
+		if (!f->connected_logged) {
+			log_info("imap %s: connected to %s, folder open (UIDVALIDITY %u, "
+				 "last UID %u, %s)", f->label, f->src->acct.host,
+				 f->uidvalidity, f->last_uid,
+				 f->has_idle ? "IDLE" : "polling");
+			f->connected_logged = true;
+		}
+		f->last_error[0] = '\0';
+		goto resync;
+	case IMAP_F_IDLE:
+		/* Renewal, or new mail seen on the fd. */
+		loop_io_remove(&f->io);
+		r = mailimap_idle_done(f->imap);
+		f->state = IMAP_F_SYNC;
+		if (r != MAILIMAP_NO_ERROR) {
+			snprintf(error, sizeof(error), "IDLE DONE: %s", imap_errstr(r));
+			goto fail;
+		}
+		goto resync;
+	case IMAP_F_POLL:
+		r = mailimap_noop(f->imap);
+		if (r != MAILIMAP_NO_ERROR) {
+			snprintf(error, sizeof(error), "NOOP: %s", imap_errstr(r));
+			goto fail;
+		}
+		goto resync;
+	case IMAP_F_SYNC:
+		break;
+	}
+
+	r = imap_folder_batch(f, &stats, error, sizeof(error));
+	if (r < 0)
+		goto fail;
+	if (stats.events > 0 && f->src->batch_cb != NULL)
+		f->src->batch_cb(f->src->batch_ctx, stats.events);
+	if (f->pending_count > IMAP_BATCH_MESSAGES)
+		imap_progress(f, r == 0);
+	else if (stats.files > 0)
+		log_debug("imap %s: %llu messages, %llu new events", f->label,
+			  (unsigned long long)stats.files,
+			  (unsigned long long)stats.events);
+	if (r > 0) {
+		/* Next batch from the loop, so signals and other sources
+		   get their turn between batches. */
+		imap_folder_arm(f, 0);
+		return;
+	}
+	f->attempts = 0;
+	if (imap_folder_wait(f, error, sizeof(error)) < 0)
+		goto fail;
+	return;
+
+resync:
+	f->state = IMAP_F_SYNC;
+	if (imap_folder_list(f, error, sizeof(error)) < 0)
+		goto fail;
+	f->sync_start_ms = f->last_progress_ms = loop_now_ms();
+	f->sync_done = 0;
+	if (f->pending_count > IMAP_BATCH_MESSAGES)
+		log_info("imap %s: %zu messages to fetch", f->label, f->pending_count);
+	imap_folder_arm(f, 0);
+	return;
+fail:
+	imap_folder_fail(f, error);
+}
+
+static void
+imap_idle_ready(void *ctx, int fd, int revents)
+{
+	struct imap_folder *f = ctx;
+
+	/* Whatever the server said (EXISTS, EXPUNGE, BYE), leaving IDLE and
+	   listing UIDs sorts it out; errors surface there. */
+	loop_io_remove(&f->io);
+	loop_timer_remove(&f->timer);
+	imap_folder_step(f);
+}
+
+int
+imap_source_new(struct loop *loop, struct store *store, const struct conf *conf,
+		const struct imap_account *acct, imap_batch_cb *batch_cb,
+		void *batch_ctx, struct imap_source **src_r, const char **error_r)
+{
+	static const char *const default_folders[] = { "INBOX", "Sent" };
+	struct imap_source *src;
+	size_t i, n;
+
+	if (imap_account_check(acct, error_r) < 0)
+		return -1;
+	src = calloc(1, sizeof(*src));
+	if (src == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	src->loop = loop;
+	src->store = store;
+	src->conf = conf;
+	src->batch_cb = batch_cb;
+	src->batch_ctx = batch_ctx;
+	if (imap_account_init(&src->acct, acct->name, error_r) < 0)
+		goto fail;
+#define COPY(field) \
+	if (acct->field != NULL && imap_strset(&src->acct.field, acct->field, error_r) < 0) \
+		goto fail
+	COPY(host);
+	COPY(username);
+	COPY(password_file);
+	COPY(ca_file);
+	COPY(fingerprint);
+#undef COPY
+	src->acct.port = acct->port;
+	src->acct.tls = acct->tls;
+	src->acct.poll_interval_secs = acct->poll_interval_secs;
+	src->acct.idle = acct->idle;
+	n = acct->folder_count != 0 ? acct->folder_count : 2;
+	for (i = 0; i < n; i++) {
+		const char *name = acct->folder_count != 0 ? acct->folders[i] :
+			default_folders[i];
+		struct imap_folder *f = &src->folders[i];
+
+		src->acct.folders[i] = strdup(name);
+		if (src->acct.folders[i] == NULL) {
+			*error_r = "out of memory";
+			goto fail;
+		}
+		src->acct.folder_count++;
+		f->src = src;
+		f->name = src->acct.folders[i];
+		snprintf(f->label, sizeof(f->label), "%s/%s", acct->name, name);
+		snprintf(f->sync_key, sizeof(f->sync_key), "imap:%s/%s", acct->name, name);
+		f->state = IMAP_F_DOWN;
+		src->folder_count++;
+	}
+	/* Every blocking read or write gives up after this long. */
+	mailstream_network_delay.tv_sec = IMAP_NETWORK_TIMEOUT_SECS;
+	mailstream_network_delay.tv_usec = 0;
+	for (i = 0; i < src->folder_count; i++) {
+		imap_folder_arm(&src->folders[i], 0);
+		if (src->folders[i].timer == NULL) {
+			*error_r = "out of memory";
+			goto fail;
+		}
+	}
+	*src_r = src;
+	return 0;
+fail:
+	imap_source_free(&src);
+	return -1;
+}
+
+void
+imap_source_set_conf(struct imap_source *src, const struct conf *conf)
+{
+	src->conf = conf;
+}
+
+void
+imap_source_free(struct imap_source **srcp)
+{
+	struct imap_source *src = *srcp;
+	size_t i;
+
+	if (src == NULL)
+		return;
+	for (i = 0; i < src->folder_count; i++) {
+		struct imap_folder *f = &src->folders[i];
+
+		loop_timer_remove(&f->timer);
+		if (f->imap != NULL && f->state != IMAP_F_DOWN) {
+			if (f->state == IMAP_F_IDLE) {
+				loop_io_remove(&f->io);
+				(void)mailimap_idle_done(f->imap);
+				f->state = IMAP_F_SYNC;
+			}
+			(void)mailimap_logout(f->imap);
+		}
+		imap_folder_disconnect(f);
+	}
+	imap_account_clear(&src->acct);
+	free(src);
+	*srcp = NULL;
+}
