@@ -476,6 +476,35 @@ sq_check_application_id(struct store *store, const char *path,
 
 /* ---- open / close ---- */
 
+/* journal_mode answers with the mode in effect: "memory" for :memory:, and
+   the old mode when it could not switch. */
+static int
+sq_set_wal(struct store *store, const char *what, const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	const char *mode;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(sq_priv(store)->db, "PRAGMA journal_mode = WAL",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return sq_fail(store, what, error_r);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sq_fail(store, what, error_r);
+		goto out;
+	}
+	mode = (const char *)sqlite3_column_text(stmt, 0);
+	if (mode == NULL ||
+	    (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0)) {
+		sq_failf(store, error_r, "%s: cannot switch to WAL journal "
+			 "mode (still %s)", what, mode == NULL ? "?" : mode);
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
 static void sq_close(struct store *store);
 
 static int
@@ -504,41 +533,23 @@ sq_open(struct store *store, const char *path, const char **error_r)
 			*error_r = "sqlite open: out of memory";
 			goto fail;
 		}
-		sq_fail(store, what, error_r);
+		/* "unable to open database file" alone does not say whether
+		   the directory is missing or not ours. */
+		int err = sqlite3_system_errno(priv->db);
+
+		if (err != 0) {
+			sq_failf(store, error_r, "%s: %s (%s)", what,
+				 sqlite3_errmsg(priv->db), strerror(err));
+		} else {
+			sq_fail(store, what, error_r);
+		}
 		goto fail;
 	}
 	sqlite3_extended_result_codes(priv->db, 1);
 	sqlite3_busy_timeout(priv->db, STORE_SQLITE_BUSY_TIMEOUT_MS);
 
-	/* journal_mode answers with the mode in effect: "memory" for
-	   :memory:, and the old mode when it could not switch. */
-	{
-		sqlite3_stmt *stmt;
-		const char *mode;
-		bool ok = false;
-
-		if (sqlite3_prepare_v2(priv->db, "PRAGMA journal_mode = WAL",
-				       -1, &stmt, NULL) != SQLITE_OK) {
-			sq_fail(store, what, error_r);
-			goto fail;
-		}
-		if (sqlite3_step(stmt) == SQLITE_ROW) {
-			mode = (const char *)sqlite3_column_text(stmt, 0);
-			ok = mode != NULL && (strcmp(mode, "wal") == 0 ||
-					      strcmp(mode, "memory") == 0);
-			if (!ok) {
-				sq_failf(store, error_r,
-					 "%s: cannot switch to WAL journal "
-					 "mode (still %s)", what,
-					 mode == NULL ? "?" : mode);
-			}
-		} else {
-			sq_fail(store, what, error_r);
-		}
-		sqlite3_finalize(stmt);
-		if (!ok)
-			goto fail;
-	}
+	if (sq_set_wal(store, what, error_r) < 0)
+		goto fail;
 	if (sqlite3_exec(priv->db, "PRAGMA synchronous = NORMAL;"
 			 "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
 		sq_fail(store, what, error_r);

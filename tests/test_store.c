@@ -153,6 +153,13 @@ START_TEST(test_open_unknown_backend)
 	ck_assert_ptr_null(store);
 	ck_assert_ptr_nonnull(strstr(error, "unknown store backend"));
 	ck_assert_ptr_nonnull(strstr(error, "postgres-not-yet"));
+	ck_assert_int_eq(store_open("sqlite", "", &store, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "no database path"));
+	ck_assert_int_eq(store_open("sqlite", NULL, &store, &error), -1);
+	/* NULL picks the default backend. */
+	ck_assert_int_eq(store_open(NULL, ":memory:", &store, &error), 0);
+	ck_assert_str_eq(store->backend->name, "sqlite");
+	store_close(&store);
 }
 END_TEST
 
@@ -811,6 +818,67 @@ START_TEST(test_proposal_state_survives)
 }
 END_TEST
 
+struct bcollect {
+	int n;
+	char tickets[8][16];
+	char agents[8][32];
+	int64_t deadlines[8], met[8];
+};
+
+static int
+breach_cb(void *ctx, const struct store_breach *b)
+{
+	struct bcollect *c = ctx;
+
+	ck_assert_int_lt(c->n, 8);
+	snprintf(c->tickets[c->n], sizeof(c->tickets[0]), "%s", b->ticket);
+	snprintf(c->agents[c->n], sizeof(c->agents[0]), "%s",
+		 b->agent == NULL ? "(null)" : b->agent);
+	c->deadlines[c->n] = b->deadline;
+	c->met[c->n] = b->met_at;
+	c->n++;
+	return 0;
+}
+
+START_TEST(test_breaches)
+{
+	struct store *store = open_ok(":memory:");
+	struct store_breach b = { .rule = "S14.2r" };
+	struct bcollect c;
+	const char *error = NULL;
+
+	b.ticket = "RT-9"; b.agent = "zhang@example.com"; b.deadline = 300;
+	b.met_at = 0; b.month = "2024-04";
+	ck_assert_int_eq(store_breach_put(store, &b, &error), 0);
+	b.ticket = "RT-3"; b.agent = "li@example.com"; b.deadline = 100;
+	b.met_at = 150; b.month = "2024-04";
+	ck_assert_int_eq(store_breach_put(store, &b, &error), 0);
+	b.ticket = "RT-1"; b.agent = NULL; b.deadline = 50; b.month = "2024-03";
+	ck_assert_int_eq(store_breach_put(store, &b, &error), 0);
+	b.month = NULL;
+	ck_assert_int_eq(store_breach_put(store, &b, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "store breach: month missing"));
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(store_breaches_foreach(store, "2024-04", breach_cb, &c, &error), 0);
+	ck_assert_int_eq(c.n, 2);
+	/* ordered by agent within the month */
+	ck_assert_str_eq(c.agents[0], "li@example.com");
+	ck_assert_str_eq(c.tickets[0], "RT-3");
+	ck_assert_int_eq(c.met[0], 150);
+	ck_assert_str_eq(c.tickets[1], "RT-9");
+	ck_assert_int_eq(c.met[1], 0);
+	ck_assert_int_eq(c.deadlines[1], 300);
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(store_breaches_foreach(store, NULL, breach_cb, &c, &error), 0);
+	ck_assert_int_eq(c.n, 3);
+	ck_assert_str_eq(c.tickets[0], "RT-1");
+	ck_assert_str_eq(c.agents[0], "(null)");
+	store_close(&store);
+}
+END_TEST
+
 START_TEST(test_derived_clear_in_transaction)
 {
 	struct store *store = open_ok(dbpath);
@@ -1034,6 +1102,7 @@ store_suite(void)
 	tc = tcase_create("derived");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_proposal_state_survives);
+	tcase_add_test(tc, test_breaches);
 	tcase_add_test(tc, test_derived_clear_in_transaction);
 	tcase_add_test(tc, test_sync_state);
 	tcase_add_test(tc, test_outbox);
