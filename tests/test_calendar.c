@@ -1,0 +1,486 @@
+/* test_calendar - deadlines on business calendars, months, time zones. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "calendar.h"
+#include "conf.h"
+#include "testutil.h"
+
+#define H 3600
+#define M 60
+
+struct fixture {
+	struct conf *conf;
+	struct calendar *cal;
+};
+
+static void
+setup_cal(struct fixture *f, const char *text)
+{
+	char *error = NULL;
+	const char *cerror = NULL;
+
+	if (conf_load_buffer("cal.conf", text, strlen(text), &f->conf, &error) < 0)
+		ck_abort_msg("%s", error);
+	if (calendar_new(&f->conf->calendar, &f->cal, &cerror) < 0)
+		ck_abort_msg("calendar_new: %s", cerror);
+}
+
+static void
+teardown_cal(struct fixture *f)
+{
+	calendar_free(&f->cal);
+	ck_assert_ptr_null(f->cal);
+	conf_free(&f->conf);
+}
+
+/* UTC seconds of a local wall-clock time at a fixed UTC offset (hours). */
+static int64_t
+at(int y, int mo, int d, int h, int mi, int s, int offset_h)
+{
+	return calendar_days_from_civil(y, mo, d) * 86400 + h * H + mi * M + s -
+		(int64_t)offset_h * H;
+}
+
+#define CN(y, mo, d, h, mi) at(y, mo, d, h, mi, 0, 8)
+
+static void
+assert_local(const struct calendar *cal, int64_t t, const char *expected)
+{
+	char buf[20];
+
+	calendar_format(cal, t, buf);
+	ck_assert_str_eq(buf, expected);
+}
+
+#define SHANGHAI_OFFICE "[calendar]\ntimezone = Asia/Shanghai\nhours = Mon-Fri 08:30-17:30\n"
+
+START_TEST(test_civil_days)
+{
+	int y, m, d;
+	int64_t day;
+
+	ck_assert_int_eq(calendar_days_from_civil(1970, 1, 1), 0);
+	ck_assert_int_eq(calendar_days_from_civil(1969, 12, 31), -1);
+	ck_assert_int_eq(calendar_days_from_civil(2000, 2, 29), 11016);
+	ck_assert_int_eq(calendar_days_from_civil(2026, 1, 1), 20454);
+	for (day = -1000; day < 30000; day += 7) {
+		calendar_civil_from_days(day, &y, &m, &d);
+		ck_assert_int_eq(calendar_days_from_civil(y, m, d), day);
+	}
+	calendar_civil_from_days(20454 + 58, &y, &m, &d);
+	ck_assert_int_eq(y, 2026);
+	ck_assert_int_eq(m, 2);
+	ck_assert_int_eq(d, 28);
+}
+END_TEST
+
+START_TEST(test_zone_exists)
+{
+	ck_assert(calendar_zone_exists("Asia/Shanghai"));
+	ck_assert(calendar_zone_exists("America/New_York"));
+	ck_assert(calendar_zone_exists("UTC"));
+	ck_assert(!calendar_zone_exists("Mars/Olympus"));
+	ck_assert(!calendar_zone_exists("Asia"));
+	ck_assert(!calendar_zone_exists(""));
+	ck_assert(!calendar_zone_exists("/etc/localtime"));
+	ck_assert(!calendar_zone_exists("../zoneinfo/UTC"));
+	ck_assert(!calendar_zone_exists("Asia/../UTC"));
+	ck_assert(!calendar_zone_exists("Asia//Shanghai"));
+	/* a file in the directory that is not a zone */
+	ck_assert(!calendar_zone_exists("zone.tab"));
+}
+END_TEST
+
+START_TEST(test_new_unknown_zone)
+{
+	struct conf *conf = NULL;
+	struct calendar *cal = NULL;
+	const char *error = NULL;
+
+	ck_assert_int_eq(conf_defaults(&conf, &error), 0);
+	free(conf->calendar.timezone);
+	conf->calendar.timezone = strdup("Nowhere/City");
+	ck_assert_int_eq(calendar_new(&conf->calendar, &cal, &error), -1);
+	ck_assert_ptr_null(cal);
+	ck_assert_ptr_nonnull(error);
+	conf_free(&conf);
+}
+END_TEST
+
+START_TEST(test_always_open)
+{
+	struct fixture f;
+	int64_t t = CN(2026, 11, 27, 17, 20);
+
+	setup_cal(&f, "");
+	ck_assert_int_eq(calendar_add(f.cal, t, 30 * M), t + 30 * M);
+	ck_assert_int_eq(calendar_add(f.cal, t, 72 * H), t + 72 * H);
+	ck_assert_int_eq(calendar_add(f.cal, t, 0), t);
+	ck_assert_int_eq(calendar_add(f.cal, t, INT64_MAX), INT64_MAX);
+	ck_assert_int_eq(calendar_elapsed(f.cal, t, t + 1801), 1801);
+	ck_assert_int_eq(calendar_elapsed(f.cal, t, t - 5), 0);
+	teardown_cal(&f);
+}
+END_TEST
+
+/* POLICY.md worked example 9. */
+START_TEST(test_example_9)
+{
+	struct fixture f;
+	int64_t fri = CN(2026, 11, 27, 17, 20), due;
+
+	setup_cal(&f, SHANGHAI_OFFICE);
+	assert_local(f.cal, fri, "2026-11-27 17:20:00");
+	due = calendar_add(f.cal, fri, 30 * M);
+	ck_assert_int_eq(due, CN(2026, 11, 30, 8, 50));
+	assert_local(f.cal, due, "2026-11-30 08:50:00");
+	ck_assert_int_eq(calendar_elapsed(f.cal, fri, due), 30 * M);
+	teardown_cal(&f);
+
+	setup_cal(&f, SHANGHAI_OFFICE "holiday = 2026-11-30\n");
+	due = calendar_add(f.cal, fri, 30 * M);
+	assert_local(f.cal, due, "2026-12-01 08:50:00");
+	ck_assert_int_eq(calendar_elapsed(f.cal, fri, due), 30 * M);
+	teardown_cal(&f);
+
+	setup_cal(&f, SHANGHAI_OFFICE "workday = 2026-11-28\n");
+	due = calendar_add(f.cal, fri, 30 * M);
+	assert_local(f.cal, due, "2026-11-28 08:50:00");
+	teardown_cal(&f);
+
+	/* holiday Monday and make-up Saturday together: Saturday wins */
+	setup_cal(&f, SHANGHAI_OFFICE "holiday = 2026-11-30\nworkday = 2026-11-28\n");
+	assert_local(f.cal, calendar_add(f.cal, fri, 30 * M), "2026-11-28 08:50:00");
+	teardown_cal(&f);
+}
+END_TEST
+
+START_TEST(test_boundaries)
+{
+	struct fixture f;
+
+	setup_cal(&f, SHANGHAI_OFFICE);
+	/* exactly at opening */
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 30, 8, 30), 30 * M),
+		     "2026-11-30 09:00:00");
+	/* before opening */
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 30, 3, 0), 30 * M),
+		     "2026-11-30 09:00:00");
+	/* exactly at closing: nothing left today */
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 27, 17, 30), 30 * M),
+		     "2026-11-30 09:00:00");
+	/* one second before closing */
+	assert_local(f.cal, calendar_add(f.cal, at(2026, 11, 27, 17, 29, 59, 8), 30 * M),
+		     "2026-11-30 08:59:59");
+	/* during closed time: Saturday noon, Sunday night */
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 28, 12, 0), 30 * M),
+		     "2026-11-30 09:00:00");
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 29, 23, 59), 1),
+		     "2026-11-30 08:30:01");
+	/* a target ending exactly at closing is due at closing */
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 30, 17, 0), 30 * M),
+		     "2026-11-30 17:30:00");
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 30, 17, 0), 30 * M + 1),
+		     "2026-12-01 08:30:01");
+	/* zero seconds: the start itself, even when closed */
+	ck_assert_int_eq(calendar_add(f.cal, CN(2026, 11, 28, 12, 0), 0), CN(2026, 11, 28, 12, 0));
+	/* several days: 24 h of 9-hour days from Monday 10:00 */
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 30, 10, 0), 24 * H),
+		     "2026-12-02 16:00:00");
+	/* 72 h crosses a weekend */
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 30, 10, 0), 72 * H),
+		     "2026-12-10 10:00:00");
+	/* a whole week of open time */
+	ck_assert_int_eq(calendar_elapsed(f.cal, CN(2026, 11, 30, 0, 0), CN(2026, 12, 7, 0, 0)),
+			 5 * 9 * H);
+	ck_assert_int_eq(calendar_elapsed(f.cal, CN(2026, 11, 28, 0, 0), CN(2026, 11, 29, 23, 0)), 0);
+	ck_assert_int_eq(calendar_elapsed(f.cal, CN(2026, 11, 30, 12, 0), CN(2026, 11, 30, 11, 0)), 0);
+	ck_assert_int_eq(calendar_elapsed(f.cal, CN(2026, 11, 30, 12, 0), CN(2026, 11, 30, 12, 0)), 0);
+	ck_assert_int_eq(calendar_elapsed(f.cal, CN(2026, 11, 30, 17, 0), CN(2026, 12, 1, 9, 0)),
+			 60 * M);
+	teardown_cal(&f);
+}
+END_TEST
+
+START_TEST(test_golden_week)
+{
+	struct fixture f;
+
+	/* 2026 National Day: Oct 1-7 off, Sunday Sep 27 and Saturday Oct 10 worked */
+	setup_cal(&f, SHANGHAI_OFFICE
+		  "holidays = 2026-10-01, 2026-10-02, 2026-10-03, 2026-10-04\n"
+		  "holidays = 2026-10-05, 2026-10-06, 2026-10-07\n"
+		  "workday = 2026-09-27\nworkday = 2026-10-10\n");
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 9, 30, 17, 0), 60 * M),
+		     "2026-10-08 09:00:00");
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 9, 26, 10, 0), 60 * M),
+		     "2026-09-27 09:30:00");
+	/* Thursday Oct 8 + Friday Oct 9 = 18 h; the Saturday is worked */
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 10, 8, 8, 30), 20 * H),
+		     "2026-10-10 10:30:00");
+	ck_assert_int_eq(calendar_elapsed(f.cal, CN(2026, 9, 30, 0, 0), CN(2026, 10, 11, 0, 0)),
+			 4 * 9 * H);
+	teardown_cal(&f);
+}
+END_TEST
+
+START_TEST(test_makeup_uses_weekday_hours)
+{
+	struct fixture f;
+
+	/* a worked Sunday takes the Monday-Friday hours, not Saturday's */
+	setup_cal(&f, "[calendar]\nhours = Mon-Fri 08:30-17:30, Sat 09:00-12:00\n"
+		  "workday = 2026-11-29\n");
+	assert_local(f.cal, calendar_add(f.cal, CN(2026, 11, 28, 11, 0), 2 * H),
+		     "2026-11-29 09:30:00");
+	ck_assert_int_eq(calendar_elapsed(f.cal, CN(2026, 11, 29, 0, 0), CN(2026, 11, 30, 0, 0)),
+			 9 * H);
+	ck_assert_int_eq(calendar_elapsed(f.cal, CN(2026, 11, 28, 0, 0), CN(2026, 11, 29, 0, 0)),
+			 3 * H);
+	teardown_cal(&f);
+
+	/* with the weekdays starting on Wednesday, that day's hours count */
+	setup_cal(&f, "[calendar]\nhours = Wed 10:00-12:00, Thu-Fri 08:00-18:00\n"
+		  "workday = 2026-11-29\n");
+	ck_assert_int_eq(calendar_elapsed(f.cal, CN(2026, 11, 29, 0, 0), CN(2026, 11, 30, 0, 0)),
+			 2 * H);
+	teardown_cal(&f);
+}
+END_TEST
+
+/* calendar_elapsed() undoes calendar_add(), from open and closed starts. */
+START_TEST(test_elapsed_inverse)
+{
+	static const int64_t amounts[] = { 1, 59, 30 * M, 9 * H, 9 * H + 1, 24 * H, 72 * H };
+	static const char *const calendars[] = {
+		SHANGHAI_OFFICE "holiday = 2026-12-01\nworkday = 2026-12-05\n",
+		"[calendar]\ntimezone = America/New_York\n"
+		"hours = Mon-Fri 08:30-17:30, Sun 00:00-24:00\n",
+	};
+	struct fixture f;
+	int64_t start, end, to, back;
+	size_t c, i;
+
+	for (c = 0; c < sizeof(calendars) / sizeof(calendars[0]); c++) {
+		setup_cal(&f, calendars[c]);
+		/* every 37 minutes for two weeks, so starts fall everywhere */
+		for (start = CN(2026, 10, 29, 0, 0); start < CN(2026, 11, 12, 0, 0); start += 37 * M) {
+			for (i = 0; i < sizeof(amounts) / sizeof(amounts[0]); i++) {
+				end = calendar_add(f.cal, start, amounts[i]);
+				ck_assert_int_gt(end, start);
+				ck_assert_int_eq(calendar_elapsed(f.cal, start, end), amounts[i]);
+				/* the deadline is the first moment with that much open time */
+				ck_assert_int_eq(calendar_elapsed(f.cal, start, end - 1), amounts[i] - 1);
+			}
+			to = start + 29 * H + 13 * M;
+			back = calendar_add(f.cal, start, calendar_elapsed(f.cal, start, to));
+			ck_assert_int_le(back, to);
+			ck_assert_int_eq(calendar_elapsed(f.cal, start, back),
+					 calendar_elapsed(f.cal, start, to));
+		}
+		teardown_cal(&f);
+	}
+}
+END_TEST
+
+START_TEST(test_dst_new_york)
+{
+	struct fixture f;
+	int64_t fri, due;
+
+	setup_cal(&f, "[calendar]\ntimezone = America/New_York\nhours = Mon-Fri 08:30-17:30\n");
+	/* spring forward on Sunday 2026-03-08: Friday is EST, Monday EDT */
+	fri = at(2026, 3, 6, 17, 20, 0, -5);
+	assert_local(f.cal, fri, "2026-03-06 17:20:00");
+	due = calendar_add(f.cal, fri, 30 * M);
+	ck_assert_int_eq(due, at(2026, 3, 9, 8, 50, 0, -4));
+	assert_local(f.cal, due, "2026-03-09 08:50:00");
+	ck_assert_int_eq(calendar_elapsed(f.cal, fri, due), 30 * M);
+	/* fall back on Sunday 2026-11-01 */
+	fri = at(2026, 10, 30, 17, 20, 0, -4);
+	due = calendar_add(f.cal, fri, 30 * M);
+	ck_assert_int_eq(due, at(2026, 11, 2, 8, 50, 0, -5));
+	assert_local(f.cal, due, "2026-11-02 08:50:00");
+	teardown_cal(&f);
+}
+END_TEST
+
+START_TEST(test_dst_berlin_full_days)
+{
+	struct fixture f;
+	int64_t sat = at(2026, 3, 28, 12, 0, 0, 1);
+
+	/* open all day every day, but counted day by day, not as 24x7 */
+	setup_cal(&f, "[calendar]\ntimezone = Europe/Berlin\nhours = Mon-Sun 00:00-24:00\n");
+	ck_assert(!f.conf->calendar.always_open);
+	ck_assert_int_eq(calendar_add(f.cal, sat, 24 * H), sat + 24 * H);
+	assert_local(f.cal, sat + 24 * H, "2026-03-29 13:00:00");
+	/* the switch days last 23 and 25 hours */
+	ck_assert_int_eq(calendar_elapsed(f.cal, at(2026, 3, 29, 0, 0, 0, 1),
+					  at(2026, 3, 30, 0, 0, 0, 2)), 23 * H);
+	ck_assert_int_eq(calendar_elapsed(f.cal, at(2026, 10, 25, 0, 0, 0, 2),
+					  at(2026, 10, 26, 0, 0, 0, 1)), 25 * H);
+	ck_assert_int_eq(calendar_elapsed(f.cal, sat, sat + 30 * 86400), 30 * 86400);
+	teardown_cal(&f);
+
+	/* only Sundays open: the short Sunday spills an hour into the next */
+	setup_cal(&f, "[calendar]\ntimezone = Europe/Berlin\nhours = Sun 00:00-24:00\n");
+	assert_local(f.cal, calendar_add(f.cal, sat, 24 * H), "2026-04-05 01:00:00");
+	ck_assert_int_eq(calendar_add(f.cal, sat, 24 * H), at(2026, 4, 5, 1, 0, 0, 2));
+	assert_local(f.cal, calendar_add(f.cal, at(2026, 10, 24, 12, 0, 0, 2), 24 * H),
+		     "2026-10-25 23:00:00");
+	teardown_cal(&f);
+}
+END_TEST
+
+START_TEST(test_months_shanghai)
+{
+	struct fixture f;
+	int64_t from, to;
+	char month[8];
+
+	setup_cal(&f, "");
+	/* 2026-11-30T17:00Z is already December in Shanghai */
+	calendar_month(f.cal, at(2026, 11, 30, 17, 0, 0, 0), month);
+	ck_assert_str_eq(month, "2026-12");
+	assert_local(f.cal, at(2026, 11, 30, 17, 0, 0, 0), "2026-12-01 01:00:00");
+	calendar_month(f.cal, at(2026, 11, 30, 15, 59, 59, 0), month);
+	ck_assert_str_eq(month, "2026-11");
+	calendar_month(f.cal, at(2026, 11, 30, 16, 0, 0, 0), month);
+	ck_assert_str_eq(month, "2026-12");
+
+	ck_assert_int_eq(calendar_month_range(f.cal, "2026-12", &from, &to), 0);
+	ck_assert_int_eq(from, at(2026, 11, 30, 16, 0, 0, 0));
+	ck_assert_int_eq(to, at(2026, 12, 31, 16, 0, 0, 0));
+	ck_assert_int_eq(calendar_month_range(f.cal, "2027-02", &from, &to), 0);
+	ck_assert_int_eq(to - from, 28 * 86400);
+	ck_assert_int_eq(calendar_month_range(f.cal, "2028-02", &from, &to), 0);
+	ck_assert_int_eq(to - from, 29 * 86400);
+	calendar_month(f.cal, from, month);
+	ck_assert_str_eq(month, "2028-02");
+	calendar_month(f.cal, to - 1, month);
+	ck_assert_str_eq(month, "2028-02");
+	calendar_month(f.cal, to, month);
+	ck_assert_str_eq(month, "2028-03");
+
+	ck_assert_int_eq(calendar_month_range(f.cal, "2026-13", &from, &to), -1);
+	ck_assert_int_eq(calendar_month_range(f.cal, "2026-00", &from, &to), -1);
+	ck_assert_int_eq(calendar_month_range(f.cal, "2026-1", &from, &to), -1);
+	ck_assert_int_eq(calendar_month_range(f.cal, "2026-011", &from, &to), -1);
+	ck_assert_int_eq(calendar_month_range(f.cal, "26-01", &from, &to), -1);
+	ck_assert_int_eq(calendar_month_range(f.cal, "2026/01", &from, &to), -1);
+	ck_assert_int_eq(calendar_month_range(f.cal, "", &from, &to), -1);
+	teardown_cal(&f);
+}
+END_TEST
+
+START_TEST(test_months_dst)
+{
+	struct fixture f;
+	int64_t from, to;
+
+	setup_cal(&f, "[calendar]\ntimezone = America/New_York\n");
+	ck_assert_int_eq(calendar_month_range(f.cal, "2026-03", &from, &to), 0);
+	ck_assert_int_eq(from, at(2026, 3, 1, 0, 0, 0, -5));
+	ck_assert_int_eq(to, at(2026, 4, 1, 0, 0, 0, -4));
+	ck_assert_int_eq(to - from, 31 * 86400 - H);
+	teardown_cal(&f);
+}
+END_TEST
+
+/* The process's own TZ is what it was before each call. */
+START_TEST(test_tz_restored)
+{
+	struct fixture f;
+	time_t t = (time_t)at(2026, 7, 1, 12, 0, 0, 0);
+	struct tm tm;
+	char month[8];
+
+	setup_cal(&f, SHANGHAI_OFFICE);
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	(void)calendar_add(f.cal, (int64_t)t, 30 * M);
+	calendar_month(f.cal, (int64_t)t, month);
+	ck_assert_str_eq(getenv("TZ"), "America/New_York");
+	localtime_r(&t, &tm);
+	ck_assert_int_eq(tm.tm_hour, 8);
+
+	unsetenv("TZ");
+	tzset();
+	(void)calendar_elapsed(f.cal, (int64_t)t, (int64_t)t + 86400);
+	ck_assert_ptr_null(getenv("TZ"));
+
+	/* already in the calendar's zone: nothing to switch */
+	setenv("TZ", ":Asia/Shanghai", 1);
+	calendar_month(f.cal, (int64_t)t, month);
+	ck_assert_str_eq(getenv("TZ"), ":Asia/Shanghai");
+	unsetenv("TZ");
+	tzset();
+	teardown_cal(&f);
+}
+END_TEST
+
+/* A calendar with no open time must not loop for ever. */
+START_TEST(test_never_open)
+{
+	struct conf *conf = NULL;
+	struct calendar *cal = NULL;
+	const char *error = NULL;
+	int d;
+
+	ck_assert_int_eq(conf_defaults(&conf, &error), 0);
+	conf->calendar.always_open = false;
+	conf->calendar.hours.all_day = false;
+	for (d = 0; d < 7; d++)
+		conf->calendar.hours.open[d] = conf->calendar.hours.close[d] = -1;
+	ck_assert_int_eq(calendar_new(&conf->calendar, &cal, &error), 0);
+	ck_assert_int_eq(calendar_add(cal, CN(2026, 11, 27, 17, 20), 30 * M), INT64_MAX);
+	ck_assert_int_eq(calendar_elapsed(cal, CN(2026, 11, 27, 17, 20), CN(2026, 12, 27, 17, 20)), 0);
+	/* make-up days still have no hours to borrow */
+	calendar_free(&cal);
+	conf_free(&conf);
+}
+END_TEST
+
+static Suite *
+calendar_suite(void)
+{
+	Suite *s = suite_create("calendar");
+	TCase *tc = tcase_create("calendar");
+
+	tcase_add_test(tc, test_civil_days);
+	tcase_add_test(tc, test_zone_exists);
+	tcase_add_test(tc, test_new_unknown_zone);
+	tcase_add_test(tc, test_always_open);
+	tcase_add_test(tc, test_example_9);
+	tcase_add_test(tc, test_boundaries);
+	tcase_add_test(tc, test_golden_week);
+	tcase_add_test(tc, test_makeup_uses_weekday_hours);
+	tcase_add_test(tc, test_elapsed_inverse);
+	tcase_add_test(tc, test_dst_new_york);
+	tcase_add_test(tc, test_dst_berlin_full_days);
+	tcase_add_test(tc, test_months_shanghai);
+	tcase_add_test(tc, test_months_dst);
+	tcase_add_test(tc, test_tz_restored);
+	tcase_add_test(tc, test_never_open);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(calendar_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
