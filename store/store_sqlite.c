@@ -315,10 +315,11 @@ sq_check(struct store *store, const char *what, const char *field,
 			return 0;
 		return sq_failf(store, error_r, "%s: %s missing", what, field);
 	}
-	len = strlen(s);
+	/* strnlen: a runaway string is refused without reading all of it. */
+	len = strnlen(s, max + 1);
 	if (len > max) {
-		return sq_failf(store, error_r, "%s: %s too long (%zu > %zu bytes)",
-				what, field, len, max);
+		return sq_failf(store, error_r, "%s: %s too long (over %zu bytes)",
+				what, field, max);
 	}
 	return 0;
 }
