@@ -610,6 +610,35 @@ START_TEST(test_severity_names)
 }
 END_TEST
 
+/* The example in slaclock.conf(5) is a valid file. */
+START_TEST(test_man_page_example)
+{
+	char *path, *page, *begin, *end, *error = NULL;
+	const char *marker = "\n.Bd -literal -offset indent\n";
+	struct conf *conf = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/doc/slaclock.conf.5", testutil_srcdir()) < 0)
+		abort();
+	page = testutil_read_file(path, &len);
+	ck_assert_ptr_nonnull(page);
+	begin = strstr(page, marker);
+	ck_assert_ptr_nonnull(begin);
+	begin += strlen(marker);
+	end = strstr(begin, "\n.Ed\n");
+	ck_assert_ptr_nonnull(end);
+	if (conf_load_buffer("slaclock.conf.5", begin, (size_t)(end - begin) + 1,
+			     &conf, &error) < 0)
+		ck_abort_msg("%s", error);
+	ck_assert_uint_eq(conf->team_count, 2);
+	ck_assert_uint_eq(conf->calendar.workday_count, 2);
+	ck_assert_str_eq(conf->store_path, "/var/lib/slaclock/slaclock.db");
+	conf_free(&conf);
+	free(page);
+	free(path);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -635,6 +664,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_agents_repeated);
 	tcase_add_loop_test(tc, test_parse_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
 	tcase_add_test(tc, test_severity_names);
+	tcase_add_test(tc, test_man_page_example);
 	suite_add_tcase(s, tc);
 	return s;
 }
