@@ -17,8 +17,12 @@
 #define MAIL_MIME_DEPTH_MAX 32
 #define MAIL_HEADERS_MAX 1000
 #define MAIL_PARTS_MAX 1000
+/* A longer References list is cut to its first id and the newest ones;
+   that alone does not set oversize. */
 #define MAIL_REFERENCES_MAX 128
 #define MAIL_BODY_TEXT_MAX (1u * 1024 * 1024)
+/* To+Cc addresses kept; the rest are dropped without setting oversize. */
+#define MAIL_ADDRS_MAX 256
 
 enum mail_auto {
 	MAIL_AUTO_NONE = 0,
@@ -40,10 +44,19 @@ struct mail_msg {
 	char *body;              /* UTF-8 text of the first text part, or NULL */
 	size_t body_len;
 	enum mail_auto auto_kind;
-	bool oversize;           /* over a cap: only the headers were parsed */
+	bool oversize;           /* over a cap: only the headers were parsed,
+				    or the body text was cut at
+				    MAIL_BODY_TEXT_MAX */
 	/* Headers the caller asked for by name (see mail_parse_opts), UTF-8
 	   values or NULL, in the same order. */
 	char **extra_values;
+	/* The new text of a reply: body without quoted history and
+	   signature (see reply.h), or NULL without a body. */
+	char *reply_text;
+	bool quoted;             /* something was cut from body for reply_text */
+	char **to_addrs;         /* lower-cased To and Cc addr-specs */
+	size_t to_count;
+	size_t extra_count;      /* entries in extra_values */
 };
 
 struct mail_parse_opts {

@@ -1,0 +1,301 @@
+#include "config.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "charset.h"
+
+/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
+#define CHARSET_REPLACEMENT "\xef\xbf\xbd"
+#define CHARSET_REPLACEMENT_LEN 3
+
+struct charset_alias {
+	const char *label;
+	const char *iconv_name;
+};
+
+/* Labels seen in real mail mapped to the iconv decoder that actually reads
+   what such mailers send: the GB family is written by GBK/GB18030 encoders
+   whatever the label says, Big5 mail carries HKSCS characters, and the
+   Korean "ks_c_5601-1987" of Outlook is Microsoft's CP949. */
+static const struct charset_alias charset_aliases[] = {
+	{ "gb2312", "GB18030" },
+	{ "gbk", "GB18030" },
+	{ "x-gbk", "GB18030" },
+	{ "cp936", "GB18030" },
+	{ "ms936", "GB18030" },
+	{ "windows-936", "GB18030" },
+	{ "gb18030", "GB18030" },
+	{ "euc-cn", "GB18030" },
+	{ "x-euc-cn", "GB18030" },
+	{ "csgb2312", "GB18030" },
+	{ "gb_2312-80", "GB18030" },
+	{ "chinese", "GB18030" },
+	{ "big5", "BIG5-HKSCS" },
+	{ "x-big5", "BIG5-HKSCS" },
+	{ "cn-big5", "BIG5-HKSCS" },
+	{ "big5-hkscs", "BIG5-HKSCS" },
+	{ "ks_c_5601-1987", "CP949" },
+	{ "ks_c_5601-1989", "CP949" },
+	{ "ks_c_5601", "CP949" },
+	{ "euc-kr", "CP949" },
+	{ "cp949", "CP949" },
+	{ "windows-949", "CP949" },
+	{ "utf-7", "UTF-7" },
+	{ "unicode-1-1-utf-7", "UTF-7" },
+	{ "utf8", "UTF-8" },
+	{ "utf-8", "UTF-8" },
+	/* ISO-2022-JP-2 reads plain ISO-2022-JP and the extensions some
+	   Japanese mailers slip in. */
+	{ "iso-2022-jp", "ISO-2022-JP-2" },
+	{ "shift_jis", "CP932" },
+	{ "shift-jis", "CP932" },
+	{ "x-sjis", "CP932" },
+	{ "sjis", "CP932" },
+	{ "windows-31j", "CP932" },
+	/* Mail labelled Latin-1 is written by Windows mailers in CP1252. */
+	{ "iso-8859-1", "CP1252" },
+	{ "latin1", "CP1252" },
+	{ "windows-1250", "CP1250" },
+	{ "windows-1251", "CP1251" },
+	{ "windows-1252", "CP1252" },
+	{ "windows-1253", "CP1253" },
+	{ "windows-1254", "CP1254" },
+	{ "windows-1255", "CP1255" },
+	{ "windows-1256", "CP1256" },
+	{ "windows-1257", "CP1257" },
+	{ "windows-1258", "CP1258" },
+};
+
+const char *
+charset_canonical(const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(charset_aliases) / sizeof(charset_aliases[0]); i++) {
+		if (strcasecmp(label, charset_aliases[i].label) == 0)
+			return charset_aliases[i].iconv_name;
+	}
+	return label;
+}
+
+bool
+charset_is_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n, k;
+	unsigned int cp;
+
+	while (i < len) {
+		unsigned char c = p[i];
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates and values past U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* Grow *buf so that at least NEED more bytes fit after *used. */
+static int
+charset_reserve(char **buf, size_t *size, size_t used, size_t need)
+{
+	size_t nsize;
+	char *n;
+
+	if (*size - used >= need)
+		return 0;
+	nsize = *size * 2;
+	while (nsize - used < need)
+		nsize *= 2;
+	n = realloc(*buf, nsize);
+	if (n == NULL)
+		return -1;
+	*buf = n;
+	*size = nsize;
+	return 0;
+}
+
+/* Run IN through CD into a fresh UTF-8 string. With STRICT, the first
+   invalid byte sequence makes the conversion fail (returns NULL with
+   *failed_r set); otherwise each one becomes U+FFFD. */
+static char *
+charset_iconv(iconv_t cd, const char *in, size_t len, bool strict,
+	      size_t *out_len_r, bool *failed_r)
+{
+	size_t size = len * 2 + 16, used = 0, inleft = len, outleft, r;
+	char *inp = (char *)in, *outp, *buf;
+
+	*failed_r = false;
+	buf = malloc(size);
+	if (buf == NULL)
+		return NULL;
+	while (inleft > 0) {
+		outp = buf + used;
+		outleft = size - used - 1;
+		r = iconv(cd, &inp, &inleft, &outp, &outleft);
+		used = outp - buf;
+		if (r != (size_t)-1)
+			break;
+		if (errno == E2BIG) {
+			if (charset_reserve(&buf, &size, used, 64) < 0)
+				goto fail;
+			continue;
+		}
+		/* EILSEQ, or EINVAL for a sequence cut off at the end. */
+		if (strict) {
+			*failed_r = true;
+			goto fail;
+		}
+		if (charset_reserve(&buf, &size, used, CHARSET_REPLACEMENT_LEN + 1) < 0)
+			goto fail;
+		memcpy(buf + used, CHARSET_REPLACEMENT, CHARSET_REPLACEMENT_LEN);
+		used += CHARSET_REPLACEMENT_LEN;
+		if (errno == EINVAL) {
+			inleft = 0;
+		} else {
+			inp++;
+			inleft--;
+		}
+		/* Reset the shift state: a stateful decoder (UTF-7, ISO-2022)
+		   must not carry the broken state over. */
+		iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	/* Flush a stateful decoder. */
+	for (;;) {
+		outp = buf + used;
+		outleft = size - used - 1;
+		r = iconv(cd, NULL, NULL, &outp, &outleft);
+		used = outp - buf;
+		if (r != (size_t)-1 || errno != E2BIG)
+			break;
+		if (charset_reserve(&buf, &size, used, 64) < 0)
+			goto fail;
+	}
+	buf[used] = '\0';
+	if (out_len_r != NULL)
+		*out_len_r = used;
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
+
+static char *
+charset_copy(const char *in, size_t len, size_t *out_len_r)
+{
+	char *s = malloc(len + 1);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(s, in, len);
+	s[len] = '\0';
+	if (out_len_r != NULL)
+		*out_len_r = len;
+	return s;
+}
+
+static bool
+charset_is_ascii(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	}
+	return true;
+}
+
+/* Convert with iconv from NAME; NULL with *failed_r set when iconv does
+   not know NAME (or, with STRICT, on the first invalid sequence). */
+static char *
+charset_convert_named(const char *name, const char *in, size_t len,
+		      bool strict, size_t *out_len_r, bool *failed_r)
+{
+	iconv_t cd;
+	char *out;
+
+	*failed_r = false;
+	cd = iconv_open("UTF-8", name);
+	if (cd == (iconv_t)-1) {
+		*failed_r = true;
+		return NULL;
+	}
+	out = charset_iconv(cd, in, len, strict, out_len_r, failed_r);
+	iconv_close(cd);
+	return out;
+}
+
+static char *
+charset_guess(const char *in, size_t len, size_t *out_len_r)
+{
+	bool failed;
+	char *out;
+
+	if (charset_is_utf8(in, len))
+		return charset_copy(in, len, out_len_r);
+	out = charset_convert_named("GB18030", in, len, true, out_len_r, &failed);
+	if (out != NULL || !failed)
+		return out;
+	/* Latin-1 maps every byte, so this cannot fail. */
+	out = charset_convert_named("ISO-8859-1", in, len, false, out_len_r, &failed);
+	return out;
+}
+
+char *
+charset_to_utf8(const char *charset, const char *in, size_t len,
+		size_t *out_len_r)
+{
+	const char *name;
+	bool failed;
+	char *out;
+
+	/* "us-ascii" on 8-bit text is a mailer default, not a statement. */
+	if (charset == NULL || *charset == '\0' ||
+	    strcasecmp(charset, "us-ascii") == 0 ||
+	    strcasecmp(charset, "ascii") == 0 ||
+	    strcasecmp(charset, "unknown-8bit") == 0 ||
+	    strcasecmp(charset, "x-unknown") == 0)
+		return charset_guess(in, len, out_len_r);
+	name = charset_canonical(charset);
+	/* 7-bit encodings (UTF-7, ISO-2022, HZ) hide text in plain ASCII;
+	   for everything else ASCII is ASCII. */
+	if (charset_is_ascii(in, len) && strcasecmp(name, "UTF-7") != 0 &&
+	    strncasecmp(name, "ISO-2022", 8) != 0 && strncasecmp(name, "HZ", 2) != 0)
+		return charset_copy(in, len, out_len_r);
+	if (strcmp(name, "UTF-8") == 0 && charset_is_utf8(in, len))
+		return charset_copy(in, len, out_len_r);
+	out = charset_convert_named(name, in, len, false, out_len_r, &failed);
+	if (out == NULL && failed)
+		return charset_guess(in, len, out_len_r);
+	return out;
+}

@@ -1,0 +1,1056 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <libetpan/libetpan.h>
+
+#include "autoreply.h"
+#include "charset.h"
+#include "html.h"
+#include "mail.h"
+#include "reply.h"
+
+/* Longest charset name in an encoded word or parameter we look at. */
+#define MAIL_CHARSET_NAME_MAX 64
+/* Longest encoded word (RFC 2047 says 75; mailers write longer ones). */
+#define MAIL_ENCODED_WORD_MAX 4096
+/* How far into an HTML part a <meta charset> is looked for. */
+#define MAIL_HTML_META_SCAN 4096
+
+struct mail_header {
+	const char *name;
+	size_t name_len;
+	char *value; /* unfolded, NUL-terminated */
+	size_t value_len;
+};
+
+struct mail_headers {
+	struct mail_header *h;
+	size_t count;
+	bool over;
+};
+
+struct mail_walk {
+	struct mailmime *plain;
+	struct mailmime *html;
+	size_t parts;
+	bool over;
+	bool report;
+	bool receipt;
+};
+
+static char *mail_decode_header_hint(const char *value, size_t len,
+				     const char *hint);
+
+static void
+mail_headers_free(struct mail_headers *hdrs)
+{
+	size_t i;
+
+	for (i = 0; i < hdrs->count; i++)
+		free(hdrs->h[i].value);
+	free(hdrs->h);
+	hdrs->h = NULL;
+	hdrs->count = 0;
+}
+
+static bool
+mail_is_ftext(unsigned char c)
+{
+	return c >= 33 && c <= 126 && c != ':';
+}
+
+/* Where the headers start: after white space some exporters put in front
+   and after an mbox "From " line. */
+static size_t
+mail_headers_start(const char *buf, size_t len)
+{
+	size_t i = 0;
+	const char *nl;
+
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
+			   buf[i] == '\n'))
+		i++;
+	if (len - i >= 5 && memcmp(buf + i, "From ", 5) == 0) {
+		nl = memchr(buf + i, '\n', len - i);
+		i = nl == NULL ? len : (size_t)(nl - buf) + 1;
+	}
+	return i;
+}
+
+/* Whether BUF starts with "name:" at all. */
+static bool
+mail_looks_like_header(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && mail_is_ftext((unsigned char)buf[i]))
+		i++;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	return i > 0 && i < len && buf[i] == ':';
+}
+
+static int
+mail_header_add(struct mail_headers *hdrs, size_t *cap, const char *name,
+		size_t name_len, const char *v, size_t vlen)
+{
+	struct mail_header *h;
+	size_t i, o = 0;
+	char *value;
+
+	if (hdrs->count == MAIL_HEADERS_MAX) {
+		hdrs->over = true;
+		return 0;
+	}
+	if (hdrs->count == *cap) {
+		size_t ncap = *cap == 0 ? 32 : *cap * 2;
+
+		h = realloc(hdrs->h, ncap * sizeof(*h));
+		if (h == NULL)
+			return -1;
+		hdrs->h = h;
+		*cap = ncap;
+	}
+	value = malloc(vlen + 1);
+	if (value == NULL)
+		return -1;
+	/* Unfold: drop the line breaks, keep the white space after them. */
+	for (i = 0; i < vlen; i++) {
+		if (v[i] != '\r' && v[i] != '\n')
+			value[o++] = v[i];
+	}
+	while (o > 0 && (value[o - 1] == ' ' || value[o - 1] == '\t'))
+		o--;
+	i = 0;
+	while (i < o && (value[i] == ' ' || value[i] == '\t'))
+		i++;
+	memmove(value, value + i, o - i);
+	o -= i;
+	value[o] = '\0';
+	h = &hdrs->h[hdrs->count++];
+	h->name = name;
+	h->name_len = name_len;
+	h->value = value;
+	h->value_len = o;
+	return 0;
+}
+
+/* Split the header block at BUF into headers. Returns the offset of the
+   body (LEN when there is none), or (size_t)-1 when memory runs out. */
+static size_t
+mail_headers_read(const char *buf, size_t len, struct mail_headers *hdrs)
+{
+	size_t pos = 0, cap = 0, name_len = 0, vstart = 0, end, nlen;
+	const char *name = NULL, *nl;
+
+	while (pos < len) {
+		nl = memchr(buf + pos, '\n', len - pos);
+		end = nl == NULL ? len : (size_t)(nl - buf);
+		if (end == pos || (end == pos + 1 && buf[pos] == '\r')) {
+			pos = nl == NULL ? len : end + 1;
+			break;
+		}
+		if (buf[pos] == ' ' || buf[pos] == '\t') {
+			/* A folded line continues the current header. */
+		} else {
+			if (name != NULL &&
+			    mail_header_add(hdrs, &cap, name, name_len,
+					    buf + vstart, pos - vstart) < 0)
+				return (size_t)-1;
+			name = NULL;
+			nlen = 0;
+			while (pos + nlen < end && mail_is_ftext((unsigned char)buf[pos + nlen]))
+				nlen++;
+			vstart = pos + nlen;
+			while (vstart < end && (buf[vstart] == ' ' || buf[vstart] == '\t'))
+				vstart++;
+			if (nlen > 0 && vstart < end && buf[vstart] == ':') {
+				name = buf + pos;
+				name_len = nlen;
+				vstart++;
+			}
+			/* Anything else is a broken line; skip it. */
+		}
+		pos = nl == NULL ? len : end + 1;
+	}
+	if (name != NULL &&
+	    mail_header_add(hdrs, &cap, name, name_len, buf + vstart,
+			    (pos > len ? len : pos) - vstart) < 0)
+		return (size_t)-1;
+	return pos;
+}
+
+static const struct mail_header *
+mail_header_find(const struct mail_headers *hdrs, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < hdrs->count; i++) {
+		if (hdrs->h[i].name_len == n &&
+		    strncasecmp(hdrs->h[i].name, name, n) == 0)
+			return &hdrs->h[i];
+	}
+	return NULL;
+}
+
+/* Append LEN bytes of IN in CHARSET (NULL: guess) to OUT as UTF-8. */
+static int
+mail_append_converted(MMAPString *out, const char *charset, const char *in,
+		      size_t len)
+{
+	size_t ulen;
+	char *u;
+	int ret = 0;
+
+	if (len == 0)
+		return 0;
+	u = charset_to_utf8(charset, in, len, &ulen);
+	if (u == NULL)
+		return -1;
+	if (mmap_string_append_len(out, u, ulen) == NULL)
+		ret = -1;
+	free(u);
+	return ret;
+}
+
+char *
+mail_decode_header(const char *value, size_t len)
+{
+	return mail_decode_header_hint(value, len, NULL);
+}
+
+/* Parse an encoded word "=?charset?X?text?=" at S (LEN bytes left).
+   Returns its length and the charset and decoded bytes, or 0. */
+static size_t
+mail_encoded_word(const char *s, size_t len, char *charset, size_t cs_size,
+		  char **decoded_r, size_t *decoded_len_r)
+{
+	size_t i, cs_end, text_start, text_end, idx = 0, n;
+	char enc;
+	int r;
+
+	if (len > MAIL_ENCODED_WORD_MAX)
+		len = MAIL_ENCODED_WORD_MAX;
+	if (len < 8 || s[0] != '=' || s[1] != '?')
+		return 0;
+	for (i = 2; i < len && s[i] != '?'; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || (unsigned char)s[i] >= 0x80)
+			return 0;
+	}
+	if (i >= len || i == 2)
+		return 0;
+	cs_end = i;
+	if (i + 3 >= len || s[i + 2] != '?')
+		return 0;
+	enc = s[i + 1];
+	if (enc != 'B' && enc != 'b' && enc != 'Q' && enc != 'q')
+		return 0;
+	text_start = i + 3;
+	for (i = text_start; i + 1 < len; i++) {
+		if (s[i] == ' ' || s[i] == '\t')
+			return 0;
+		if (s[i] == '?' && s[i + 1] == '=')
+			break;
+	}
+	if (i + 1 >= len)
+		return 0;
+	text_end = i;
+	/* RFC 2231 adds "*language" to the charset. */
+	n = cs_end - 2;
+	for (i = 0; i < n && s[2 + i] != '*'; i++)
+		;
+	n = i;
+	if (n + 1 > cs_size)
+		return 0;
+	memcpy(charset, s + 2, n);
+	charset[n] = '\0';
+	if (enc == 'B' || enc == 'b')
+		r = mailmime_base64_body_parse(s + text_start, text_end - text_start,
+					       &idx, decoded_r, decoded_len_r);
+	else
+		r = mailmime_quoted_printable_body_parse(s + text_start,
+							 text_end - text_start,
+							 &idx, decoded_r,
+							 decoded_len_r, 1);
+	if (r != MAILIMF_NO_ERROR)
+		return 0;
+	return text_end + 2;
+}
+
+static bool
+mail_all_space(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return false;
+	}
+	return true;
+}
+
+/* Raw 8-bit header text: UTF-8 when valid, else the charset the message
+   labels its body with (mailers write headers in the same one), else the
+   charset_to_utf8() guess. */
+static int
+mail_append_raw(MMAPString *out, const char *hint, const char *in, size_t len)
+{
+	if (hint != NULL && charset_is_utf8(in, len))
+		hint = NULL;
+	if (hint != NULL && (strcmp(charset_canonical(hint), "UTF-8") == 0 ||
+			     strcasecmp(hint, "us-ascii") == 0 ||
+			     strcasecmp(charset_canonical(hint), "UTF-7") == 0))
+		hint = NULL;
+	return mail_append_converted(out, hint, in, len);
+}
+
+static char *
+mail_decode_header_hint(const char *value, size_t len, const char *hint)
+{
+	char charset[MAIL_CHARSET_NAME_MAX], pending_cs[MAIL_CHARSET_NAME_MAX];
+	MMAPString *out = NULL, *pending = NULL;
+	size_t pos = 0, seg = 0, wlen, dlen, i, start, end;
+	bool prev_word = false;
+	const char *q;
+	char *decoded, *ret = NULL;
+
+	out = mmap_string_sized_new(len + 1);
+	pending = mmap_string_new("");
+	if (out == NULL || pending == NULL)
+		goto out;
+	pending_cs[0] = '\0';
+	while (pos < len) {
+		q = memchr(value + pos, '=', len - pos);
+		if (q == NULL)
+			break;
+		wlen = mail_encoded_word(q, len - (q - value), charset,
+					 sizeof(charset), &decoded, &dlen);
+		if (wlen == 0) {
+			pos = q - value + 1;
+			continue;
+		}
+		/* White space between two encoded words is not text. */
+		if (!(prev_word && mail_all_space(value + seg, q - value - seg))) {
+			if (mail_append_converted(out, pending_cs, pending->str,
+						  pending->len) < 0 ||
+			    mail_append_raw(out, hint, value + seg,
+					    q - value - seg) < 0) {
+				mailmime_decoded_part_free(decoded);
+				goto out;
+			}
+			mmap_string_truncate(pending, 0);
+		}
+		/* Words of one charset are joined before conversion: mailers
+		   split multibyte characters across them. */
+		if (strcasecmp(charset, pending_cs) != 0) {
+			if (mail_append_converted(out, pending_cs, pending->str,
+						  pending->len) < 0) {
+				mailmime_decoded_part_free(decoded);
+				goto out;
+			}
+			mmap_string_truncate(pending, 0);
+			memcpy(pending_cs, charset, sizeof(charset));
+		}
+		if (mmap_string_append_len(pending, decoded, dlen) == NULL) {
+			mailmime_decoded_part_free(decoded);
+			goto out;
+		}
+		mailmime_decoded_part_free(decoded);
+		pos = seg = q - value + wlen;
+		prev_word = true;
+	}
+	if (mail_append_converted(out, pending_cs, pending->str, pending->len) < 0 ||
+	    mail_append_raw(out, hint, value + seg, len - seg) < 0)
+		goto out;
+	/* Control characters and folding white space become spaces. */
+	for (i = 0; i < out->len; i++) {
+		if ((unsigned char)out->str[i] < 0x20 || out->str[i] == 0x7f)
+			out->str[i] = ' ';
+	}
+	start = 0;
+	end = out->len;
+	while (start < end && out->str[start] == ' ')
+		start++;
+	while (end > start && out->str[end - 1] == ' ')
+		end--;
+	ret = strndup(out->str + start, end - start);
+out:
+	if (out != NULL)
+		mmap_string_free(out);
+	if (pending != NULL)
+		mmap_string_free(pending);
+	return ret;
+}
+
+static void
+mail_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = tolower((unsigned char)*s);
+}
+
+/* Message ids ("<a@b>") out of a header value, tolerant of the comments
+   and prose that mailers put around them. Appends to *ids. */
+static int
+mail_ids(const char *v, char ***ids, size_t *count, size_t *cap)
+{
+	const char *p = v, *lt, *gt;
+	char **n, *id;
+	size_t len;
+
+	while ((lt = strchr(p, '<')) != NULL) {
+		gt = strchr(lt + 1, '>');
+		if (gt == NULL)
+			break;
+		len = gt - lt - 1;
+		p = gt + 1;
+		if (len == 0 || memchr(lt + 1, ' ', len) != NULL ||
+		    memchr(lt + 1, '<', len) != NULL)
+			continue;
+		if (*count == *cap) {
+			size_t ncap = *cap == 0 ? 4 : *cap * 2;
+
+			n = realloc(*ids, ncap * sizeof(*n));
+			if (n == NULL)
+				return -1;
+			*ids = n;
+			*cap = ncap;
+		}
+		id = strndup(lt + 1, len);
+		if (id == NULL)
+			return -1;
+		(*ids)[(*count)++] = id;
+	}
+	return 0;
+}
+
+static int
+mail_parse_message_id(const struct mail_header *h, char **out)
+{
+	char **ids = NULL;
+	size_t count = 0, cap = 0, i, idx = 0;
+	char *id = NULL;
+
+	if (mailimf_msg_id_parse(h->value, h->value_len, &idx, &id) == MAILIMF_NO_ERROR) {
+		*out = strdup(id);
+		mailimf_msg_id_free(id);
+		return *out == NULL ? -1 : 0;
+	}
+	if (mail_ids(h->value, &ids, &count, &cap) < 0)
+		goto fail;
+	if (count > 0) {
+		*out = ids[0];
+		ids[0] = NULL;
+	} else if (h->value_len > 0 && strchr(h->value, ' ') == NULL) {
+		/* An id without angle brackets. */
+		*out = strdup(h->value);
+		if (*out == NULL)
+			goto fail;
+	}
+	for (i = 0; i < count; i++)
+		free(ids[i]);
+	free(ids);
+	return 0;
+fail:
+	for (i = 0; i < count; i++)
+		free(ids[i]);
+	free(ids);
+	return -1;
+}
+
+static int
+mail_parse_references(const struct mail_header *h, struct mail_msg *msg)
+{
+	size_t count = 0, cap = 0, i, drop;
+	char **ids = NULL;
+
+	if (mail_ids(h->value, &ids, &count, &cap) < 0)
+		goto fail;
+	if (count > MAIL_REFERENCES_MAX) {
+		/* Keep the thread root and the newest parents. */
+		drop = count - MAIL_REFERENCES_MAX;
+		for (i = 1; i <= drop; i++)
+			free(ids[i]);
+		memmove(ids + 1, ids + 1 + drop,
+			(count - 1 - drop) * sizeof(*ids));
+		count = MAIL_REFERENCES_MAX;
+	}
+	msg->references = ids;
+	msg->reference_count = count;
+	return 0;
+fail:
+	for (i = 0; i < count; i++)
+		free(ids[i]);
+	free(ids);
+	return -1;
+}
+
+static int64_t
+mail_date(const char *value, size_t len)
+{
+	struct mailimf_date_time *dt = NULL;
+	struct tm tm;
+	size_t idx = 0;
+	int64_t t = 0;
+	int zone, off, year;
+
+	if (mailimf_date_time_parse(value, len, &idx, &dt) != MAILIMF_NO_ERROR)
+		return 0;
+	year = dt->dt_year;
+	/* RFC 5322 4.3 obsolete two- and three-digit years. */
+	if (year < 50)
+		year += 2000;
+	else if (year < 1000)
+		year += 1900;
+	if (year < 1970 || year > 9999 || dt->dt_month < 1 || dt->dt_month > 12 ||
+	    dt->dt_day < 1 || dt->dt_day > 31 || dt->dt_hour < 0 ||
+	    dt->dt_hour > 23 || dt->dt_min < 0 || dt->dt_min > 59 ||
+	    dt->dt_sec < 0 || dt->dt_sec > 60)
+		goto out;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = dt->dt_month - 1;
+	tm.tm_mday = dt->dt_day;
+	tm.tm_hour = dt->dt_hour;
+	tm.tm_min = dt->dt_min;
+	tm.tm_sec = dt->dt_sec;
+	zone = dt->dt_zone;
+	off = (abs(zone) / 100) * 3600 + (abs(zone) % 100) * 60;
+	if (zone < 0)
+		off = -off;
+	t = (int64_t)timegm(&tm) - off;
+	if (t < 0)
+		t = 0;
+out:
+	mailimf_date_time_free(dt);
+	return t;
+}
+
+/* Fallback for From headers libetpan will not take (raw 8-bit names,
+   unbalanced quotes): "name <addr>" or a bare addr. */
+static int
+mail_from_loose(const char *v, const char *hint, struct mail_msg *msg)
+{
+	const char *lt = strrchr(v, '<'), *gt, *s, *e;
+
+	if (lt != NULL && (gt = strchr(lt, '>')) != NULL && memchr(lt, '@', gt - lt)) {
+		msg->from_addr = strndup(lt + 1, gt - lt - 1);
+		s = v;
+		e = lt;
+		while (s < e && (*s == ' ' || *s == '"'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '"'))
+			e--;
+		if (e > s)
+			msg->from_name = mail_decode_header_hint(s, e - s, hint);
+	} else if (strchr(v, '@') != NULL && strchr(v, ' ') == NULL) {
+		msg->from_addr = strdup(v);
+	}
+	if (msg->from_addr != NULL)
+		mail_lower(msg->from_addr);
+	return 0;
+}
+
+static int
+mail_parse_from(const struct mail_header *h, const char *hint,
+		struct mail_msg *msg)
+{
+	struct mailimf_mailbox_list *list = NULL;
+	struct mailimf_mailbox *mb;
+	size_t idx = 0;
+
+	if (mailimf_mailbox_list_parse(h->value, h->value_len, &idx, &list) !=
+	    MAILIMF_NO_ERROR || clist_begin(list->mb_list) == NULL) {
+		if (list != NULL)
+			mailimf_mailbox_list_free(list);
+		return mail_from_loose(h->value, hint, msg);
+	}
+	mb = clist_content(clist_begin(list->mb_list));
+	if (mb->mb_addr_spec != NULL) {
+		msg->from_addr = strdup(mb->mb_addr_spec);
+		if (msg->from_addr != NULL)
+			mail_lower(msg->from_addr);
+	}
+	if (mb->mb_display_name != NULL && *mb->mb_display_name != '\0')
+		msg->from_name = mail_decode_header_hint(mb->mb_display_name,
+							 strlen(mb->mb_display_name),
+							 hint);
+	mailimf_mailbox_list_free(list);
+	return 0;
+}
+
+static int
+mail_add_addr(struct mail_msg *msg, size_t *cap, const char *addr)
+{
+	char **n;
+
+	if (addr == NULL || msg->to_count == MAIL_ADDRS_MAX)
+		return 0;
+	if (msg->to_count == *cap) {
+		size_t ncap = *cap == 0 ? 4 : *cap * 2;
+
+		n = realloc(msg->to_addrs, ncap * sizeof(*n));
+		if (n == NULL)
+			return -1;
+		msg->to_addrs = n;
+		*cap = ncap;
+	}
+	msg->to_addrs[msg->to_count] = strdup(addr);
+	if (msg->to_addrs[msg->to_count] == NULL)
+		return -1;
+	mail_lower(msg->to_addrs[msg->to_count++]);
+	return 0;
+}
+
+static int
+mail_parse_to(const struct mail_header *h, struct mail_msg *msg, size_t *cap)
+{
+	struct mailimf_address_list *list = NULL;
+	struct mailimf_address *ad;
+	struct mailimf_mailbox *mb;
+	clistiter *it, *jt;
+	size_t idx = 0;
+	int ret = 0;
+
+	if (mailimf_address_list_parse(h->value, h->value_len, &idx, &list) !=
+	    MAILIMF_NO_ERROR)
+		return 0;
+	for (it = clist_begin(list->ad_list); it != NULL && ret == 0; it = clist_next(it)) {
+		ad = clist_content(it);
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			ret = mail_add_addr(msg, cap, ad->ad_data.ad_mailbox->mb_addr_spec);
+			continue;
+		}
+		if (ad->ad_type != MAILIMF_ADDRESS_GROUP ||
+		    ad->ad_data.ad_group->grp_mb_list == NULL)
+			continue;
+		for (jt = clist_begin(ad->ad_data.ad_group->grp_mb_list->mb_list);
+		     jt != NULL && ret == 0; jt = clist_next(jt)) {
+			mb = clist_content(jt);
+			ret = mail_add_addr(msg, cap, mb->mb_addr_spec);
+		}
+	}
+	mailimf_address_list_free(list);
+	return ret;
+}
+
+static const char *
+mail_content_param(const struct mailmime_content *ct, const char *name)
+{
+	struct mailmime_parameter *pa;
+	clistiter *it;
+
+	if (ct == NULL || ct->ct_parameters == NULL)
+		return NULL;
+	for (it = clist_begin(ct->ct_parameters); it != NULL; it = clist_next(it)) {
+		pa = clist_content(it);
+		if (pa->pa_name != NULL && strcasecmp(pa->pa_name, name) == 0)
+			return pa->pa_value;
+	}
+	return NULL;
+}
+
+/* The charset parameter, plain or RFC 2231 ("charset*=utf-8''"). Copied
+   into BUF; NULL when there is none. */
+static const char *
+mail_part_charset(const struct mailmime_content *ct, char *buf, size_t size)
+{
+	const char *v = mail_content_param(ct, "charset");
+	size_t n;
+
+	if (v == NULL)
+		v = mail_content_param(ct, "charset*");
+	if (v == NULL)
+		return NULL;
+	for (n = 0; v[n] != '\0' && v[n] != '\'' && v[n] != ' ' && v[n] != ';'; n++)
+		;
+	if (n == 0 || n + 1 > size)
+		return NULL;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static bool
+mail_is_attachment(const struct mailmime *mime)
+{
+	struct mailmime_field *f;
+	clistiter *it;
+
+	if (mime->mm_mime_fields == NULL)
+		return false;
+	for (it = clist_begin(mime->mm_mime_fields->fld_list); it != NULL;
+	     it = clist_next(it)) {
+		f = clist_content(it);
+		if (f->fld_type == MAILMIME_FIELD_DISPOSITION &&
+		    f->fld_data.fld_disposition != NULL &&
+		    f->fld_data.fld_disposition->dsp_type != NULL &&
+		    f->fld_data.fld_disposition->dsp_type->dsp_type ==
+		    MAILMIME_DISPOSITION_TYPE_ATTACHMENT)
+			return true;
+	}
+	return false;
+}
+
+static void
+mail_walk(struct mailmime *mime, unsigned int depth, bool nested,
+	  struct mail_walk *w)
+{
+	struct mailmime_content *ct = mime->mm_content_type;
+	struct mailmime_type *type = ct != NULL ? ct->ct_type : NULL;
+	const char *sub = ct != NULL && ct->ct_subtype != NULL ? ct->ct_subtype : "";
+	bool text = type == NULL ||
+		(type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
+		 type->tp_data.tp_discrete_type->dt_type == MAILMIME_DISCRETE_TYPE_TEXT);
+	const char *rt;
+	clistiter *it;
+
+	if (++w->parts > MAIL_PARTS_MAX || depth > MAIL_MIME_DEPTH_MAX) {
+		w->over = true;
+		return;
+	}
+	switch (mime->mm_type) {
+	case MAILMIME_SINGLE:
+		if (strcasecmp(sub, "delivery-status") == 0)
+			w->report = true;
+		else if (strcasecmp(sub, "disposition-notification") == 0)
+			w->receipt = true;
+		if (!text || nested || mail_is_attachment(mime))
+			break;
+		if (type == NULL || strcasecmp(sub, "plain") == 0) {
+			if (w->plain == NULL)
+				w->plain = mime;
+		} else if (strcasecmp(sub, "html") == 0) {
+			if (w->html == NULL)
+				w->html = mime;
+		}
+		break;
+	case MAILMIME_MULTIPLE:
+		if (strcasecmp(sub, "report") == 0 && !nested) {
+			rt = mail_content_param(ct, "report-type");
+			if (rt != NULL && strcasecmp(rt, "disposition-notification") == 0)
+				w->receipt = true;
+			else
+				w->report = true;
+		}
+		for (it = clist_begin(mime->mm_data.mm_multipart.mm_mp_list);
+		     it != NULL && !w->over; it = clist_next(it))
+			mail_walk(clist_content(it), depth + 1, nested, w);
+		break;
+	case MAILMIME_MESSAGE:
+		if (mime->mm_data.mm_message.mm_msg_mime != NULL)
+			mail_walk(mime->mm_data.mm_message.mm_msg_mime, depth + 1,
+				  depth > 0 || nested, w);
+		break;
+	}
+}
+
+/* Sniff <meta charset="x"> or content="text/html; charset=x". */
+static const char *
+mail_html_meta_charset(const char *html, size_t len, char *buf, size_t size)
+{
+	char scan[MAIL_HTML_META_SCAN + 1];
+	const char *p;
+	size_t n;
+
+	if (len > MAIL_HTML_META_SCAN)
+		len = MAIL_HTML_META_SCAN;
+	memcpy(scan, html, len);
+	scan[len] = '\0';
+	for (n = 0; n < len; n++) {
+		if (scan[n] == '\0')
+			scan[n] = ' ';
+	}
+	p = strcasestr(scan, "charset=");
+	if (p == NULL)
+		return NULL;
+	p += 8;
+	while (*p == '"' || *p == '\'' || *p == ' ')
+		p++;
+	for (n = 0; p[n] != '\0' && (isalnum((unsigned char)p[n]) || p[n] == '-' ||
+				      p[n] == '_' || p[n] == ':' || p[n] == '.'); n++)
+		;
+	if (n == 0 || n + 1 > size)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Cut S (LEN bytes of UTF-8) to at most MAX bytes at a character
+   boundary. */
+static size_t
+mail_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+static int
+mail_body(struct mailmime *part, bool html, struct mail_msg *msg)
+{
+	struct mailmime_data *data = part->mm_data.mm_single;
+	char csbuf[MAIL_CHARSET_NAME_MAX];
+	const char *cs, *raw;
+	char *decoded = NULL, *text = NULL, *htext;
+	size_t rawlen, idx = 0, tlen, cut;
+	bool hquoted = false;
+	int ret = -1;
+
+	if (data == NULL || data->dt_type != MAILMIME_DATA_TEXT)
+		return 0;
+	raw = data->dt_data.dt_text.dt_data;
+	rawlen = data->dt_data.dt_text.dt_length;
+	if (data->dt_encoded &&
+	    mailmime_part_parse(raw, rawlen, &idx, data->dt_encoding, &decoded,
+				&rawlen) == MAILIMF_NO_ERROR)
+		raw = decoded;
+	cs = mail_part_charset(part->mm_content_type, csbuf, sizeof(csbuf));
+	if (cs == NULL && html)
+		cs = mail_html_meta_charset(raw, rawlen, csbuf, sizeof(csbuf));
+	if (cs != NULL && (msg->charset = strdup(cs)) == NULL)
+		goto out;
+	if (!html && rawlen > MAIL_BODY_TEXT_MAX) {
+		/* Leave room for a multibyte character cut at the end. */
+		rawlen = MAIL_BODY_TEXT_MAX + 4;
+		msg->oversize = true;
+	}
+	text = charset_to_utf8(cs, raw, rawlen, &tlen);
+	if (text == NULL)
+		goto out;
+	if (html) {
+		htext = html_to_text(text, tlen, 0, &hquoted);
+		if (htext == NULL)
+			goto out;
+		free(text);
+		text = htext;
+		tlen = strlen(text);
+	}
+	cut = mail_utf8_cut(text, tlen, MAIL_BODY_TEXT_MAX);
+	if (cut < tlen) {
+		msg->oversize = true;
+		text[cut] = '\0';
+		tlen = cut;
+	}
+	msg->body = text;
+	msg->body_len = tlen;
+	text = NULL;
+	msg->reply_text = reply_extract(msg->body, msg->body_len, &msg->quoted);
+	if (msg->reply_text == NULL)
+		goto out;
+	msg->quoted = msg->quoted || hquoted;
+	ret = 0;
+out:
+	free(text);
+	if (decoded != NULL)
+		mailmime_decoded_part_free(decoded);
+	return ret;
+}
+
+static int
+mail_parse_mime(const char *buf, size_t len, struct mail_msg *msg)
+{
+	struct mailmime *mime = NULL;
+	struct mail_walk w;
+	size_t idx = 0;
+	int ret = 0;
+
+	if (mailmime_parse(buf, len, &idx, &mime) != MAILIMF_NO_ERROR)
+		return 0; /* headers only; not an error */
+	memset(&w, 0, sizeof(w));
+	mail_walk(mime, 0, false, &w);
+	if (w.report)
+		msg->auto_kind = MAIL_AUTO_BOUNCE;
+	else if (w.receipt && msg->auto_kind < MAIL_AUTO_REPLY)
+		msg->auto_kind = MAIL_AUTO_REPLY;
+	if (w.over) {
+		msg->oversize = true;
+	} else if (w.plain != NULL) {
+		ret = mail_body(w.plain, false, msg);
+	} else if (w.html != NULL) {
+		ret = mail_body(w.html, true, msg);
+	}
+	mailmime_free(mime);
+	return ret;
+}
+
+static bool
+mail_is_daemon(const char *addr)
+{
+	static const char *const locals[] = {
+		"mailer-daemon@", "mailer_daemon@", "postmaster@", "mail-daemon@",
+	};
+	size_t i;
+
+	if (addr == NULL)
+		return false;
+	for (i = 0; i < sizeof(locals) / sizeof(locals[0]); i++) {
+		if (strncmp(addr, locals[i], strlen(locals[i])) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int
+mail_from_headers(const struct mail_headers *hdrs,
+		  const struct mail_parse_opts *opts, struct mail_msg *msg)
+{
+	struct mailmime_content *ct = NULL;
+	const struct mail_header *h;
+	char csbuf[MAIL_CHARSET_NAME_MAX];
+	const char *hint = NULL;
+	size_t i, j, to_cap = 0, idx = 0;
+	int ret = -1;
+
+	if ((h = mail_header_find(hdrs, "Content-Type")) != NULL &&
+	    mailmime_content_parse(h->value, h->value_len, &idx, &ct) ==
+	    MAILIMF_NO_ERROR)
+		hint = mail_part_charset(ct, csbuf, sizeof(csbuf));
+
+	if ((h = mail_header_find(hdrs, "Message-ID")) != NULL &&
+	    mail_parse_message_id(h, &msg->message_id) < 0)
+		goto out;
+	if ((h = mail_header_find(hdrs, "In-Reply-To")) != NULL) {
+		char **ids = NULL;
+		size_t count = 0, cap = 0;
+
+		if (mail_ids(h->value, &ids, &count, &cap) < 0)
+			goto out;
+		if (count > 0) {
+			msg->in_reply_to = ids[0];
+			for (i = 1; i < count; i++)
+				free(ids[i]);
+		}
+		free(ids);
+	}
+	if ((h = mail_header_find(hdrs, "References")) != NULL &&
+	    mail_parse_references(h, msg) < 0)
+		goto out;
+	if ((h = mail_header_find(hdrs, "From")) != NULL &&
+	    mail_parse_from(h, hint, msg) < 0)
+		goto out;
+	if ((h = mail_header_find(hdrs, "Subject")) != NULL &&
+	    (msg->subject = mail_decode_header_hint(h->value, h->value_len, hint)) == NULL)
+		goto out;
+	if ((h = mail_header_find(hdrs, "Date")) != NULL)
+		msg->date = mail_date(h->value, h->value_len);
+	for (i = 0; i < hdrs->count; i++) {
+		h = &hdrs->h[i];
+		if ((h->name_len == 2 && strncasecmp(h->name, "To", 2) == 0) ||
+		    (h->name_len == 2 && strncasecmp(h->name, "Cc", 2) == 0)) {
+			if (mail_parse_to(h, msg, &to_cap) < 0)
+				goto out;
+		}
+	}
+	for (i = 0; i < msg->extra_count; i++) {
+		if ((h = mail_header_find(hdrs, opts->extra_headers[i])) != NULL &&
+		    (msg->extra_values[i] = mail_decode_header_hint(h->value, h->value_len, hint)) == NULL)
+			goto out;
+	}
+
+	for (i = 0; i < hdrs->count; i++) {
+		char name[64];
+
+		h = &hdrs->h[i];
+		if (h->name_len >= sizeof(name))
+			continue;
+		memcpy(name, h->name, h->name_len);
+		name[h->name_len] = '\0';
+		autoreply_header(&msg->auto_kind, name, h->value);
+		if (strcasecmp(name, "Content-Type") == 0 &&
+		    strncasecmp(h->value, "multipart/report", 16) == 0) {
+			j = strcasestr(h->value, "disposition-notification") != NULL;
+			if (!j)
+				msg->auto_kind = MAIL_AUTO_BOUNCE;
+		}
+	}
+	autoreply_subject(&msg->auto_kind, msg->subject);
+	if (mail_is_daemon(msg->from_addr))
+		msg->auto_kind = MAIL_AUTO_BOUNCE;
+	ret = 0;
+out:
+	if (ct != NULL)
+		mailmime_content_free(ct);
+	return ret;
+}
+
+int
+mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
+	   struct mail_msg *msg, const char **error_r)
+{
+	struct mail_headers hdrs;
+	size_t start, body;
+	int ret = -1;
+
+	memset(msg, 0, sizeof(*msg));
+	memset(&hdrs, 0, sizeof(hdrs));
+	start = mail_headers_start(buf, len);
+	if (start >= len || !mail_looks_like_header(buf + start, len - start)) {
+		*error_r = "not a mail message (no header at the start)";
+		return -1;
+	}
+	if (opts != NULL && opts->extra_header_count > 0) {
+		msg->extra_values = calloc(opts->extra_header_count,
+					   sizeof(*msg->extra_values));
+		if (msg->extra_values == NULL)
+			goto nomem;
+		msg->extra_count = opts->extra_header_count;
+	}
+	if (len > MAIL_SIZE_MAX) {
+		/* Headers only: they are what threading and clocks need. */
+		msg->oversize = true;
+		len = MAIL_SIZE_MAX;
+	}
+	body = mail_headers_read(buf + start, len - start, &hdrs);
+	if (body == (size_t)-1)
+		goto nomem;
+	if (hdrs.over)
+		msg->oversize = true;
+	if (mail_from_headers(&hdrs, opts, msg) < 0)
+		goto nomem;
+	if (!msg->oversize && mail_parse_mime(buf + start, len - start, msg) < 0)
+		goto nomem;
+	ret = 0;
+	goto out;
+nomem:
+	*error_r = "out of memory";
+	mail_msg_clear(msg);
+out:
+	mail_headers_free(&hdrs);
+	return ret;
+}
+
+void
+mail_msg_clear(struct mail_msg *msg)
+{
+	size_t i;
+
+	free(msg->message_id);
+	free(msg->in_reply_to);
+	for (i = 0; i < msg->reference_count; i++)
+		free(msg->references[i]);
+	free(msg->references);
+	free(msg->from_addr);
+	free(msg->from_name);
+	free(msg->subject);
+	free(msg->charset);
+	free(msg->body);
+	if (msg->extra_values != NULL) {
+		for (i = 0; i < msg->extra_count; i++)
+			free(msg->extra_values[i]);
+		free(msg->extra_values);
+	}
+	free(msg->reply_text);
+	for (i = 0; i < msg->to_count; i++)
+		free(msg->to_addrs[i]);
+	free(msg->to_addrs);
+	memset(msg, 0, sizeof(*msg));
+}

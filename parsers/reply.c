@@ -1,0 +1,387 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libetpan/mmapstring.h>
+
+#include "reply.h"
+
+/* How many lines below a "From:" line the rest of a header block may be,
+   and below "On ..." the "wrote:" that ends it. */
+#define REPLY_BLOCK_LOOKAHEAD 5
+#define REPLY_ATTRIB_LOOKAHEAD 2
+
+struct reply_line {
+	const char *s; /* trimmed of white space at both ends */
+	size_t len;
+	const char *raw; /* the whole line without its line break */
+	size_t raw_len;
+};
+
+enum reply_kind {
+	REPLY_TEXT,
+	REPLY_BLANK,
+	REPLY_QUOTED,
+};
+
+#define REPLY_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Endings of attribution lines, UTF-8, compared case-insensitively. */
+static const char *const reply_wrote[] = {
+	"wrote:", "wrote :", "writes:", "schrieb:", "a écrit :", "a écrit:",
+	"a ecrit :", "escribió:", "escribio:", "ha scritto:", "schreef:",
+	"escreveu:", "pisze:", "napisał:", "skrev:", "kirjoitti:",
+	"написал:", "написала:", "написал(а):", "yazdı:",
+	"写道：", "写道:", "寫道：", "寫道:", "書きました:", "のメッセージ:",
+	"작성:",
+};
+
+/* Starts of lines that open a split attribution ("On Mon, ...\n... wrote:"). */
+static const char *const reply_attrib_start[] = {
+	"On ", "在 ", "在", "于", "於", "Le ", "Am ", "El ", "Il ", "Op ",
+	"Em ", "W dniu ", "Den ", "Dne ",
+};
+
+/* Separator lines between dashes that introduce the original message. */
+static const char *const reply_separator_words[] = {
+	"original message", "original", "原始邮件", "原始郵件", "原邮件",
+	"forwarded message", "转发邮件", "轉寄郵件", "ursprüngliche nachricht",
+	"message d'origine", "mensaje original", "messaggio originale",
+	"oorspronkelijk bericht", "mensagem original", "oryginalna wiadomość",
+	"исходное сообщение", "alkuperäinen viesti", "originalmeddelande",
+	"oprindelig meddelelse", "元のメッセージ",
+};
+
+static const char *const reply_unquoted_starts[] = {
+	"Begin forwarded message:", "----- Forwarded", "-------- Forwarded",
+	"---------- Forwarded", "-------- 转发邮件信息",
+};
+
+/* Signature and mobile-client footers: the rest is not the reply. */
+static const char *const reply_signature_starts[] = {
+	"Sent from my ", "Sent from Mail for Windows", "Sent from Outlook",
+	"Sent from Yahoo Mail", "Get Outlook for ", "发自我的", "发自 我的",
+	"从我的 iPhone 发送", "从我的iPhone发送", "发自网易邮箱", "发自 网易邮箱",
+	"来自网易邮箱", "Envoyé de mon ", "Von meinem ", "Enviado desde mi ",
+	"Enviado do meu ", "Inviato da ", "Verstuurd vanaf mijn ",
+	"Skickat från min ", "Отправлено с ", "iPhoneから送信",
+};
+
+/* Keys of header-block lines; the first must be one of the "from" keys. */
+static const char *const reply_from_keys[] = {
+	"From", "发件人", "寄件者", "寄件人", "Von", "De", "Da", "Van", "Od",
+	"От", "Fra", "Från", "Lähettäjä", "差出人", "보낸 사람", "Feladó",
+};
+
+static const char *const reply_other_keys[] = {
+	"Sent", "Date", "To", "Subject", "Cc", "发送时间", "时间", "日期", "收件人",
+	"主题", "抄送", "发送日期", "寄件日期", "收件者", "主旨", "副本",
+	"Gesendet", "An", "Betreff", "Datum", "Envoyé", "À", "A", "Objet",
+	"Enviado", "Para", "Asunto", "Fecha", "Inviato", "Oggetto", "Data",
+	"Verzonden", "Aan", "Onderwerp", "Wysłano", "Do", "Temat",
+	"Отправлено", "Кому", "Тема", "Sendt", "Til", "Emne", "Skickat",
+	"Till", "Ämne", "Lähetetty", "Vastaanottaja", "Aihe", "送信日時",
+	"宛先", "件名", "보낸 날짜", "받는 사람", "제목",
+};
+
+static bool
+reply_starts(const struct reply_line *l, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return l->len >= n && strncasecmp(l->s, prefix, n) == 0;
+}
+
+static bool
+reply_starts_any(const struct reply_line *l, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (reply_starts(l, list[i]))
+			return true;
+	}
+	return false;
+}
+
+static bool
+reply_ends_wrote(const char *s, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < REPLY_N(reply_wrote); i++) {
+		n = strlen(reply_wrote[i]);
+		if (len >= n && strncasecmp(s + len - n, reply_wrote[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+reply_has_digit_or_at(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (isdigit((unsigned char)s[i]) || s[i] == '@')
+			return true;
+	}
+	return false;
+}
+
+static enum reply_kind
+reply_kind(const struct reply_line *l)
+{
+	if (l->len == 0)
+		return REPLY_BLANK;
+	if (l->s[0] == '>')
+		return REPLY_QUOTED;
+	return REPLY_TEXT;
+}
+
+/* Is the header key at the start of L (after '*' from HTML bold) one of
+   LIST, followed by ':' or '：'? */
+static bool
+reply_key(const struct reply_line *l, const char *const *list, size_t n)
+{
+	const char *s = l->s, *end = l->s + l->len;
+	size_t i, k;
+
+	while (s < end && (*s == '*' || *s == ' '))
+		s++;
+	for (i = 0; i < n; i++) {
+		k = strlen(list[i]);
+		if ((size_t)(end - s) < k || strncasecmp(s, list[i], k) != 0)
+			continue;
+		const char *p = s + k;
+
+		while (p < end && (*p == ' ' || *p == '*'))
+			p++;
+		if (p < end && *p == ':')
+			return true;
+		if (end - p >= 3 && strncmp(p, "\xef\xbc\x9a", 3) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A "From:" line with another header line within the next few lines. */
+static bool
+reply_header_block(const struct reply_line *lines, size_t count, size_t i)
+{
+	size_t j, seen = 0;
+
+	if (lines[i].len > REPLY_HEADER_LINE_MAX ||
+	    !reply_key(&lines[i], reply_from_keys, REPLY_N(reply_from_keys)))
+		return false;
+	for (j = i + 1; j < count && seen < REPLY_BLOCK_LOOKAHEAD; j++) {
+		if (lines[j].len == 0)
+			continue;
+		seen++;
+		if (reply_key(&lines[j], reply_other_keys, REPLY_N(reply_other_keys)))
+			return true;
+	}
+	return false;
+}
+
+static bool
+reply_separator(const struct reply_line *l)
+{
+	char buf[REPLY_HEADER_LINE_MAX + 1];
+	size_t i, n, dashes = 0;
+
+	if (l->len > REPLY_HEADER_LINE_MAX)
+		return false;
+	if (reply_starts_any(l, reply_unquoted_starts, REPLY_N(reply_unquoted_starts)))
+		return true;
+	for (i = 0; i < l->len && (l->s[i] == '-' || l->s[i] == '_' ||
+				   l->s[i] == '=' || l->s[i] == ' '); i++)
+		if (l->s[i] != ' ')
+			dashes++;
+	/* Outlook's rule of underscores. */
+	if (i == l->len && dashes >= 10 && l->s[0] == '_')
+		return true;
+	if (dashes < 2)
+		return false;
+	for (n = 0; n < l->len; n++)
+		buf[n] = tolower((unsigned char)l->s[n]);
+	buf[n] = '\0';
+	for (i = 0; i < REPLY_N(reply_separator_words); i++) {
+		if (strstr(buf, reply_separator_words[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static bool
+reply_signature(const struct reply_line *l)
+{
+	if (l->raw_len == 3 && memcmp(l->raw, "-- ", 3) == 0)
+		return true;
+	if (l->len == 2 && memcmp(l->s, "--", 2) == 0)
+		return true;
+	return l->len <= REPLY_HEADER_LINE_MAX &&
+		reply_starts_any(l, reply_signature_starts, REPLY_N(reply_signature_starts));
+}
+
+/* If an attribution starts at line I, the index of its last line, else
+   (size_t)-1. */
+static size_t
+reply_attribution(const struct reply_line *lines, size_t count, size_t i)
+{
+	const struct reply_line *l = &lines[i];
+	size_t j, total;
+
+	if (l->len == 0 || l->len > REPLY_HEADER_LINE_MAX)
+		return (size_t)-1;
+	if (reply_ends_wrote(l->s, l->len)) {
+		/* "I wrote:" in running text is no attribution; real ones
+		   carry a date or an address. */
+		if (reply_has_digit_or_at(l->s, l->len) || reply_starts(l, "On ") ||
+		    strstr(l->s, "\xe5\x86\x99\xe9\x81\x93") != NULL)
+			return i;
+		return (size_t)-1;
+	}
+	if (!reply_starts_any(l, reply_attrib_start, REPLY_N(reply_attrib_start)))
+		return (size_t)-1;
+	total = l->len;
+	for (j = i + 1; j < count && j <= i + REPLY_ATTRIB_LOOKAHEAD; j++) {
+		if (lines[j].len == 0 || lines[j].s[0] == '>')
+			break;
+		total += lines[j].len;
+		if (total > REPLY_HEADER_LINE_MAX)
+			break;
+		if (reply_ends_wrote(lines[j].s, lines[j].len))
+			return j;
+	}
+	return (size_t)-1;
+}
+
+static void
+reply_trim(const char *s, size_t len, struct reply_line *l)
+{
+	const char *e = s + len;
+
+	l->raw = s;
+	l->raw_len = len;
+	if (len > 0 && s[len - 1] == '\r')
+		l->raw_len = --len, e--;
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
+		s++;
+	/* A no-break space (U+00A0) or ideographic space (U+3000) from HTML
+	   counts as white space too. */
+	for (;;) {
+		if (e - s >= 2 && (unsigned char)s[0] == 0xc2 && (unsigned char)s[1] == 0xa0)
+			s += 2;
+		else if (e - s >= 3 && memcmp(s, "\xe3\x80\x80", 3) == 0)
+			s += 3;
+		else if (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		else
+			break;
+	}
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	l->s = s;
+	l->len = e - s;
+}
+
+char *
+reply_extract(const char *text, size_t len, bool *quoted_r)
+{
+	struct reply_line *lines = NULL;
+	MMAPString *out = NULL;
+	size_t count = 0, cap, i, j, end, blanks = 0;
+	const char *p, *nl;
+	bool quoted = false;
+	char *ret = NULL;
+
+	if (len > REPLY_TEXT_MAX)
+		len = REPLY_TEXT_MAX;
+	cap = 16;
+	lines = malloc(cap * sizeof(*lines));
+	if (lines == NULL)
+		goto out;
+	for (p = text; p < text + len; p = nl + 1) {
+		nl = memchr(p, '\n', text + len - p);
+		if (nl == NULL)
+			nl = text + len;
+		if (count == cap) {
+			struct reply_line *n = realloc(lines, cap * 2 * sizeof(*lines));
+
+			if (n == NULL)
+				goto out;
+			lines = n;
+			cap *= 2;
+		}
+		reply_trim(p, nl - p, &lines[count++]);
+	}
+
+	/* Find the hard cut: the first line after which only history or
+	   signature follows. */
+	end = count;
+	for (i = 0; i < count && end == count; i++) {
+		if (reply_kind(&lines[i]) != REPLY_TEXT)
+			continue;
+		if (reply_separator(&lines[i]) || reply_signature(&lines[i]) ||
+		    reply_header_block(lines, count, i)) {
+			end = i;
+			break;
+		}
+		j = reply_attribution(lines, count, i);
+		if (j != (size_t)-1) {
+			size_t k = j + 1;
+
+			while (k < count && lines[k].len == 0)
+				k++;
+			/* An attribution above '>' lines goes with them;
+			   above anything else it starts unquoted history. */
+			if (k < count && reply_kind(&lines[k]) == REPLY_QUOTED) {
+				quoted = true;
+				for (; i <= j; i++)
+					lines[i].len = 0, lines[i].s = NULL;
+				i = j;
+			} else {
+				end = i;
+			}
+		}
+	}
+	if (end < count)
+		quoted = true;
+
+	out = mmap_string_sized_new(len + 1);
+	if (out == NULL)
+		goto out;
+	for (i = 0; i < end; i++) {
+		if (lines[i].s == NULL)
+			continue; /* a dropped attribution */
+		switch (reply_kind(&lines[i])) {
+		case REPLY_QUOTED:
+			quoted = true;
+			continue;
+		case REPLY_BLANK:
+			blanks++;
+			continue;
+		case REPLY_TEXT:
+			break;
+		}
+		if (out->len > 0) {
+			if (mmap_string_append_len(out, "\n\n", blanks > 0 ? 2 : 1) == NULL)
+				goto out;
+		}
+		blanks = 0;
+		if (mmap_string_append_len(out, lines[i].raw, lines[i].raw_len) == NULL)
+			goto out;
+	}
+	ret = strndup(out->str, out->len);
+	if (quoted_r != NULL)
+		*quoted_r = quoted;
+out:
+	if (out != NULL)
+		mmap_string_free(out);
+	free(lines);
+	return ret;
+}

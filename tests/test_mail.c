@@ -1,0 +1,378 @@
+#include "config.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mail.h"
+
+/* Append to a test buffer of CAP bytes; the test fails if it is full. */
+static size_t
+put(char *buf, size_t cap, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+	ck_assert(n >= 0 && (size_t)n < cap - len);
+	return len + n;
+}
+
+static void
+parse_ok(const char *text, const struct mail_parse_opts *opts, struct mail_msg *msg)
+{
+	const char *error = NULL;
+
+	ck_assert_msg(mail_parse(text, strlen(text), opts, msg, &error) == 0,
+		      "mail_parse failed: %s", error);
+}
+
+START_TEST(test_gbk_encoded_subject)
+{
+	static const char text[] =
+		"Message-ID: <a1@example.cn>\r\n"
+		"From: =?GBK?B?1cXI/Q==?= <ZhangSan@Example.CN>\r\n"
+		"To: support@example.com, \"Li\" <Li@Example.com>\r\n"
+		"Cc: boss@example.com\r\n"
+		"Subject: =?gb2312?B?t/7O8cb3zt63qLXHwrw=?=\r\n"
+		"Date: Mon, 01 Jan 2024 10:00:00 +0800\r\n"
+		"Content-Type: text/plain; charset=\"x-gbk\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n"
+		"\r\n"
+		"xPq6w6Ost/7O8cb3vfHM7OW0u/rBy6GjCg==\r\n";
+	struct mail_msg msg;
+
+	parse_ok(text, NULL, &msg);
+	ck_assert_str_eq(msg.message_id, "a1@example.cn");
+	ck_assert_str_eq(msg.subject, "服务器无法登录");
+	ck_assert_str_eq(msg.from_addr, "zhangsan@example.cn");
+	ck_assert_str_eq(msg.from_name, "张三");
+	/* 2024-01-01 02:00:00 UTC */
+	ck_assert_int_eq(msg.date, 1704074400);
+	ck_assert_str_eq(msg.charset, "x-gbk");
+	ck_assert_str_eq(msg.body, "您好，服务器今天宕机了。\n");
+	ck_assert_uint_eq(msg.body_len, strlen(msg.body));
+	ck_assert_int_eq(msg.auto_kind, MAIL_AUTO_NONE);
+	ck_assert(!msg.oversize);
+	ck_assert_uint_eq(msg.to_count, 3);
+	ck_assert_str_eq(msg.to_addrs[0], "support@example.com");
+	ck_assert_str_eq(msg.to_addrs[1], "li@example.com");
+	ck_assert_str_eq(msg.to_addrs[2], "boss@example.com");
+	mail_msg_clear(&msg);
+	ck_assert_ptr_null(msg.subject);
+}
+END_TEST
+
+START_TEST(test_raw_headers)
+{
+	/* 8-bit headers without encoded words: GBK, then UTF-8. */
+	static const char gbk[] =
+		"From: \xd5\xc5\xc8\xfd <z@example.cn>\n"
+		"Subject: \xbb\xd8\xb8\xb4\xa3\xba\xb7\xfe\xce\xf1\xc6\xf7\xe5\xb4\xbb\xfa\n"
+		"\n"
+		"body\n";
+	static const char utf8[] =
+		"Subject: 回复：服务器宕机\n"
+		"\n"
+		"body\n";
+	struct mail_msg msg;
+
+	parse_ok(gbk, NULL, &msg);
+	ck_assert_str_eq(msg.subject, "回复：服务器宕机");
+	ck_assert_str_eq(msg.from_name, "张三");
+	ck_assert_ptr_null(msg.message_id);
+	ck_assert_int_eq(msg.date, 0);
+	mail_msg_clear(&msg);
+	parse_ok(utf8, NULL, &msg);
+	ck_assert_str_eq(msg.subject, "回复：服务器宕机");
+	mail_msg_clear(&msg);
+}
+END_TEST
+
+#define DEC_EQ(in, want) do { \
+	char *d_ = mail_decode_header(in, strlen(in)); \
+	ck_assert_ptr_nonnull(d_); \
+	ck_assert_str_eq(d_, want); \
+	free(d_); \
+} while (0)
+
+START_TEST(test_encoded_word_rules)
+{
+	/* White space between encoded words goes; around them stays. */
+	DEC_EQ("a =?utf-8?q?x?= =?utf-8?q?y?= b", "a xy b");
+	/* A character split over two words of one charset. */
+	DEC_EQ("=?utf-8?q?=e4=b8?= =?utf-8?q?=ad?=", "中");
+	/* Q with underscores, lower-case charset and encoding letter. */
+	DEC_EQ("=?iso-8859-1?q?caf=E9_au_lait?=", "café au lait");
+	/* Not an encoded word. */
+	DEC_EQ("=?broken", "=?broken");
+	/* Big5, ISO-2022-JP and ks_c_5601-1987. */
+	DEC_EQ("=?big5?B?pKSk5Q==?=", "中文");
+	DEC_EQ("=?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?=", "こんにちは");
+	DEC_EQ("=?ks_c_5601-1987?B?x9GxuQ==?=", "한국");
+}
+END_TEST
+
+START_TEST(test_qp_multipart)
+{
+	static const char text[] =
+		"Message-Id: <m2@example.com>\n"
+		"In-Reply-To: <m1@example.com> (message from Li)\n"
+		"References: <m0@example.com>\n"
+		"  <m1@example.com>\n"
+		"From: \"Li, Si\" <li@example.com>\n"
+		"Subject: Re: test\n"
+		"Date: Tue, 2 Jan 2024 09:30:00 -0500\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/alternative; boundary=\"BB\"\n"
+		"\n"
+		"preamble\n"
+		"--BB\n"
+		"Content-Type: text/html; charset=utf-8\n"
+		"\n"
+		"<p>html version</p>\n"
+		"--BB\n"
+		"Content-Type: text/plain; charset=gb2312\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"=C4=E3=BA=C3=A3=AC=CA=C0=BD=E7\n"
+		"\n"
+		"On Mon, Jan 1, 2024 at 10:00 AM Zhang <z@example.cn> wrote:\n"
+		"> old text\n"
+		"--BB--\n";
+	struct mail_msg msg;
+
+	parse_ok(text, NULL, &msg);
+	ck_assert_str_eq(msg.message_id, "m2@example.com");
+	ck_assert_str_eq(msg.in_reply_to, "m1@example.com");
+	ck_assert_uint_eq(msg.reference_count, 2);
+	ck_assert_str_eq(msg.references[0], "m0@example.com");
+	ck_assert_str_eq(msg.references[1], "m1@example.com");
+	ck_assert_str_eq(msg.from_name, "Li, Si");
+	ck_assert_int_eq(msg.date, 1704205800);
+	ck_assert_str_eq(msg.charset, "gb2312");
+	ck_assert_ptr_nonnull(strstr(msg.body, "你好，世界"));
+	ck_assert_str_eq(msg.reply_text, "你好，世界");
+	ck_assert(msg.quoted);
+	mail_msg_clear(&msg);
+}
+END_TEST
+
+START_TEST(test_html_only)
+{
+	static const char text[] =
+		"Subject: html\n"
+		"Content-Type: text/html; charset=utf-8\n"
+		"\n"
+		"<html><head><style>p{}</style></head><body><div>新的回复</div>"
+		"<div class=\"gmail_quote\">On Mon someone wrote:<blockquote>旧的</blockquote></div>"
+		"<script>alert(1)</script></body></html>\n";
+	struct mail_msg msg;
+
+	parse_ok(text, NULL, &msg);
+	ck_assert_ptr_nonnull(strstr(msg.body, "新的回复"));
+	ck_assert_ptr_null(strstr(msg.body, "alert"));
+	ck_assert_ptr_null(strstr(msg.body, "p{}"));
+	ck_assert_str_eq(msg.reply_text, "新的回复");
+	ck_assert(msg.quoted);
+	mail_msg_clear(&msg);
+}
+END_TEST
+
+START_TEST(test_extra_headers)
+{
+	static const char text[] =
+		"Subject: x\n"
+		"X-Assigned-To: =?utf-8?B?5byg5LiJ?=\n"
+		"X-Ticket: 42\n"
+		"\n"
+		"b\n";
+	static const char *const names[] = { "x-ticket", "X-Assigned-To", "X-Missing" };
+	struct mail_parse_opts opts = { names, 3 };
+	struct mail_msg msg;
+
+	parse_ok(text, &opts, &msg);
+	ck_assert_str_eq(msg.extra_values[0], "42");
+	ck_assert_str_eq(msg.extra_values[1], "张三");
+	ck_assert_ptr_null(msg.extra_values[2]);
+	mail_msg_clear(&msg);
+}
+END_TEST
+
+START_TEST(test_auto_kinds)
+{
+	static const char reply[] =
+		"Subject: 您好,您的邮件已收到\nAuto-Submitted: auto-replied\n\nx\n";
+	static const char bounce[] =
+		"From: MAILER-DAEMON@mx.example.com\nSubject: Undelivered Mail\n\nx\n";
+	static const char report[] =
+		"Subject: failure\n"
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n"
+		"\n--b\nContent-Type: text/plain\n\nsorry\n"
+		"--b\nContent-Type: message/delivery-status\n\nStatus: 5.1.1\n--b--\n";
+	static const char list[] = "Subject: x\nList-Id: <l.example>\n\nx\n";
+	static const char normal[] = "Subject: 服务器宕机\nFrom: a@b.c\n\nhelp\n";
+	struct mail_msg msg;
+
+	parse_ok(reply, NULL, &msg);
+	ck_assert_int_eq(msg.auto_kind, MAIL_AUTO_REPLY);
+	mail_msg_clear(&msg);
+	parse_ok(bounce, NULL, &msg);
+	ck_assert_int_eq(msg.auto_kind, MAIL_AUTO_BOUNCE);
+	mail_msg_clear(&msg);
+	parse_ok(report, NULL, &msg);
+	ck_assert_int_eq(msg.auto_kind, MAIL_AUTO_BOUNCE);
+	ck_assert_str_eq(msg.body, "sorry");
+	mail_msg_clear(&msg);
+	parse_ok(list, NULL, &msg);
+	ck_assert_int_eq(msg.auto_kind, MAIL_AUTO_BULK);
+	mail_msg_clear(&msg);
+	parse_ok(normal, NULL, &msg);
+	ck_assert_int_eq(msg.auto_kind, MAIL_AUTO_NONE);
+	mail_msg_clear(&msg);
+}
+END_TEST
+
+START_TEST(test_not_a_message)
+{
+	static const char ole[] = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 binary";
+	struct mail_msg msg;
+	const char *error = NULL;
+
+	ck_assert_int_eq(mail_parse(ole, sizeof(ole) - 1, NULL, &msg, &error), -1);
+	ck_assert_ptr_nonnull(error);
+	ck_assert_int_eq(mail_parse("", 0, NULL, &msg, &error), -1);
+	ck_assert_int_eq(mail_parse("\n\n  \n", 5, NULL, &msg, &error), -1);
+	/* Leading blank lines and an mbox From_ line are tolerated. */
+	error = NULL;
+	ck_assert_int_eq(mail_parse("\n  From x@y Mon Jan  1 00:00:00 2024\nSubject: s\n\nb",
+				    50, NULL, &msg, &error), 0);
+	ck_assert_str_eq(msg.subject, "s");
+	mail_msg_clear(&msg);
+}
+END_TEST
+
+START_TEST(test_oversize_headers)
+{
+	size_t n = MAIL_HEADERS_MAX + 10, i, len = 0;
+	size_t cap = n * 16 + 64;
+	char *buf = malloc(cap);
+	struct mail_msg msg;
+	const char *error;
+
+	len = put(buf, cap, len, "Subject: big\n");
+	for (i = 0; i < n; i++)
+		len = put(buf, cap, len, "X-H%zu: v\n", i);
+	len = put(buf, cap, len, "\nbody\n");
+	ck_assert_int_eq(mail_parse(buf, len, NULL, &msg, &error), 0);
+	ck_assert(msg.oversize);
+	ck_assert_str_eq(msg.subject, "big");
+	ck_assert_ptr_null(msg.body);
+	mail_msg_clear(&msg);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_oversize_size_and_body)
+{
+	size_t len = MAIL_SIZE_MAX + 100, blen = MAIL_BODY_TEXT_MAX + 1000;
+	static const char head[] = "Message-ID: <big@x>\nSubject: big\n\n";
+	char *buf = malloc(len);
+	struct mail_msg msg;
+	const char *error;
+
+	memset(buf, 'a', len);
+	memcpy(buf, head, sizeof(head) - 1);
+	ck_assert_int_eq(mail_parse(buf, len, NULL, &msg, &error), 0);
+	ck_assert(msg.oversize);
+	ck_assert_str_eq(msg.message_id, "big@x");
+	ck_assert_ptr_null(msg.body);
+	mail_msg_clear(&msg);
+
+	/* A body over MAIL_BODY_TEXT_MAX is cut, on a character boundary. */
+	for (size_t i = sizeof(head) - 1; i + 3 <= blen; i += 3)
+		memcpy(buf + i, "中", 3);
+	ck_assert_int_eq(mail_parse(buf, blen, NULL, &msg, &error), 0);
+	ck_assert(msg.oversize);
+	ck_assert_ptr_nonnull(msg.body);
+	ck_assert_uint_le(msg.body_len, MAIL_BODY_TEXT_MAX);
+	ck_assert_uint_eq(msg.body_len % 3, 0);
+	mail_msg_clear(&msg);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_references_cap)
+{
+	size_t n = MAIL_REFERENCES_MAX + 20, i, len = 0;
+	size_t cap = n * 32 + 64;
+	char *buf = malloc(cap);
+	struct mail_msg msg;
+	const char *error;
+
+	len = put(buf, cap, len, "References:");
+	for (i = 0; i < n; i++)
+		len = put(buf, cap, len, " <r%zu@x>", i);
+	len = put(buf, cap, len, "\n\nb\n");
+	ck_assert_int_eq(mail_parse(buf, len, NULL, &msg, &error), 0);
+	ck_assert_uint_eq(msg.reference_count, MAIL_REFERENCES_MAX);
+	ck_assert_str_eq(msg.references[0], "r0@x");
+	ck_assert_str_eq(msg.references[MAIL_REFERENCES_MAX - 1], "r147@x");
+	mail_msg_clear(&msg);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_depth_cap)
+{
+	size_t depth = MAIL_MIME_DEPTH_MAX + 5, i, len = 0;
+	size_t cap = depth * 80 + 128;
+	char *buf = malloc(cap);
+	struct mail_msg msg;
+	const char *error;
+
+	len = put(buf, cap, len, "Subject: deep\n");
+	for (i = 0; i < depth; i++)
+		len = put(buf, cap, len, "Content-Type: multipart/mixed; boundary=b%zu\n\n--b%zu\n", i, i);
+	len = put(buf, cap, len, "Content-Type: text/plain\n\ndeep text\n");
+	for (i = depth; i-- > 0;)
+		len = put(buf, cap, len, "--b%zu--\n", i);
+	ck_assert_int_eq(mail_parse(buf, len, NULL, &msg, &error), 0);
+	ck_assert(msg.oversize);
+	ck_assert_str_eq(msg.subject, "deep");
+	mail_msg_clear(&msg);
+	free(buf);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("mail");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_gbk_encoded_subject);
+	tcase_add_test(tc, test_raw_headers);
+	tcase_add_test(tc, test_encoded_word_rules);
+	tcase_add_test(tc, test_qp_multipart);
+	tcase_add_test(tc, test_html_only);
+	tcase_add_test(tc, test_extra_headers);
+	tcase_add_test(tc, test_auto_kinds);
+	tcase_add_test(tc, test_not_a_message);
+	tcase_add_test(tc, test_oversize_headers);
+	tcase_add_test(tc, test_oversize_size_and_body);
+	tcase_add_test(tc, test_references_cap);
+	tcase_add_test(tc, test_depth_cap);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
