@@ -1445,9 +1445,13 @@ conf_load(const char *path, struct conf **conf_r, char **error_r)
 			*error_r = NULL;
 		return -1;
 	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (asprintf(error_r, "%s: cannot read: %s", path,
-			     S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file") < 0)
+	if (fstat(fileno(f), &st) < 0) {
+		if (asprintf(error_r, "%s: cannot read: %s", path, strerror(errno)) < 0)
+			*error_r = NULL;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (asprintf(error_r, "%s: cannot read: not a regular file", path) < 0)
 			*error_r = NULL;
 		goto out;
 	}
@@ -1522,7 +1526,8 @@ conf_free(struct conf **confp)
 static void
 print_duration(FILE *out, const char *key, int64_t secs)
 {
-	if (secs % 86400 == 0)
+	/* hours up to a week, as the policy writes its targets (24 h, 72 h) */
+	if (secs % 86400 == 0 && secs >= 7 * 86400)
 		fprintf(out, "%s = %lldd\n", key, (long long)(secs / 86400));
 	else if (secs % 3600 == 0)
 		fprintf(out, "%s = %lldh\n", key, (long long)(secs / 3600));

@@ -150,7 +150,7 @@ START_TEST(test_good_fixture)
 
 	ck_assert_int_eq(pol->first_response_secs, 45 * 60);
 	ck_assert_int_eq(pol->preliminary_secs, 86400);
-	ck_assert_int_eq(pol->resolution_secs, 72 * 3600);
+	ck_assert_int_eq(pol->resolution_secs, 14 * 86400);
 	ck_assert_int_eq(pol->warn_at_pct, 75);
 	ck_assert_uint_eq(pol->preliminary_marker_count, 2);
 	ck_assert_str_eq(pol->preliminary_markers[0], "【初步方案】");
@@ -251,6 +251,12 @@ START_TEST(test_missing_file)
 	ck_assert_str_eq(error, expected);
 	free(expected);
 	free(error);
+
+	expected = fixture("");
+	ck_assert_int_eq(conf_load(expected, &conf, &error), -1);
+	assert_has(error, ": cannot read: not a regular file");
+	free(error);
+	free(expected);
 }
 END_TEST
 
@@ -516,7 +522,7 @@ START_TEST(test_print_good)
 		   "hours = Mon-Fri 08:30-17:30, Sat 09:00-12:00\n"
 		   "holiday = 2026-10-01\nholiday = 2026-10-02\nholiday = 2026-10-03\n"
 		   "workday = 2026-09-27\n");
-	assert_has(text, "first_response = 45m\npreliminary = 1d\nresolution = 3d\n");
+	assert_has(text, "first_response = 45m\npreliminary = 24h\nresolution = 14d\n");
 	assert_has(text, "warn_at = 75%\n");
 	assert_has(text, "preliminary_marker = 【初步方案】\npreliminary_marker = 【临时方案】\n");
 	assert_has(text, "charge = owner_at_start\n");
