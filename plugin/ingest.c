@@ -324,13 +324,24 @@ ingest_scan_maildir(struct ingest_list *list, const char *dir, const char **erro
 	size_t i;
 	int ret = 0;
 
+	struct stat st;
+	int found = 0;
+
 	for (i = 0; i < 2; i++) {
 		if (asprintf(&path, "%s/%s", dir, subs[i]) < 0)
 			return -1;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			found++;
 		ret = ingest_scan(list, path, error_r);
 		free(path);
 		if (ret < 0)
 			return -1;
+	}
+	/* Reading some other directory as an empty mailbox would hide a
+	   wrong path behind a report with nothing in it. */
+	if (found == 0) {
+		*error_r = "not a Maildir (it has neither cur/ nor new/)";
+		return -1;
 	}
 	if ((d = opendir(dir)) == NULL) {
 		*error_r = strerror(errno);
@@ -353,8 +364,8 @@ ingest_scan_maildir(struct ingest_list *list, const char *dir, const char **erro
 	return ret;
 }
 
-static char *
-ingest_read(const char *path, size_t *len_r, const char **error_r)
+char *
+ingest_read_file(const char *path, size_t *len_r, const char **error_r)
 {
 	FILE *fp = fopen(path, "rb");
 	struct stat st;
@@ -422,7 +433,7 @@ ingest_maildir(const struct conf *conf, struct store *store,
 			in_tx = true;
 		}
 		stats->files++;
-		if ((raw = ingest_read(list.files[i].path, &len, &perr)) == NULL) {
+		if ((raw = ingest_read_file(list.files[i].path, &len, &perr)) == NULL) {
 			log_warn("%s: cannot read: %s", list.files[i].path, perr);
 			stats->failed++;
 			continue;

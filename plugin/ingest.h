@@ -54,6 +54,11 @@ int ingest_maildir(const struct conf *conf, struct store *store,
 		   const char *dir, struct ingest_stats *stats,
 		   const char **error_r);
 
+/* Read a message file, at most MAIL_SIZE_MAX + 1 bytes of it (enough for
+   the parser to see that it is over the cap). Returns malloc'ed bytes,
+   NUL-terminated, and their count in *len_r; NULL with *error_r. */
+char *ingest_read_file(const char *path, size_t *len_r, const char **error_r);
+
 /* The delivery time encoded in a Maildir file name, or -1 when the name
    carries none. */
 int64_t ingest_maildir_time(const char *filename);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,9 @@
 #include "conf.h"
 #include "ingest.h"
 #include "log.h"
+#include "mail_json.h"
 #include "report.h"
+#include "thread.h"
 #include "sla.h"
 #include "store.h"
 
@@ -131,6 +134,7 @@ usage(FILE *out)
 	      "       slaclock report [-c FILE] --month YYYY-MM [--format text|csv|json]\n"
 	      "       slaclock recompute [-c FILE]\n"
 	      "       slaclock explain [-c FILE] TICKET\n"
+	      "       slaclock parse [-c FILE] MESSAGE-FILE...\n"
 	      "       slaclock demo [--dir DIR] [--examples DIR] [--month YYYY-MM] [--format F]\n"
 	      "       slaclock --version\n"
 	      "The default FILE is " SLACLOCK_DEFAULT_CONF ".\n", out);
@@ -332,6 +336,121 @@ out:
 	return ret;
 }
 
+/* The thread a message belongs to, from its headers alone: the root of
+   References, else In-Reply-To, else a helpdesk tag in the subject, else
+   the normalised subject, else its own Message-ID. The store refines this
+   with the messages it has seen (see ingest.h). */
+static char *
+parse_thread_key(const struct mail_msg *msg)
+{
+	char tag[64], *key = NULL, *subject;
+
+	if (msg->reference_count > 0)
+		return strdup(msg->references[0]);
+	if (msg->in_reply_to != NULL)
+		return strdup(msg->in_reply_to);
+	if (msg->subject != NULL && thread_subject_tag(msg->subject, tag, sizeof(tag)) == 1) {
+		if (asprintf(&key, "#%s", tag) < 0)
+			return NULL;
+		return key;
+	}
+	subject = thread_normalize_subject(msg->subject);
+	if (subject != NULL && subject[0] != '\0') {
+		if (asprintf(&key, "subject:%s", subject) < 0)
+			key = NULL;
+		free(subject);
+		return key;
+	}
+	free(subject);
+	return msg->message_id != NULL ? strdup(msg->message_id) : NULL;
+}
+
+static int
+parse_one(const struct conf *conf, const char *path)
+{
+	const char *extra[] = { conf->policy.assignment_header, "X-Slaclock-Id" };
+	struct mail_parse_opts opts = { extra, 2 };
+	const char *error = NULL, *role, *kind;
+	struct mail_msg msg;
+	json_t *obj = NULL;
+	char *raw, *json = NULL, *key = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	memset(&msg, 0, sizeof(msg));
+	if ((raw = ingest_read_file(path, &len, &error)) == NULL) {
+		fprintf(stderr, "slaclock parse: %s: %s\n", path, error);
+		return -1;
+	}
+	if (mail_parse(raw, len, &opts, &msg, &error) < 0) {
+		fprintf(stderr, "slaclock parse: %s: %s\n", path, error);
+		goto out;
+	}
+	if ((json = mail_msg_to_json(&msg)) == NULL ||
+	    (obj = json_loads(json, 0, NULL)) == NULL)
+		goto out;
+	if (msg.extra_values != NULL && msg.extra_values[1] != NULL)
+		role = "system";
+	else if (msg.from_addr != NULL && conf_agent_team(conf, msg.from_addr) != NULL)
+		role = "agent";
+	else
+		role = "customer";
+	if (msg.auto_kind == MAIL_AUTO_BOUNCE)
+		kind = "bounce";
+	else if (msg.auto_kind != MAIL_AUTO_NONE)
+		kind = "auto_reply";
+	else
+		kind = strcmp(role, "agent") == 0 ? "agent_reply" :
+			strcmp(role, "system") == 0 ? "system" : "customer_message";
+	key = parse_thread_key(&msg);
+	json_object_set_new(obj, "file", json_string(path));
+	json_object_set_new(obj, "thread_key", key != NULL ? json_string(key) : json_null());
+	json_object_set_new(obj, "role", json_string(role));
+	json_object_set_new(obj, "kind", json_string(kind));
+	if (json_dumpf(obj, stdout, JSON_COMPACT) < 0)
+		goto out;
+	putchar('\n');
+	ret = 0;
+out:
+	json_decref(obj);
+	free(json);
+	free(key);
+	mail_msg_clear(&msg);
+	free(raw);
+	return ret;
+}
+
+static int
+cmd_parse(struct args *a, int argc, char **argv, int first)
+{
+	struct conf *conf = NULL;
+	char *errors = NULL;
+	const char *error;
+	int i, ret = EXIT_SUCCESS;
+
+	if (first >= argc) {
+		fputs("slaclock parse: name at least one message file\n", stderr);
+		return EXIT_USAGE;
+	}
+	/* Without a readable config every sender is a customer: parsing is
+	   useful before anything is configured. */
+	if (access(a->config, R_OK) == 0) {
+		if (conf_load(a->config, &conf, &errors) < 0) {
+			fputs(errors != NULL ? errors : "cannot load config\n", stderr);
+			free(errors);
+			return EXIT_CONFIG;
+		}
+	} else if (conf_defaults(&conf, &error) < 0) {
+		fprintf(stderr, "slaclock parse: %s\n", error);
+		return EXIT_FAILURE;
+	}
+	for (i = first; i < argc; i++)
+		if (parse_one(conf, argv[i]) < 0)
+			ret = EXIT_DATA;
+	conf_free(&conf);
+	return ret;
+}
+
 static int
 copy_file(const char *from, const char *to)
 {
@@ -465,6 +584,8 @@ main(int argc, char **argv)
 		return cmd_report(&a, true);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(&a);
+	if (strcmp(cmd, "parse") == 0)
+		return cmd_parse(&a, argc, argv, optind + 1);
 	if (strcmp(cmd, "explain") == 0) {
 		if (optind + 1 >= argc) {
 			fputs("slaclock explain: TICKET is required\n", stderr);
