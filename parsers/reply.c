@@ -13,6 +13,8 @@
    and below "On ..." the "wrote:" that ends it. */
 #define REPLY_BLOCK_LOOKAHEAD 5
 #define REPLY_ATTRIB_LOOKAHEAD 2
+/* Longest mobile-client footer ("Sent from my iPhone"). */
+#define REPLY_FOOTER_MAX 80
 
 struct reply_line {
 	const char *s; /* trimmed of white space at both ends */
@@ -33,10 +35,11 @@ enum reply_kind {
 static const char *const reply_wrote[] = {
 	"wrote:", "wrote :", "writes:", "schrieb:", "a écrit :", "a écrit:",
 	"a ecrit :", "escribió:", "escribio:", "ha scritto:", "schreef:",
-	"escreveu:", "pisze:", "napisał:", "skrev:", "kirjoitti:",
+	"escreveu:", "pisze:", "napisał:", "napisał(a):", "napisała:",
+	"skrev:", "kirjoitti:",
 	"написал:", "написала:", "написал(а):", "yazdı:",
 	"写道：", "写道:", "寫道：", "寫道:", "書きました:", "のメッセージ:",
-	"작성:",
+	"작성:", "írta:",
 };
 
 /* Starts of lines that open a split attribution ("On Mon, ...\n... wrote:"). */
@@ -52,7 +55,7 @@ static const char *const reply_separator_words[] = {
 	"message d'origine", "mensaje original", "messaggio originale",
 	"oorspronkelijk bericht", "mensagem original", "oryginalna wiadomość",
 	"исходное сообщение", "alkuperäinen viesti", "originalmeddelande",
-	"oprindelig meddelelse", "元のメッセージ",
+	"oprindelig meddelelse", "oprindelig besked", "元のメッセージ",
 };
 
 static const char *const reply_unquoted_starts[] = {
@@ -68,6 +71,7 @@ static const char *const reply_signature_starts[] = {
 	"来自网易邮箱", "Envoyé de mon ", "Von meinem ", "Enviado desde mi ",
 	"Enviado do meu ", "Inviato da ", "Verstuurd vanaf mijn ",
 	"Skickat från min ", "Отправлено с ", "iPhoneから送信",
+	"Envoyé à partir de ", "Enviado desde ",
 };
 
 /* Keys of header-block lines; the first must be one of the "from" keys. */
@@ -168,20 +172,33 @@ reply_key(const struct reply_line *l, const char *const *list, size_t n)
 	return false;
 }
 
-/* A "From:" line with another header line within the next few lines. */
+/* A header block of quoted history: a "From:" line with another header
+   line within the next few lines, or (Hotmail puts Date: and Subject:
+   first) three header lines close together, one of them "From:". */
 static bool
 reply_header_block(const struct reply_line *lines, size_t count, size_t i)
 {
-	size_t j, seen = 0;
+	size_t j, seen = 0, keys = 1;
+	bool from;
 
-	if (lines[i].len > REPLY_HEADER_LINE_MAX ||
-	    !reply_key(&lines[i], reply_from_keys, REPLY_N(reply_from_keys)))
+	if (lines[i].len > REPLY_HEADER_LINE_MAX)
+		return false;
+	from = reply_key(&lines[i], reply_from_keys, REPLY_N(reply_from_keys));
+	if (!from && !reply_key(&lines[i], reply_other_keys, REPLY_N(reply_other_keys)))
 		return false;
 	for (j = i + 1; j < count && seen < REPLY_BLOCK_LOOKAHEAD; j++) {
 		if (lines[j].len == 0)
 			continue;
 		seen++;
-		if (reply_key(&lines[j], reply_other_keys, REPLY_N(reply_other_keys)))
+		if (reply_key(&lines[j], reply_from_keys, REPLY_N(reply_from_keys))) {
+			from = true;
+			keys++;
+		} else if (reply_key(&lines[j], reply_other_keys, REPLY_N(reply_other_keys))) {
+			keys++;
+		}
+		if (from && (keys >= 3 ||
+			     (keys >= 2 && reply_key(&lines[i], reply_from_keys,
+						     REPLY_N(reply_from_keys)))))
 			return true;
 	}
 	return false;
@@ -223,7 +240,9 @@ reply_signature(const struct reply_line *l)
 		return true;
 	if (l->len == 2 && memcmp(l->s, "--", 2) == 0)
 		return true;
-	return l->len <= REPLY_HEADER_LINE_MAX &&
+	/* A footer is a short line on its own: "Sent from my desk, is much
+	   easier" is a sentence. */
+	return l->len <= REPLY_FOOTER_MAX && memchr(l->s, ',', l->len) == NULL &&
 		reply_starts_any(l, reply_signature_starts, REPLY_N(reply_signature_starts));
 }
 
@@ -237,6 +256,12 @@ reply_attribution(const struct reply_line *lines, size_t count, size_t i)
 
 	if (l->len == 0 || l->len > REPLY_HEADER_LINE_MAX)
 		return (size_t)-1;
+	/* Gmail in locales without a "wrote" word ends with the address:
+	   "ср, 30 апр. 2025 г. в 15:19, John Doe <doe@example.com>:". */
+	if (l->len >= 2 && memcmp(l->s + l->len - 2, ">:", 2) == 0 &&
+	    memchr(l->s, '@', l->len) != NULL && memchr(l->s, '<', l->len) != NULL &&
+	    reply_has_digit_or_at(l->s, l->len))
+		return i;
 	if (reply_ends_wrote(l->s, l->len)) {
 		/* "I wrote:" in running text is no attribution; real ones
 		   carry a date or an address. */
@@ -244,6 +269,20 @@ reply_attribution(const struct reply_line *lines, size_t count, size_t i)
 		    strstr(l->s, "\xe5\x86\x99\xe9\x81\x93") != NULL)
 			return i;
 		return (size_t)-1;
+	}
+	if (i + 1 < count && reply_has_digit_or_at(l->s, l->len)) {
+		const struct reply_line *n = &lines[i + 1];
+
+		/* "... Test user <test@example.com" then ">:" */
+		if (n->len == 2 && memcmp(n->s, ">:", 2) == 0 &&
+		    memchr(l->s, '@', l->len) != NULL)
+			return i + 1;
+		/* "pe 20. lokakuuta 2017 klo 17.50 John Coe" then
+		   "<x@y> kirjoitti:", or the address split after '<'. */
+		if (n->len > 0 && (n->s[0] == '<' || l->s[l->len - 1] == '<') &&
+		    l->len + n->len <= REPLY_HEADER_LINE_MAX &&
+		    reply_ends_wrote(n->s, n->len))
+			return i + 1;
 	}
 	if (!reply_starts_any(l, reply_attrib_start, REPLY_N(reply_attrib_start)))
 		return (size_t)-1;
@@ -254,10 +293,38 @@ reply_attribution(const struct reply_line *lines, size_t count, size_t i)
 		total += lines[j].len;
 		if (total > REPLY_HEADER_LINE_MAX)
 			break;
-		if (reply_ends_wrote(lines[j].s, lines[j].len))
+		if (reply_ends_wrote(lines[j].s, lines[j].len) ||
+		    (lines[j].len >= 2 &&
+		     memcmp(lines[j].s + lines[j].len - 2, ">:", 2) == 0 &&
+		     memchr(lines[j].s, '@', lines[j].len) != NULL))
 			return j;
 	}
 	return (size_t)-1;
+}
+
+/* Whether any text line before I survives (is not dropped or quoted). */
+static bool
+reply_kept_before(const struct reply_line *lines, size_t i)
+{
+	while (i-- > 0) {
+		if (lines[i].s != NULL && reply_kind(&lines[i]) == REPLY_TEXT)
+			return true;
+	}
+	return false;
+}
+
+/* A blank line or one made only of '-', '_', '=' or '*'. */
+static bool
+reply_is_rule(const struct reply_line *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->len; i++) {
+		if (l->s[i] != '-' && l->s[i] != '_' && l->s[i] != '=' &&
+		    l->s[i] != '*' && l->s[i] != ' ')
+			return false;
+	}
+	return true;
 }
 
 static void
@@ -326,6 +393,17 @@ reply_extract(const char *text, size_t len, bool *quoted_r)
 	for (i = 0; i < count && end == count; i++) {
 		if (reply_kind(&lines[i]) != REPLY_TEXT)
 			continue;
+		if (reply_header_block(lines, count, i) && !reply_kept_before(lines, i)) {
+			/* Headers on top of everything are the message's own
+			   (a forward or a pasted export), not history. */
+			for (; i < count && lines[i].len > 0 &&
+			       (reply_key(&lines[i], reply_from_keys, REPLY_N(reply_from_keys)) ||
+				reply_key(&lines[i], reply_other_keys, REPLY_N(reply_other_keys))); i++)
+				lines[i].s = NULL;
+			quoted = true;
+			i--;
+			continue;
+		}
 		if (reply_separator(&lines[i]) || reply_signature(&lines[i]) ||
 		    reply_header_block(lines, count, i)) {
 			end = i;
@@ -351,6 +429,9 @@ reply_extract(const char *text, size_t len, bool *quoted_r)
 	}
 	if (end < count)
 		quoted = true;
+	/* Rules and blank lines just above the cut belong to the separator. */
+	while (end > 0 && lines[end - 1].s != NULL && reply_is_rule(&lines[end - 1]))
+		end--;
 
 	out = mmap_string_sized_new(len + 1);
 	if (out == NULL)
