@@ -334,6 +334,12 @@ webhook_metrics(struct webhook_server *srv, struct MHD_Connection *c)
 		fprintf(out, "slaclock_webhook_duplicates_total{source=\"%s\"} %llu\n",
 			srv->sources[i].source,
 			(unsigned long long)srv->sources[i].duplicates);
+	fprintf(out, "# HELP slaclock_webhook_ignored_total Webhooks accepted without events (own user, no clock change).\n"
+		"# TYPE slaclock_webhook_ignored_total counter\n");
+	for (i = 0; i < srv->source_count; i++)
+		fprintf(out, "slaclock_webhook_ignored_total{source=\"%s\"} %llu\n",
+			srv->sources[i].source,
+			(unsigned long long)srv->sources[i].ignored);
 	if (srv->settings->metrics != NULL)
 		srv->settings->metrics(srv->settings->ctx, out);
 	if (fclose(out) != 0) {
@@ -483,6 +489,11 @@ webhook_io_cb(void *ctx, int fd, int revents)
 	(void)MHD_run(srv->mhd);
 	webhook_schedule(srv);
 }
+
+/* libmicrohttpd hands us its own printf format: say so, so the compiler
+   checks the call instead of refusing a non-literal format. */
+static void webhook_mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 static void
 webhook_mhd_log(void *cls, const char *fmt, va_list ap)

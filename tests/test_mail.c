@@ -9,6 +9,9 @@
 #include "mail.h"
 
 /* Append to a test buffer of CAP bytes; the test fails if it is full. */
+static size_t put(char *buf, size_t cap, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 static size_t
 put(char *buf, size_t cap, size_t len, const char *fmt, ...)
 {
