@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "helpdesk.h"
+#include "log.h"
 
 #define RT_API "/REST/2.0"
 #define RT_PER_PAGE 100
@@ -290,8 +291,13 @@ rt_note_post(const struct helpdesk_conf *hc, const struct helpdesk_note *note,
 	if (check_first) {
 		res = rt_note_find(hc, note->ticket, note->marker, &found, err,
 				   err_size);
-		if (res != HELPDESK_OK || found)
+		if (res != HELPDESK_OK)
 			goto out;
+		if (found) {
+			log_info("RT ticket %s already has note %s: not posting it again",
+				 note->ticket, note->marker);
+			goto out;
+		}
 	}
 	snprintf(path, sizeof(path), "/ticket/%s/comment", note->ticket);
 	res = rt_http(hc, "POST", path, req.body, &status, &resp, err, err_size);
@@ -340,8 +346,11 @@ rt_ticket_create(const struct helpdesk_conf *hc, const struct helpdesk_new_ticke
 		if (res != HELPDESK_OK)
 			goto out;
 		root = json_loads(resp != NULL ? resp : "", 0, &jerr);
-		if (json_integer_value(json_object_get(root, "count")) > 0)
+		if (json_integer_value(json_object_get(root, "count")) > 0) {
+			log_info("RT already has tally ticket %s: not creating it again",
+				 t->marker);
 			goto out;   /* OK: made before we crashed */
+		}
 	}
 	text = helpdesk_note_text(t->text, t->marker);
 	obj = text == NULL ? NULL : json_pack("{s:s, s:s, s:s, s:s}",
