@@ -155,6 +155,12 @@ html_text(struct html_ctx *ctx, const char *s)
 			s++;
 			continue;
 		}
+		if (ctx->pre && (*s == ' ' || *s == '\t')) {
+			html_begin_text(ctx);
+			html_put(ctx, s, 1);
+			s++;
+			continue;
+		}
 		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
 			if (!ctx->line_start || ctx->newlines == 0)
 				ctx->space = true;

@@ -265,7 +265,7 @@ reply_attribution(const struct reply_line *lines, size_t count, size_t i)
 	if (reply_ends_wrote(l->s, l->len)) {
 		/* "I wrote:" in running text is no attribution; real ones
 		   carry a date or an address. */
-		if (reply_has_digit_or_at(l->s, l->len) || reply_starts(l, "On ") ||
+		if (reply_has_digit_or_at(l->s, l->len) ||
 		    strstr(l->s, "\xe5\x86\x99\xe9\x81\x93") != NULL)
 			return i;
 		return (size_t)-1;
