@@ -646,11 +646,12 @@ imap_folder_connect(struct imap_folder *f, char *error, size_t error_size)
 	if (r != MAILIMAP_NO_ERROR) {
 		char resp[256] = "";
 
-		if (f->imap->imap_response != NULL)
+		if (r == MAILIMAP_ERROR_LOGIN && f->imap->imap_response != NULL)
 			log_sanitize(f->imap->imap_response,
 				     strlen(f->imap->imap_response), resp, sizeof(resp));
-		snprintf(error, error_size, "login as %s at %s failed%s%s%s",
-			 a->username, a->host, resp[0] != '\0' ? ": \"" : "",
+		snprintf(error, error_size, "login as %s at %s failed: %s%s%s%s",
+			 a->username, a->host, imap_errstr(r),
+			 resp[0] != '\0' ? ": \"" : "",
 			 resp, resp[0] != '\0' ? "\"" : "");
 		goto out;
 	}
