@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "mailer.h"
 #include "mailmsg.h"
 #include "testutil.h"
 
@@ -303,6 +305,94 @@ START_TEST(test_refuses)
 }
 END_TEST
 
+START_TEST(test_conf_keys)
+{
+	struct mailer_conf c;
+	const char *error = NULL;
+
+	ck_assert_int_eq(mailer_conf_init(&c), 0);
+	ck_assert_int_eq(c.alert_interval, 300);
+	ck_assert_int_eq(c.digest_day, 1);
+	ck_assert_int_eq(c.digest_time, 9 * 3600);
+	ck_assert(c.tls_verify);
+	ck_assert(c.starttls);
+	ck_assert(!c.privacy_show_customers);
+	ck_assert_uint_eq(c.escalation_count, 1);
+	ck_assert_str_eq(c.escalations[0].to, "lead");
+
+	ck_assert_int_eq(mailer_conf_key(&c, "url", "smtps://mail.example.com:465", &error), 0);
+	ck_assert_int_eq(mailer_conf_key(&c, "url", "http://x", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "hr", "HR@Example.com, boss@example.com", &error), 0);
+	ck_assert_uint_eq(c.hr_count, 2);
+	ck_assert_str_eq(c.hr[0], "hr@example.com");
+	ck_assert_int_eq(mailer_conf_key(&c, "hr", "not an address", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "alert_interval", "10m", &error), 0);
+	ck_assert_int_eq(c.alert_interval, 600);
+	ck_assert_int_eq(mailer_conf_key(&c, "escalate2", "24h head@example.com", &error), 0);
+	ck_assert_uint_eq(c.escalation_count, 2);
+	ck_assert_int_eq(c.escalations[1].after, 86400);
+	ck_assert_int_eq(mailer_conf_key(&c, "escalate5", "24h head@example.com", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "escalate3", "soon head@example.com", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "digest_day", "29", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "digest_time", "08:30", &error), 0);
+	ck_assert_int_eq(c.digest_time, 8 * 3600 + 30 * 60);
+	ck_assert_int_eq(mailer_conf_key(&c, "digest_time", "25:00", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "language", "zh", &error), 0);
+	ck_assert_int_eq(c.language, MAILER_LANG_ZH);
+	ck_assert_int_eq(mailer_conf_key(&c, "language", "fr", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "ticket_url", "https://rt/x?id=%s", &error), 0);
+	ck_assert_int_eq(mailer_conf_key(&c, "ticket_url", "https://rt/%d?id=%s", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "privacy_show_customers", "maybe", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "nonsense", "1", &error), -1);
+	ck_assert_str_eq(error, "unknown key in [smtp]");
+	/* No from yet. */
+	ck_assert_int_eq(mailer_conf_check(&c, &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "from", "slaclock@example.com", &error), 0);
+	ck_assert_int_eq(mailer_conf_check(&c, &error), 0);
+	mailer_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(test_conf_password_file)
+{
+	struct mailer_conf c;
+	const char *error = NULL;
+	char *dir = testutil_tmpdir(), path[4096];
+
+	snprintf(path, sizeof(path), "%s/pw", dir);
+	ck_assert_int_eq(testutil_write_file(path, "s3cret\n", 7), 0);
+	ck_assert_int_eq(mailer_conf_init(&c), 0);
+	ck_assert_int_eq(mailer_conf_key(&c, "url", "smtp://mail.example.com:587", &error), 0);
+	ck_assert_int_eq(mailer_conf_key(&c, "from", "slaclock@example.com", &error), 0);
+	ck_assert_int_eq(mailer_conf_key(&c, "username", "slaclock", &error), 0);
+	ck_assert_int_eq(mailer_conf_key(&c, "password_file", path, &error), 0);
+
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	ck_assert_int_eq(mailer_conf_check(&c, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "group or others"));
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(mailer_conf_check(&c, &error), 0);
+	ck_assert_str_eq(c.password, "s3cret");
+
+	/* A password over plain SMTP to a remote host is refused. */
+	ck_assert_int_eq(mailer_conf_key(&c, "starttls", "no", &error), 0);
+	ck_assert_int_eq(mailer_conf_check(&c, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "without TLS"));
+	mailer_conf_clear(&c);
+	testutil_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_backoff)
+{
+	ck_assert_int_eq(mailer_backoff(0), MAILER_BACKOFF_MIN);
+	ck_assert_int_eq(mailer_backoff(1), 2 * MAILER_BACKOFF_MIN);
+	ck_assert_int_eq(mailer_backoff(3), 8 * MAILER_BACKOFF_MIN);
+	ck_assert_int_eq(mailer_backoff(100), MAILER_BACKOFF_MAX);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -316,6 +406,11 @@ main(void)
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_message_id_stable);
 	tcase_add_test(tc, test_refuses);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("conf");
+	tcase_add_test(tc, test_conf_keys);
+	tcase_add_test(tc, test_conf_password_file);
+	tcase_add_test(tc, test_backoff);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
