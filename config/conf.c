@@ -62,6 +62,18 @@ enum section {
 	SECTION_CALENDAR,
 	SECTION_POLICY,
 	SECTION_TEAM,
+	SECTION_MODULE,
+};
+
+/* Module sections: whether each takes a name ([imap NAME]) or not ([smtp]). */
+static const struct {
+	const char *type;
+	bool named;
+} module_sections[] = {
+	{ "imap", true },
+	{ "helpdesk", true },
+	{ "smtp", false },
+	{ "webhook", false },
 };
 
 struct parser_error {
@@ -1060,6 +1072,95 @@ begin_team(struct parser *p, const char *name)
 	return 0;
 }
 
+/* [TYPE] or [TYPE NAME] for a module section: 0 when NAME is one (the
+   section is started, or an error about it was reported), -1 when it is no
+   module's. */
+static int
+begin_module_section(struct parser *p, const char *name)
+{
+	const char *sp = name + strcspn(name, " \t"), *label;
+	size_t tlen = (size_t)(sp - name), i;
+	struct conf_section *sec, *n;
+	struct conf *conf = p->conf;
+
+	for (i = 0; i < sizeof(module_sections) / sizeof(module_sections[0]); i++)
+		if (strlen(module_sections[i].type) == tlen &&
+		    strncmp(module_sections[i].type, name, tlen) == 0)
+			break;
+	if (i == sizeof(module_sections) / sizeof(module_sections[0]))
+		return -1;
+	label = *sp != '\0' ? sp + strspn(sp, " \t") : "";
+	if (module_sections[i].named && (*label == '\0' || strlen(label) > CONF_NAME_MAX)) {
+		parser_error(p, "section needs a name of 1 to %d bytes: [%s NAME]",
+			     CONF_NAME_MAX, module_sections[i].type);
+		return 0;
+	}
+	if (!module_sections[i].named && *label != '\0') {
+		parser_error(p, "section [%s] takes no name", module_sections[i].type);
+		return 0;
+	}
+	for (n = conf->sections; n < conf->sections + conf->section_count; n++)
+		if (strcmp(n->type, module_sections[i].type) == 0 &&
+		    strcmp(n->name != NULL ? n->name : "", label) == 0) {
+			parser_error(p, "section [%s] given twice (first at line %u)", name,
+				     n->line);
+			return 0;
+		}
+	if (conf->section_count >= CONF_SECTIONS_MAX) {
+		parser_error(p, "more than %d module sections", CONF_SECTIONS_MAX);
+		return 0;
+	}
+	n = realloc(conf->sections, (conf->section_count + 1) * sizeof(*n));
+	if (n == NULL) {
+		p->alloc_failed = true;
+		return 0;
+	}
+	conf->sections = n;
+	sec = &conf->sections[conf->section_count++];
+	memset(sec, 0, sizeof(*sec));
+	sec->line = p->line;
+	sec->type = xstrdup(p, module_sections[i].type);
+	sec->name = *label != '\0' ? xstrdup(p, label) : NULL;
+	p->section = SECTION_MODULE;
+	snprintf(p->section_label, sizeof(p->section_label), "%s", name);
+	p->section_name = p->section_label;
+	return 0;
+}
+
+static void
+module_key(struct parser *p, const char *key, const char *value)
+{
+	struct conf_section *sec = &p->conf->sections[p->conf->section_count - 1];
+	struct conf_kv *kv;
+
+	if (sec->kv_count >= CONF_SECTION_KEYS_MAX) {
+		parser_error(p, "more than %d keys in section [%s]", CONF_SECTION_KEYS_MAX,
+			     p->section_name);
+		return;
+	}
+	if ((kv = realloc(sec->kvs, (sec->kv_count + 1) * sizeof(*kv))) == NULL) {
+		p->alloc_failed = true;
+		return;
+	}
+	sec->kvs = kv;
+	kv = &sec->kvs[sec->kv_count++];
+	kv->key = xstrdup(p, key);
+	kv->value = xstrdup(p, value);
+	kv->line = p->line;
+}
+
+const struct conf_section *
+conf_section_next(const struct conf *conf, const char *type,
+		  const struct conf_section *prev)
+{
+	const struct conf_section *s = prev != NULL ? prev + 1 : conf->sections;
+
+	for (; s != NULL && s < conf->sections + conf->section_count; s++)
+		if (strcmp(s->type, type) == 0)
+			return s;
+	return NULL;
+}
+
 static void
 parse_section(struct parser *p, char *line)
 {
@@ -1090,8 +1191,11 @@ parse_section(struct parser *p, char *line)
 		p->section_name = p->section_label;
 		return;
 	} else {
+		if (begin_module_section(p, name) == 0)
+			return;
 		parser_error(p, "unknown section [%s] (expected store, calendar, "
-			     "policy or team NAME)", name);
+			     "policy, team NAME, imap NAME, helpdesk NAME, smtp or "
+			     "webhook)", name);
 		return;
 	}
 	p->section_name = p->section == SECTION_STORE ? "store" :
@@ -1119,6 +1223,10 @@ parse_assignment(struct parser *p, char *line)
 		return;
 	case SECTION_UNKNOWN:
 		/* the section header was already reported */
+		return;
+	case SECTION_MODULE:
+		/* the module checks its keys; an empty value is its business */
+		module_key(p, key, value);
 		return;
 	case SECTION_STORE:
 		keys = store_keys;
@@ -1518,6 +1626,19 @@ conf_free(struct conf **confp)
 		free_list(conf->teams[i].domains, conf->teams[i].domain_count);
 	}
 	free(conf->teams);
+	for (i = 0; i < conf->section_count; i++) {
+		struct conf_section *sec = &conf->sections[i];
+		size_t k;
+
+		for (k = 0; k < sec->kv_count; k++) {
+			free(sec->kvs[k].key);
+			free(sec->kvs[k].value);
+		}
+		free(sec->kvs);
+		free(sec->type);
+		free(sec->name);
+	}
+	free(conf->sections);
 	free(conf);
 }
 
@@ -1644,6 +1765,16 @@ conf_print(const struct conf *conf, FILE *out)
 		print_list(out, "domain", team->domains, team->domain_count);
 		if (team->default_agent != NULL)
 			fprintf(out, "default_agent = %s\n", team->default_agent);
+	}
+	/* Module sections as written; their modules print what they derive. */
+	for (i = 0; i < conf->section_count; i++) {
+		const struct conf_section *sec = &conf->sections[i];
+		size_t k;
+
+		fprintf(out, "\n[%s%s%s]\n", sec->type, sec->name != NULL ? " " : "",
+			sec->name != NULL ? sec->name : "");
+		for (k = 0; k < sec->kv_count; k++)
+			fprintf(out, "%s = %s\n", sec->kvs[k].key, sec->kvs[k].value);
 	}
 }
 

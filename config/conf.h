@@ -97,6 +97,27 @@ struct conf_policy {
 	enum conf_charge charge;
 };
 
+/* Sections that belong to modules outside config/ ([imap NAME],
+   [helpdesk NAME], [smtp], [webhook]) are kept as written, each key with
+   its line, and validated by their module (see plugin/settings.h), which
+   reports its errors as "file:line: message" too. */
+#define CONF_SECTIONS_MAX 256
+#define CONF_SECTION_KEYS_MAX 256
+
+struct conf_kv {
+	char *key;
+	char *value;
+	unsigned int line;
+};
+
+struct conf_section {
+	char *type;                        /* "imap" */
+	char *name;                        /* "support" in [imap support], or NULL */
+	unsigned int line;                 /* of the section header */
+	struct conf_kv *kvs;
+	size_t kv_count;
+};
+
 struct conf {
 	char *path;                        /* the file it came from */
 	char *store_backend;               /* "sqlite" */
@@ -105,6 +126,8 @@ struct conf {
 	struct conf_policy policy;
 	struct conf_team *teams;
 	size_t team_count;
+	struct conf_section *sections;     /* module sections, in file order */
+	size_t section_count;
 };
 
 /* Fill *conf_r with the built-in defaults (S14, 24x7, Asia/Shanghai).
@@ -130,6 +153,10 @@ void conf_print(const struct conf *conf, FILE *out);
 /* The team an address belongs to as an agent, or NULL when it is not an
    agent's. ADDRESS is compared case-insensitively. */
 const struct conf_team *conf_agent_team(const struct conf *conf, const char *address);
+
+/* The next module section of TYPE after PREV (NULL: the first), or NULL. */
+const struct conf_section *conf_section_next(const struct conf *conf, const char *type,
+					     const struct conf_section *prev);
 
 /* Parse "30m", "24h", "72h", "1800s", "1d", "90" (seconds). 0 or -1. */
 int conf_parse_duration(const char *text, int64_t *secs_r);

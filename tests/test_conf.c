@@ -288,6 +288,10 @@ static const struct {
 	{ "[store]\nbackend = sqlite\npth = x\n", "test.conf:3: unknown key 'pth' in section [store]" },
 	{ "[team t]\nagents = a@x.cn\nmember = b@x.cn\n", "test.conf:3: unknown key 'member' in section [team t]" },
 	{ "[polcy]\n", "test.conf:1: unknown section [polcy]" },
+	{ "[imap]\nhost = x\n", "test.conf:1: section needs a name of 1 to 128 bytes: [imap NAME]" },
+	{ "[smtp relay]\n", "test.conf:1: section [smtp] takes no name" },
+	{ "[imap a]\n[imap a]\n", "test.conf:2: section [imap a] given twice (first at line 1)" },
+	{ "[imapx a]\n", "test.conf:1: unknown section [imapx a]" },
 	{ "[policy\n", "test.conf:1: bad section header" },
 	{ "[team ]\n", "test.conf:1: team name must be" },
 	{ "[calendar]\ntimezone = Asia/Beijing\n", "test.conf:2: unknown time zone 'Asia/Beijing'" },
@@ -617,6 +621,51 @@ START_TEST(test_severity_names)
 END_TEST
 
 /* The example in slaclock.conf(5) is a valid file. */
+/* Module sections are kept as written, with the line of every key, for
+   their module to check; conf_print shows them. */
+START_TEST(test_module_sections)
+{
+	static const char text[] =
+		"[imap support]\nhost = 127.0.0.1\n\nfolders = INBOX, Sent\n"
+		"[smtp]\nurl = smtp://127.0.0.1:25\n"
+		"[imap archive]\n";
+	const struct conf_section *sec;
+	struct conf *conf = NULL;
+	char *errors = NULL, *printed = NULL;
+	size_t printed_len = 0;
+	FILE *out;
+
+	ck_assert_msg(conf_load_buffer("m.conf", text, sizeof(text) - 1, &conf, &errors) == 0,
+		      "%s", errors);
+	sec = conf_section_next(conf, "imap", NULL);
+	ck_assert_ptr_nonnull(sec);
+	ck_assert_str_eq(sec->name, "support");
+	ck_assert_uint_eq(sec->line, 1);
+	ck_assert_uint_eq(sec->kv_count, 2);
+	ck_assert_str_eq(sec->kvs[1].key, "folders");
+	ck_assert_str_eq(sec->kvs[1].value, "INBOX, Sent");
+	ck_assert_uint_eq(sec->kvs[1].line, 4);
+	sec = conf_section_next(conf, "imap", sec);
+	ck_assert_ptr_nonnull(sec);
+	ck_assert_str_eq(sec->name, "archive");
+	ck_assert_uint_eq(sec->kv_count, 0);
+	ck_assert_ptr_null(conf_section_next(conf, "imap", sec));
+	sec = conf_section_next(conf, "smtp", NULL);
+	ck_assert_ptr_nonnull(sec);
+	ck_assert_ptr_null(sec->name);
+	ck_assert_ptr_null(conf_section_next(conf, "helpdesk", NULL));
+
+	out = open_memstream(&printed, &printed_len);
+	ck_assert_ptr_nonnull(out);
+	conf_print(conf, out);
+	fclose(out);
+	ck_assert_ptr_nonnull(strstr(printed, "\n[imap support]\nhost = 127.0.0.1\nfolders = INBOX, Sent\n"));
+	ck_assert_ptr_nonnull(strstr(printed, "\n[smtp]\nurl = smtp://127.0.0.1:25\n"));
+	free(printed);
+	conf_free(&conf);
+}
+END_TEST
+
 START_TEST(test_man_page_example)
 {
 	char *path, *page, *begin, *end, *error = NULL;
@@ -671,6 +720,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_parse_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
 	tcase_add_test(tc, test_severity_names);
 	tcase_add_test(tc, test_man_page_example);
+	tcase_add_test(tc, test_module_sections);
 	suite_add_tcase(s, tc);
 	return s;
 }
