@@ -7,16 +7,6 @@
 #include "calendar.h"
 #include "report.h"
 
-struct report_row {
-	const char *agent;
-	const char *team;
-	int tickets;
-	int met[SLA_MILESTONE_COUNT];
-	int missed[SLA_MILESTONE_COUNT];
-	int streak_deductions;
-	int severity_pct;
-};
-
 struct report {
 	struct report_row *rows;
 	size_t count, cap;
@@ -120,8 +110,8 @@ report_build(const struct conf *conf, const struct sla_result *res,
 	return 0;
 }
 
-static int
-report_total(const struct conf *conf, const struct report_row *row)
+int
+report_row_total(const struct conf *conf, const struct report_row *row)
 {
 	return row->streak_deductions * conf->policy.streak_deduction_pct +
 		row->severity_pct;
@@ -144,8 +134,9 @@ report_csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void
-report_csv(const struct conf *conf, const struct report *r, FILE *out)
+void
+report_rows_csv(const struct conf *conf, const struct report_row *rows,
+		size_t count, FILE *out)
 {
 	size_t i;
 
@@ -153,8 +144,8 @@ report_csv(const struct conf *conf, const struct report *r, FILE *out)
 	      "preliminary_met,preliminary_missed,resolution_met,resolution_missed,"
 	      "warnings,streak_deductions,severity_deduction_pct,total_deduction_pct\n",
 	      out);
-	for (i = 0; i < r->count; i++) {
-		const struct report_row *row = &r->rows[i];
+	for (i = 0; i < count; i++) {
+		const struct report_row *row = &rows[i];
 
 		report_csv_field(out, row->agent);
 		fputc(',', out);
@@ -163,7 +154,7 @@ report_csv(const struct conf *conf, const struct report *r, FILE *out)
 			row->met[0], row->missed[0], row->met[1], row->missed[1],
 			row->met[2], row->missed[2], row->missed[0],
 			row->streak_deductions, row->severity_pct,
-			report_total(conf, row));
+			report_row_total(conf, row));
 	}
 }
 
@@ -178,12 +169,31 @@ report_duration(int64_t secs, char *buf, size_t size)
 			 (long long)(secs % 3600 / 60));
 }
 
+struct report_breach {
+	const struct sla_ticket *ticket;
+	enum sla_milestone milestone;
+};
+
+/* Breaches in the order they happened, which is how a lead reads them. */
+static int
+report_breach_cmp(const void *a, const void *b)
+{
+	const struct report_breach *x = a, *y = b;
+	int64_t dx = x->ticket->clocks[x->milestone].deadline;
+	int64_t dy = y->ticket->clocks[y->milestone].deadline;
+
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return strcmp(x->ticket->ticket, y->ticket->ticket);
+}
+
 static void
 report_text(const struct conf *conf, const struct calendar *cal,
 	    const struct sla_result *res, const struct report *r,
 	    const char *month, FILE *out)
 {
 	const struct conf_policy *pol = &conf->policy;
+	struct report_breach *list;
 	size_t i, breaches = 0, proposals = 0;
 	int m;
 
@@ -207,8 +217,8 @@ report_text(const struct conf *conf, const struct calendar *cal,
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++)
 			snprintf(cells[m], sizeof(cells[m]), "%d/%d", row->met[m],
 				 row->missed[m]);
-		if (report_total(conf, row) > 0)
-			snprintf(ded, sizeof(ded), "-%d%%", report_total(conf, row));
+		if (report_row_total(conf, row) > 0)
+			snprintf(ded, sizeof(ded), "-%d%%", report_row_total(conf, row));
 		else
 			snprintf(ded, sizeof(ded), "0");
 		fprintf(out, "%-28s %-14s %7d %12s %12s %12s %8d %10s\n", row->agent,
@@ -219,28 +229,36 @@ report_text(const struct conf *conf, const struct calendar *cal,
 		fputs("(nothing booked in this month)\n", out);
 
 	fputs("\nbreaches (charged to the ticket owner at the deadline)\n", out);
-	for (i = 0; i < res->ticket_count; i++) {
-		const struct sla_ticket *t = &res->tickets[i];
-
+	list = calloc(res->ticket_count * SLA_MILESTONE_COUNT + 1, sizeof(*list));
+	for (i = 0; list != NULL && i < res->ticket_count; i++) {
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
-			const struct sla_clock *c = &t->clocks[m];
-			char due[20], late[48];
+			const struct sla_clock *c = &res->tickets[i].clocks[m];
 
 			if (c->state != SLA_MISSED || c->deadline < r->from ||
 			    c->deadline >= r->to)
 				continue;
-			calendar_format(cal, c->deadline, due);
-			if (c->stopped_at != 0)
-				report_duration(c->stopped_at - c->deadline, late, sizeof(late));
-			else
-				snprintf(late, sizeof(late), "never");
-			fprintf(out, "  %-7s %-28s due %s  late %-9s %s  [%s]\n",
-				sla_milestone_rule((enum sla_milestone)m),
-				report_agent(c->agent), due, late, t->ticket,
-				severity_name(t->severity));
+			list[breaches].ticket = &res->tickets[i];
+			list[breaches].milestone = (enum sla_milestone)m;
 			breaches++;
 		}
 	}
+	if (list != NULL)
+		qsort(list, breaches, sizeof(*list), report_breach_cmp);
+	for (i = 0; list != NULL && i < breaches; i++) {
+		const struct sla_ticket *t = list[i].ticket;
+		const struct sla_clock *c = &t->clocks[list[i].milestone];
+		char due[20], late[48];
+
+		calendar_format(cal, c->deadline, due);
+		if (c->stopped_at != 0)
+			report_duration(c->stopped_at - c->deadline, late, sizeof(late));
+		else
+			snprintf(late, sizeof(late), "never");
+		fprintf(out, "  %-7s %-28s due %s  late %-9s %s  [%s]\n",
+			sla_milestone_rule(list[i].milestone), report_agent(c->agent),
+			due, late, t->ticket, severity_name(t->severity));
+	}
+	free(list);
 	if (breaches == 0)
 		fputs("  none\n", out);
 
@@ -283,7 +301,7 @@ report_json(const struct conf *conf, const struct sla_result *res,
 			"warnings", row->missed[0],
 			"streak_deductions", row->streak_deductions,
 			"severity_deduction_pct", row->severity_pct,
-			"total_deduction_pct", report_total(conf, row)));
+			"total_deduction_pct", report_row_total(conf, row)));
 	}
 	for (i = 0; i < res->proposal_count; i++) {
 		const struct sla_proposal *p = &res->proposals[i];
@@ -310,6 +328,30 @@ out:
 }
 
 int
+report_rows(const struct conf *conf, const struct calendar *cal,
+	    const struct sla_result *result, const char *month,
+	    struct report_row **rows_r, size_t *count_r, const char **error_r)
+{
+	struct report r;
+
+	memset(&r, 0, sizeof(r));
+	*rows_r = NULL;
+	*count_r = 0;
+	if (calendar_month_range(cal, month, &r.from, &r.to) < 0) {
+		*error_r = "month must be YYYY-MM";
+		return -1;
+	}
+	if (report_build(conf, result, month, &r) < 0) {
+		free(r.rows);
+		*error_r = "out of memory building the report";
+		return -1;
+	}
+	*rows_r = r.rows;
+	*count_r = r.count;
+	return 0;
+}
+
+int
 report_render(const struct conf *conf, const struct calendar *cal,
 	      const struct sla_result *result, const char *month,
 	      enum report_format format, FILE *out, const char **error_r)
@@ -328,7 +370,7 @@ report_render(const struct conf *conf, const struct calendar *cal,
 	}
 	switch (format) {
 	case REPORT_CSV:
-		report_csv(conf, &r, out);
+		report_rows_csv(conf, r.rows, r.count, out);
 		ret = 0;
 		break;
 	case REPORT_JSON:
