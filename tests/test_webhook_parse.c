@@ -56,6 +56,40 @@ static const struct parse_case rt_cases[] = {
 	  "agent_note 35 rt:1 1767607200 root -\n", false },
 };
 
+static const struct parse_case other_cases[] = {
+	{ WEBHOOK_ZAMMAD, "zammad/article_customer.json",
+	  "customer_message article:104 zammad:12 1772413200 customer -\n", false },
+	{ WEBHOOK_ZAMMAD, "zammad/article_note.json",
+	  "agent_note article:105 zammad:12 1772413800 agent1@support.example -\n", false },
+	{ WEBHOOK_ZAMMAD, "zammad/article_own.json", "", true },
+	{ WEBHOOK_ZAMMAD, "zammad/ticket_closed.json",
+	  "status ticket:12:2026-03-03T08:00:00.000Z:status zammad:12 1772524800 agent1@support.example {\"helpdesk_status\":\"closed\",\"status\":\"closed\"}\n"
+	  "resolved ticket:12:2026-03-03T08:00:00.000Z:resolved zammad:12 1772524800 agent1@support.example -\n"
+	  "assign ticket:12:2026-03-03T08:00:00.000Z:owner zammad:12 1772524800 agent1@support.example {\"owner\":\"agent1@support.example\"}\n"
+	  "preliminary ticket:12:preliminary zammad:12 1772524800 agent1@support.example {\"field\":\"tag\"}\n", false },
+	{ WEBHOOK_ZENDESK, "zendesk/created.json",
+	  "customer_message 01HN0000-CREATED zendesk:35436 1772413200 customer -\n"
+	  "status 01HN0000-CREATED:status zendesk:35436 1772413200 20978392 {\"helpdesk_status\":\"NEW\",\"status\":\"new\"}\n", false },
+	{ WEBHOOK_ZENDESK, "zendesk/comment_public.json",
+	  "agent_reply 01HN0000-COMMENT1 zendesk:35436 1772414700 9001 -\n", false },
+	{ WEBHOOK_ZENDESK, "zendesk/comment_private.json",
+	  "agent_note 01HN0000-COMMENT2 zendesk:35436 1772414760 9001 -\n", false },
+	{ WEBHOOK_ZENDESK, "zendesk/status_solved.json",
+	  "status 01HN0000-STATUS:status zendesk:35436 1772503200 9001 {\"helpdesk_status\":\"SOLVED\",\"status\":\"solved\"}\n"
+	  "resolved 01HN0000-STATUS:resolved zendesk:35436 1772503200 9001 -\n", false },
+	{ WEBHOOK_ZENDESK, "zendesk/tags_preliminary.json",
+	  "preliminary 01HN0000-TAGS:1 zendesk:35436 1772431200 9001 {\"field\":\"preliminary\"}\n", false },
+	{ WEBHOOK_ZENDESK, "zendesk/assignee.json",
+	  "assign 01HN0000-ASSIGN zendesk:35436 1772413500 9000 {\"owner\":\"9002\"}\n", false },
+	{ WEBHOOK_FRESHDESK, "freshdesk/created.json",
+	  "customer_message 501:2026-03-02T01:00:00Z freshdesk:501 1772413200 customer -\n"
+	  "status 501:2026-03-02T01:00:00Z:status freshdesk:501 1772413200 customer {\"helpdesk_status\":\"Open\",\"status\":\"open\"}\n", false },
+	{ WEBHOOK_FRESHDESK, "freshdesk/resolved.json",
+	  "status 501:2026-03-03T01:00:00+08:00:status freshdesk:501 1772470800 wang.fang@support.example {\"helpdesk_status\":\"Resolved\",\"status\":\"solved\"}\n"
+	  "resolved 501:2026-03-03T01:00:00+08:00:resolved freshdesk:501 1772470800 wang.fang@support.example -\n"
+	  "preliminary 501:preliminary freshdesk:501 1772470800 wang.fang@support.example {\"field\":\"tag\"}\n", false },
+};
+
 static char *
 format_result(const struct webhook_result *r)
 {
@@ -66,8 +100,8 @@ format_result(const struct webhook_result *r)
 	for (i = 0; i < r->count; i++) {
 		struct event ev;
 
-		webhook_result_event(r, i, "webhook:rt", &ev);
-		ck_assert_str_eq(ev.source, "webhook:rt");
+		webhook_result_event(r, i, "webhook:x", &ev);
+		ck_assert_str_eq(ev.source, "webhook:x");
 		len += (size_t)snprintf(buf + len, 8192 - len,
 			"%s %s %s %lld %s %s\n", kind_names[ev.kind],
 			ev.external_id, ev.ticket, (long long)ev.time, ev.actor,
@@ -80,6 +114,9 @@ static void
 run_case(const struct parse_case *c, const char *name)
 {
 	struct webhook_opts opts = { .name = name, .own_user = "slaclock" };
+
+	if (c->kind == WEBHOOK_ZENDESK)
+		opts.own_user = "9999";   /* Zendesk names users by id */
 	struct webhook_result r;
 	const char *error = NULL;
 	char path[1024], *body, *got;
@@ -102,6 +139,12 @@ run_case(const struct parse_case *c, const char *name)
 START_TEST(test_rt_fixtures)
 {
 	run_case(&rt_cases[_i], "rt");
+}
+END_TEST
+
+START_TEST(test_other_fixtures)
+{
+	run_case(&other_cases[_i], webhook_kind_name(other_cases[_i].kind));
 }
 END_TEST
 
@@ -222,6 +265,10 @@ webhook_parse_suite(void)
 	tcase_add_test(tc, test_json_depth);
 	tcase_add_test(tc, test_time);
 	tcase_add_test(tc, test_status_vocabulary);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("others");
+	tcase_add_loop_test(tc, test_other_fixtures, 0,
+			    sizeof(other_cases) / sizeof(other_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
