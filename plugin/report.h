@@ -35,4 +35,30 @@ int report_render(const struct conf *conf, const struct calendar *cal,
 		  const struct sla_result *result, const char *month,
 		  enum report_format format, FILE *out, const char **error_r);
 
+/* One agent's tally of a month: the numbers of a CSV row. */
+struct report_row {
+	const char *agent;     /* points into the sla_result, or "(unassigned)" */
+	const char *team;      /* points into the conf, or "-" */
+	int tickets;
+	int met[SLA_MILESTONE_COUNT];
+	int missed[SLA_MILESTONE_COUNT];
+	int streak_deductions;
+	int severity_pct;
+};
+
+/* The rows report_render() shows for MONTH, sorted by agent, for callers
+   that render the tally themselves (the digest mail). *rows_r is malloc'ed
+   (free()), its strings point into CONF and RESULT. 0, or -1 with
+   *error_r. */
+int report_rows(const struct conf *conf, const struct calendar *cal,
+		const struct sla_result *result, const char *month,
+		struct report_row **rows_r, size_t *count_r, const char **error_r);
+
+/* total_deduction_pct of ROW. */
+int report_row_total(const struct conf *conf, const struct report_row *row);
+
+/* COUNT rows as the CSV of report_render() (header line included). */
+void report_rows_csv(const struct conf *conf, const struct report_row *rows,
+		     size_t count, FILE *out);
+
 #endif
