@@ -223,18 +223,6 @@ charset_copy(const char *in, size_t len, size_t *out_len_r)
 	return s;
 }
 
-static bool
-charset_is_ascii(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)s[i] >= 0x80)
-			return false;
-	}
-	return true;
-}
-
 /* Convert with iconv from NAME; NULL with *failed_r set when iconv does
    not know NAME (or, with STRICT, on the first invalid sequence). */
 static char *
@@ -287,12 +275,12 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 	    strcasecmp(charset, "x-unknown") == 0)
 		return charset_guess(in, len, out_len_r);
 	name = charset_canonical(charset);
-	/* 7-bit encodings (UTF-7, ISO-2022, HZ) hide text in plain ASCII;
-	   for everything else ASCII is ASCII. */
-	if (charset_is_ascii(in, len) && strcasecmp(name, "UTF-7") != 0 &&
-	    strncasecmp(name, "ISO-2022", 8) != 0 && strncasecmp(name, "HZ", 2) != 0)
-		return charset_copy(in, len, out_len_r);
-	if (strcmp(name, "UTF-8") == 0 && charset_is_utf8(in, len))
+	/* 7-bit encodings (UTF-7, ISO-2022, HZ) hide text in plain ASCII.
+	   Under any other label ASCII is ASCII, and text that is valid UTF-8
+	   is UTF-8: webmailers re-encode bodies and keep the old label, and
+	   GBK or Big5 text is practically never valid UTF-8 by accident. */
+	if (strcasecmp(name, "UTF-7") != 0 && strncasecmp(name, "ISO-2022", 8) != 0 &&
+	    strncasecmp(name, "HZ", 2) != 0 && charset_is_utf8(in, len))
 		return charset_copy(in, len, out_len_r);
 	out = charset_convert_named(name, in, len, false, out_len_r, &failed);
 	if (out == NULL && failed)

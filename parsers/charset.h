@@ -15,7 +15,9 @@
 const char *charset_canonical(const char *label);
 
 /* Convert LEN bytes of IN from CHARSET (a MIME label, NULL = unknown) to
-   UTF-8. With an unknown or NULL charset: valid UTF-8 is kept, otherwise
+   UTF-8. Input that is valid UTF-8 is kept as it is under any label but
+   the 7-bit ones (UTF-7, ISO-2022-*, HZ): webmailers re-encode and keep
+   the old label. With an unknown or NULL charset: valid UTF-8 is kept, otherwise
    GB18030 is tried, then Latin-1. Returns a malloc'ed NUL-terminated string
    (caller frees) and its length in *out_len_r if not NULL; NULL only when
    memory runs out. */

@@ -901,7 +901,8 @@ mail_is_daemon(const char *addr)
 
 static int
 mail_from_headers(const struct mail_headers *hdrs,
-		  const struct mail_parse_opts *opts, struct mail_msg *msg)
+		  const struct mail_parse_opts *opts, struct mail_msg *msg,
+		  bool *had_hint_r)
 {
 	struct mailmime_content *ct = NULL;
 	const struct mail_header *h;
@@ -914,6 +915,7 @@ mail_from_headers(const struct mail_headers *hdrs,
 	    mailmime_content_parse(h->value, h->value_len, &idx, &ct) ==
 	    MAILIMF_NO_ERROR)
 		hint = mail_part_charset(ct, csbuf, sizeof(csbuf));
+	*had_hint_r = hint != NULL;
 
 	if ((h = mail_header_find(hdrs, "Message-ID")) != NULL &&
 	    mail_parse_message_id(h, &msg->message_id) < 0)
@@ -982,12 +984,32 @@ out:
 	return ret;
 }
 
+/* A raw 8-bit Subject in a message whose top level names no charset:
+   decode it again in the charset of the body part that was picked, which
+   is what the mailer wrote the headers in too. */
+static int
+mail_redecode_subject(const struct mail_headers *hdrs, struct mail_msg *msg)
+{
+	const struct mail_header *h = mail_header_find(hdrs, "Subject");
+	char *s;
+
+	if (h == NULL || charset_is_utf8(h->value, h->value_len))
+		return 0;
+	s = mail_decode_header_hint(h->value, h->value_len, msg->charset);
+	if (s == NULL)
+		return -1;
+	free(msg->subject);
+	msg->subject = s;
+	return 0;
+}
+
 int
 mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
 	   struct mail_msg *msg, const char **error_r)
 {
 	struct mail_headers hdrs;
 	size_t start, body;
+	bool had_hint = false;
 	int ret = -1;
 
 	memset(msg, 0, sizeof(*msg));
@@ -1014,9 +1036,11 @@ mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
 		goto nomem;
 	if (hdrs.over)
 		msg->oversize = true;
-	if (mail_from_headers(&hdrs, opts, msg) < 0)
+	if (mail_from_headers(&hdrs, opts, msg, &had_hint) < 0)
 		goto nomem;
 	if (!msg->oversize && mail_parse_mime(buf + start, len - start, msg) < 0)
+		goto nomem;
+	if (!had_hint && msg->charset != NULL && mail_redecode_subject(&hdrs, msg) < 0)
 		goto nomem;
 	ret = 0;
 	goto out;
