@@ -1079,7 +1079,7 @@ static int
 begin_module_section(struct parser *p, const char *name)
 {
 	const char *sp = name + strcspn(name, " \t"), *label;
-	size_t tlen = (size_t)(sp - name), i;
+	size_t tlen = (size_t)(sp - name), i, k;
 	struct conf_section *sec, *n;
 	struct conf *conf = p->conf;
 
@@ -1099,13 +1099,15 @@ begin_module_section(struct parser *p, const char *name)
 		parser_error(p, "section [%s] takes no name", module_sections[i].type);
 		return 0;
 	}
-	for (n = conf->sections; n < conf->sections + conf->section_count; n++)
+	for (k = 0; k < conf->section_count; k++) {
+		n = &conf->sections[k];
 		if (strcmp(n->type, module_sections[i].type) == 0 &&
 		    strcmp(n->name != NULL ? n->name : "", label) == 0) {
 			parser_error(p, "section [%s] given twice (first at line %u)", name,
 				     n->line);
 			return 0;
 		}
+	}
 	if (conf->section_count >= CONF_SECTIONS_MAX) {
 		parser_error(p, "more than %d module sections", CONF_SECTIONS_MAX);
 		return 0;
@@ -1153,11 +1155,11 @@ const struct conf_section *
 conf_section_next(const struct conf *conf, const char *type,
 		  const struct conf_section *prev)
 {
-	const struct conf_section *s = prev != NULL ? prev + 1 : conf->sections;
+	size_t i = prev != NULL ? (size_t)(prev - conf->sections) + 1 : 0;
 
-	for (; s != NULL && s < conf->sections + conf->section_count; s++)
-		if (strcmp(s->type, type) == 0)
-			return s;
+	for (; i < conf->section_count; i++)
+		if (strcmp(conf->sections[i].type, type) == 0)
+			return &conf->sections[i];
 	return NULL;
 }
 
