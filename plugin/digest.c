@@ -1,0 +1,1094 @@
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "digest.h"
+#include "log.h"
+#include "mailmsg.h"
+#include "report.h"
+#include "store.h"
+
+/* Colours of the mail; named once so text and charts agree. */
+#define DIGEST_C_HEAD "#1f3a5f"
+#define DIGEST_C_MET "#2e7d32"
+#define DIGEST_C_MISSED "#d32f2f"
+#define DIGEST_C_EMPTY "#d1d5db"
+#define DIGEST_C_DEDUCT "#ef6c00"
+#define DIGEST_C_RULE "#e5e7eb"
+#define DIGEST_C_SHADE "#f3f4f6"
+#define DIGEST_FONT "font-family:Arial,Helvetica,Microsoft YaHei,PingFang SC,SimSun,sans-serif;"
+#define DIGEST_WIDTH 760
+/* The deduction chart's full width, in % of the month score. */
+#define DIGEST_DEDUCT_SCALE_MIN 20
+
+/* Built-in string table (no gettext catalogue to install and keep in
+   step with the code); the mail's language is a config key anyway. */
+struct digest_strings {
+	const char *lang;
+	const char *subject[3];       /* %s month, %s team/agent */
+	const char *title[3];
+	const char *intro[3];
+	const char *tile_tickets, *tile_first, *tile_breaches, *tile_deductions;
+	const char *chart_first, *chart_deduct, *legend_met, *legend_missed, *no_clock;
+	const char *table_title, *col_agent, *col_team, *col_tickets, *col_first,
+		*col_prelim, *col_resol, *col_warnings, *col_deduction, *met_missed;
+	const char *breaches_title, *col_ticket, *col_rule, *col_deadline, *col_late,
+		*still_open;
+	const char *proposals_title, *proposals_note, *col_pct, *col_tickets_involved,
+		*state_proposed;
+	const char *none, *footer, *attachment_note;
+	const char *min, *hour, *day;
+};
+
+static const struct digest_strings digest_en = {
+	.lang = "en",
+	.subject = { "[slaclock] SLA digest %s: team %s", "[slaclock] SLA digest %s: all teams%s",
+		     "[slaclock] Your SLA statement %s%s" },
+	.title = { "SLA monthly digest · team %s", "SLA monthly digest · all teams%s",
+		   "Your SLA statement%s" },
+	.intro = { "The month's service-level results of your team, charged to the ticket owner at each deadline.",
+		   "The month's service-level results of every team, with the deductions proposed for approval.",
+		   "Your own service-level results this month. Ask your team lead if something looks wrong." },
+	.tile_tickets = "tickets", .tile_first = "first response on time",
+	.tile_breaches = "breaches", .tile_deductions = "deductions proposed",
+	.chart_first = "First response within target, per agent",
+	.chart_deduct = "Proposed deduction, % of the month's score",
+	.legend_met = "met", .legend_missed = "missed", .no_clock = "no clock",
+	.table_title = "Per agent", .col_agent = "Agent", .col_team = "Team",
+	.col_tickets = "Tickets", .col_first = "1st response", .col_prelim = "24 h preliminary",
+	.col_resol = "72 h resolution", .col_warnings = "Warnings", .col_deduction = "Deduction",
+	.met_missed = "met / missed",
+	.breaches_title = "Breaches", .col_ticket = "Ticket", .col_rule = "Rule",
+	.col_deadline = "Deadline", .col_late = "Late by", .still_open = "still open",
+	.proposals_title = "Proposed deductions",
+	.proposals_note = "Proposals only: nothing is deducted until a person approves.",
+	.col_pct = "Deduction", .col_tickets_involved = "Tickets", .state_proposed = "proposed",
+	.none = "none",
+	.footer = "Sent automatically by slaclock; please do not reply. Policy pack %s, times in %s.",
+	.attachment_note = "The table is attached as CSV.",
+	.min = "min", .hour = "h", .day = "d",
+};
+
+static const struct digest_strings digest_zh = {
+	.lang = "zh-CN",
+	.subject = { "【slaclock】%s SLA 月度公示：%s", "【slaclock】%s SLA 月度公示：全部小组%s",
+		     "【slaclock】%s 个人 SLA 月度结果%s" },
+	.title = { "SLA 月度公示 · %s", "SLA 月度公示 · 全部小组%s", "个人 SLA 月度结果%s" },
+	.intro = { "本组本月服务时效结果；超时记在截止时刻的工单负责人名下。",
+		   "各组本月服务时效结果，以及待审批的扣分建议。",
+		   "这是您本人本月的服务时效结果，如有疑问请联系组长。" },
+	.tile_tickets = "工单数", .tile_first = "首次响应达标率",
+	.tile_breaches = "超时次数", .tile_deductions = "扣分建议",
+	.chart_first = "首次响应达标情况（按客服）",
+	.chart_deduct = "建议扣分（占当月绩效分 %）",
+	.legend_met = "达标", .legend_missed = "超时", .no_clock = "无计时",
+	.table_title = "客服明细", .col_agent = "客服", .col_team = "小组",
+	.col_tickets = "工单", .col_first = "首次响应", .col_prelim = "24 小时初步方案",
+	.col_resol = "72 小时解决", .col_warnings = "警告", .col_deduction = "扣分",
+	.met_missed = "达标 / 超时",
+	.breaches_title = "超时明细", .col_ticket = "工单", .col_rule = "条款",
+	.col_deadline = "截止时间", .col_late = "超时", .still_open = "仍未完成",
+	.proposals_title = "扣分建议",
+	.proposals_note = "以上仅为建议，须经审批后才生效。",
+	.col_pct = "扣分", .col_tickets_involved = "涉及工单", .state_proposed = "待审批",
+	.none = "无",
+	.footer = "本邮件由 slaclock 自动发送，请勿回复。政策包 %s，时间为 %s 时区。",
+	.attachment_note = "明细表见 CSV 附件。",
+	.min = "分钟", .hour = "小时", .day = "天",
+};
+
+static const struct digest_strings *
+digest_lang(const struct mailer_conf *mconf)
+{
+	return mconf->language == MAILER_LANG_ZH ? &digest_zh : &digest_en;
+}
+
+void
+digest_html_escape(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default: fputc(*s, out); break;
+		}
+	}
+}
+
+void
+digest_ticket_shown(const char *ticket, bool show_customers, char *buf, size_t size)
+{
+	size_t o = 0;
+	const char *p;
+
+	for (p = ticket; *p != '\0' && o + 4 < size; p++) {
+		if (*p == '@' && !show_customers) {
+			/* "…" and skip the domain, up to a separator. */
+			memcpy(buf + o, "@\xe2\x80\xa6", 4);
+			o += 4;
+			while (p[1] != '\0' && strchr(",; >", p[1]) == NULL)
+				p++;
+			continue;
+		}
+		buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	if (o > DIGEST_TICKET_SHOWN_MAX && size > DIGEST_TICKET_SHOWN_MAX + 4) {
+		size_t cut = DIGEST_TICKET_SHOWN_MAX;
+
+		while (cut > 0 && ((unsigned char)buf[cut] & 0xc0) == 0x80)
+			cut--;
+		memcpy(buf + cut, "\xe2\x80\xa6", 4);
+	}
+}
+
+/* TMPL with each "%s" replaced by the next of ARGS (the string table's
+   templates are data, so no printf on them). */
+static void
+digest_fill(char *buf, size_t size, const char *tmpl, const char *a, const char *b)
+{
+	const char *args[2] = { a, b };
+	size_t o = 0, k = 0;
+
+	for (; *tmpl != '\0' && o + 1 < size; tmpl++) {
+		if (tmpl[0] == '%' && tmpl[1] == 's') {
+			const char *v = k < 2 && args[k] != NULL ? args[k] : "";
+			size_t n = strlen(v);
+
+			k++;
+			if (n > size - 1 - o)
+				n = size - 1 - o;
+			memcpy(buf + o, v, n);
+			o += n;
+			tmpl++;
+			continue;
+		}
+		buf[o++] = *tmpl;
+	}
+	buf[o] = '\0';
+}
+
+/* "2026-11" or "2026年11月". */
+static void
+digest_month_shown(const struct digest_strings *s, const char *month, char *buf, size_t size)
+{
+	if (s == &digest_zh && strlen(month) == 7)
+		snprintf(buf, size, "%.4s年%d月", month, atoi(month + 5));
+	else
+		snprintf(buf, size, "%s", month);
+}
+
+static void
+digest_duration(const struct digest_strings *s, int64_t secs, char *buf, size_t size)
+{
+	int64_t m = (secs + 59) / 60;
+
+	if (m < 60)
+		snprintf(buf, size, "%lld %s", (long long)m, s->min);
+	else if (m < 48 * 60)
+		snprintf(buf, size, "%lld %s %02lld %s", (long long)(m / 60), s->hour,
+			 (long long)(m % 60), s->min);
+	else
+		snprintf(buf, size, "%lld %s %lld %s", (long long)(m / 1440), s->day,
+			 (long long)(m % 1440 / 60), s->hour);
+}
+
+static const char *
+digest_agent(const char *agent)
+{
+	return agent[0] != '\0' ? agent : "(unassigned)";
+}
+
+static const char *
+digest_team_of(const struct conf *conf, const char *agent)
+{
+	const struct conf_team *t = conf_agent_team(conf, agent);
+
+	return t != NULL ? t->name : "-";
+}
+
+struct digest_ctx {
+	const struct conf *conf;
+	const struct mailer_conf *mconf;
+	const struct calendar *cal;
+	const struct sla_result *result;
+	const struct digest_strings *s;
+	const char *month;
+	enum digest_kind kind;
+	const char *who;
+	int64_t from, to;
+	struct report_row *rows;      /* the selected rows */
+	size_t count;
+	/* Totals of the selected rows. */
+	int tickets, first_met, first_missed, breaches, proposals;
+};
+
+static bool
+digest_selects(const struct digest_ctx *c, const char *agent, const char *team)
+{
+	switch (c->kind) {
+	case DIGEST_TEAM:
+		return strcmp(team, c->who) == 0;
+	case DIGEST_AGENT:
+		return strcmp(agent, c->who) == 0;
+	case DIGEST_HR:
+		break;
+	}
+	return true;
+}
+
+static bool
+digest_clock_selected(const struct digest_ctx *c, const struct sla_clock *clock)
+{
+	const char *agent = digest_agent(clock->agent);
+
+	return clock->state == SLA_MISSED && clock->deadline >= c->from &&
+		clock->deadline < c->to &&
+		digest_selects(c, agent, digest_team_of(c->conf, agent));
+}
+
+static bool
+digest_proposal_selected(const struct digest_ctx *c, const struct sla_proposal *p)
+{
+	const char *agent = digest_agent(p->agent);
+
+	return strcmp(p->month, c->month) == 0 &&
+		digest_selects(c, agent, digest_team_of(c->conf, agent));
+}
+
+struct digest_breach {
+	const struct sla_ticket *ticket;
+	int milestone;
+};
+
+static int
+digest_breach_cmp(const void *a, const void *b)
+{
+	const struct digest_breach *x = a, *y = b;
+	int64_t dx = x->ticket->clocks[x->milestone].deadline;
+	int64_t dy = y->ticket->clocks[y->milestone].deadline;
+
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return strcmp(x->ticket->ticket, y->ticket->ticket);
+}
+
+/* The month's breaches of the selected agents, by deadline. */
+static int
+digest_breaches(const struct digest_ctx *c, struct digest_breach **list_r, size_t *count_r)
+{
+	struct digest_breach *list = NULL;
+	size_t i, n = 0, cap = 0;
+	int m;
+
+	for (i = 0; i < c->result->ticket_count; i++) {
+		const struct sla_ticket *t = &c->result->tickets[i];
+
+		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
+			if (!digest_clock_selected(c, &t->clocks[m]))
+				continue;
+			if (n == cap) {
+				size_t ncap = cap == 0 ? 32 : cap * 2;
+				struct digest_breach *nl = realloc(list, ncap * sizeof(*nl));
+
+				if (nl == NULL) {
+					free(list);
+					return -1;
+				}
+				list = nl;
+				cap = ncap;
+			}
+			list[n].ticket = t;
+			list[n++].milestone = m;
+		}
+	}
+	if (n > 0)
+		qsort(list, n, sizeof(*list), digest_breach_cmp);
+	*list_r = list;
+	*count_r = n;
+	return 0;
+}
+
+static int
+digest_pct(int part, int whole)
+{
+	return whole > 0 ? (int)((part * 100 + whole / 2) / whole) : 0;
+}
+
+/* ---- HTML ---- */
+
+static void
+digest_html_section(FILE *out, const char *title)
+{
+	fputs("<tr><td style=\"padding:20px 24px 8px 24px;font-size:16px;font-weight:bold;"
+	      "color:" DIGEST_C_HEAD ";border-top:1px solid " DIGEST_C_RULE ";\">", out);
+	digest_html_escape(out, title);
+	fputs("</td></tr>\n", out);
+}
+
+static void
+digest_html_tiles(FILE *out, const struct digest_ctx *c)
+{
+	char v[4][32];
+	const char *labels[4] = { c->s->tile_tickets, c->s->tile_first,
+		c->s->tile_breaches, c->s->tile_deductions };
+	int i;
+
+	snprintf(v[0], sizeof(v[0]), "%d", c->tickets);
+	if (c->first_met + c->first_missed > 0)
+		snprintf(v[1], sizeof(v[1]), "%d%%",
+			 digest_pct(c->first_met, c->first_met + c->first_missed));
+	else
+		snprintf(v[1], sizeof(v[1]), "&#8211;");
+	snprintf(v[2], sizeof(v[2]), "%d", c->breaches);
+	snprintf(v[3], sizeof(v[3]), "%d", c->proposals);
+	fputs("<tr><td style=\"padding:0 24px 16px 24px;\">\n"
+	      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"8\" border=\"0\">"
+	      "<tr>\n", out);
+	for (i = 0; i < 4; i++) {
+		const char *color = (i == 2 && c->breaches > 0) || (i == 3 && c->proposals > 0) ?
+			DIGEST_C_MISSED : DIGEST_C_HEAD;
+
+		fprintf(out, "<td width=\"25%%\" align=\"center\" bgcolor=\"" DIGEST_C_SHADE "\" "
+			"style=\"background:" DIGEST_C_SHADE ";padding:12px 4px;\">"
+			"<div style=\"font-size:24px;font-weight:bold;color:%s;\">%s</div>"
+			"<div style=\"font-size:12px;color:#4b5563;\">", color, v[i]);
+		digest_html_escape(out, labels[i]);
+		fputs("</div></td>\n", out);
+	}
+	fputs("</tr></table></td></tr>\n", out);
+}
+
+static void
+digest_html_bar_cell(FILE *out, int pct, const char *color)
+{
+	if (pct <= 0)
+		return;
+	/* Width as attribute and style, height as attribute: Outlook's Word
+	   engine reads the attributes, web mail the style. */
+	fprintf(out, "<td width=\"%d%%\" height=\"14\" bgcolor=\"%s\" "
+		"style=\"width:%d%%;height:14px;background:%s;font-size:1px;line-height:1px;\">"
+		"&#160;</td>", pct, color, pct, color);
+}
+
+static void
+digest_html_chart_first(FILE *out, const struct digest_ctx *c)
+{
+	size_t i;
+
+	digest_html_section(out, c->s->chart_first);
+	fputs("<tr><td style=\"padding:4px 24px 8px 24px;\">\n"
+	      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	      "style=\"font-size:13px;\">\n", out);
+	for (i = 0; i < c->count; i++) {
+		const struct report_row *r = &c->rows[i];
+		int total = r->met[SLA_FIRST_RESPONSE] + r->missed[SLA_FIRST_RESPONSE];
+		int met = digest_pct(r->met[SLA_FIRST_RESPONSE], total);
+
+		fputs("<tr><td width=\"220\" style=\"padding:4px 8px 4px 0;color:#111827;\">", out);
+		digest_html_escape(out, r->agent);
+		fputs("</td><td style=\"padding:4px 0;\">"
+		      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
+		      "border=\"0\"><tr>", out);
+		if (total == 0) {
+			digest_html_bar_cell(out, 100, DIGEST_C_EMPTY);
+		} else {
+			digest_html_bar_cell(out, met, DIGEST_C_MET);
+			digest_html_bar_cell(out, 100 - met, DIGEST_C_MISSED);
+		}
+		fputs("</tr></table></td>"
+		      "<td width=\"110\" align=\"right\" style=\"padding:4px 0 4px 8px;color:#374151;"
+		      "white-space:nowrap;\">", out);
+		if (total == 0)
+			digest_html_escape(out, c->s->no_clock);
+		else
+			fprintf(out, "%d%% (%d/%d)", met, r->met[SLA_FIRST_RESPONSE], total);
+		fputs("</td></tr>\n", out);
+	}
+	fprintf(out, "</table>\n<p style=\"margin:6px 0 0 0;font-size:12px;color:#4b5563;\">"
+		"<span style=\"color:" DIGEST_C_MET ";\">&#9632;</span> ");
+	digest_html_escape(out, c->s->legend_met);
+	fputs(" &#160; <span style=\"color:" DIGEST_C_MISSED ";\">&#9632;</span> ", out);
+	digest_html_escape(out, c->s->legend_missed);
+	fputs("</p></td></tr>\n", out);
+}
+
+static void
+digest_html_chart_deduct(FILE *out, const struct digest_ctx *c)
+{
+	int scale = DIGEST_DEDUCT_SCALE_MIN;
+	size_t i;
+
+	for (i = 0; i < c->count; i++)
+		if (report_row_total(c->conf, &c->rows[i]) > scale)
+			scale = report_row_total(c->conf, &c->rows[i]);
+	digest_html_section(out, c->s->chart_deduct);
+	fputs("<tr><td style=\"padding:4px 24px 8px 24px;\">\n"
+	      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	      "style=\"font-size:13px;\">\n", out);
+	for (i = 0; i < c->count; i++) {
+		int total = report_row_total(c->conf, &c->rows[i]);
+		int w = total * 100 / scale;
+
+		if (total == 0)
+			continue;
+		fputs("<tr><td width=\"220\" style=\"padding:4px 8px 4px 0;\">", out);
+		digest_html_escape(out, c->rows[i].agent);
+		fputs("</td><td style=\"padding:4px 0;\"><table role=\"presentation\" width=\"100%\" "
+		      "cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>", out);
+		digest_html_bar_cell(out, w < 1 ? 1 : w, DIGEST_C_DEDUCT);
+		if (w < 100)
+			fprintf(out, "<td width=\"%d%%\" style=\"width:%d%%;font-size:1px;\">&#160;</td>",
+				100 - w, 100 - w);
+		fprintf(out, "</tr></table></td><td width=\"110\" align=\"right\" "
+			"style=\"padding:4px 0 4px 8px;color:" DIGEST_C_MISSED ";font-weight:bold;\">"
+			"-%d%%</td></tr>\n", total);
+	}
+	fputs("</table></td></tr>\n", out);
+}
+
+static void
+digest_html_th(FILE *out, const char *text, const char *sub, bool right)
+{
+	fprintf(out, "<th align=\"%s\" bgcolor=\"" DIGEST_C_SHADE "\" style=\"background:"
+		DIGEST_C_SHADE ";padding:6px 8px;border-bottom:2px solid " DIGEST_C_RULE ";"
+		"font-size:12px;color:#374151;\">", right ? "right" : "left");
+	digest_html_escape(out, text);
+	if (sub != NULL) {
+		fputs("<br/><span style=\"font-weight:normal;color:#6b7280;\">", out);
+		digest_html_escape(out, sub);
+		fputs("</span>", out);
+	}
+	fputs("</th>", out);
+}
+
+/* A table cell, its style left open for the caller to add to and close. */
+#define DIGEST_TD "<td style=\"padding:6px 8px;border-bottom:1px solid " DIGEST_C_RULE ";"
+
+static void
+digest_html_td_pair(FILE *out, int met, int missed)
+{
+	fprintf(out, DIGEST_TD "\" align=\"right\">%d / <span style=\"color:%s;%s\">%d</span></td>",
+		met, missed > 0 ? DIGEST_C_MISSED : "#111827",
+		missed > 0 ? "font-weight:bold;" : "", missed);
+}
+
+static void
+digest_html_table(FILE *out, const struct digest_ctx *c)
+{
+	size_t i;
+
+	digest_html_section(out, c->s->table_title);
+	fputs("<tr><td style=\"padding:4px 24px 8px 24px;\">\n"
+	      "<table width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	      "style=\"border-collapse:collapse;font-size:13px;\">\n<tr>", out);
+	digest_html_th(out, c->s->col_agent, NULL, false);
+	if (c->kind == DIGEST_HR)
+		digest_html_th(out, c->s->col_team, NULL, false);
+	digest_html_th(out, c->s->col_tickets, NULL, true);
+	digest_html_th(out, c->s->col_first, c->s->met_missed, true);
+	digest_html_th(out, c->s->col_prelim, c->s->met_missed, true);
+	digest_html_th(out, c->s->col_resol, c->s->met_missed, true);
+	digest_html_th(out, c->s->col_warnings, NULL, true);
+	digest_html_th(out, c->s->col_deduction, NULL, true);
+	fputs("</tr>\n", out);
+	for (i = 0; i < c->count; i++) {
+		const struct report_row *r = &c->rows[i];
+		int total = report_row_total(c->conf, r);
+
+		fputs("<tr>" DIGEST_TD "\">", out);
+		digest_html_escape(out, r->agent);
+		fputs("</td>", out);
+		if (c->kind == DIGEST_HR) {
+			fputs(DIGEST_TD "\">", out);
+			digest_html_escape(out, r->team);
+			fputs("</td>", out);
+		}
+		fprintf(out, DIGEST_TD "\" align=\"right\">%d</td>", r->tickets);
+		digest_html_td_pair(out, r->met[0], r->missed[0]);
+		digest_html_td_pair(out, r->met[1], r->missed[1]);
+		digest_html_td_pair(out, r->met[2], r->missed[2]);
+		fprintf(out, DIGEST_TD "\" align=\"right\">%d</td>", r->missed[0]);
+		if (total > 0)
+			fprintf(out, DIGEST_TD "color:" DIGEST_C_MISSED
+				";font-weight:bold;\" align=\"right\">-%d%%</td>", total);
+		else
+			fputs(DIGEST_TD "\" align=\"right\">0</td>", out);
+		fputs("</tr>\n", out);
+	}
+	if (c->count == 0) {
+		fprintf(out, "<tr>" DIGEST_TD "\" colspan=\"%d\">", c->kind == DIGEST_HR ? 8 : 7);
+		digest_html_escape(out, c->s->none);
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table></td></tr>\n", out);
+}
+
+static void
+digest_ticket_link(FILE *out, const struct digest_ctx *c, const char *ticket)
+{
+	char shown[DIGEST_TICKET_SHOWN_MAX * 2 + 8];
+
+	digest_ticket_shown(ticket, c->mconf->privacy_show_customers, shown, sizeof(shown));
+	if (c->mconf->ticket_url != NULL && ticket[0] == '#' && ticket[1] != '\0' &&
+	    strspn(ticket + 1, "0123456789") == strlen(ticket + 1)) {
+		const char *pct = strstr(c->mconf->ticket_url, "%s");
+
+		fputs("<a href=\"", out);
+		fwrite(c->mconf->ticket_url, 1, (size_t)(pct - c->mconf->ticket_url), out);
+		fputs(ticket + 1, out);
+		digest_html_escape(out, pct + 2);
+		fputs("\" style=\"color:#1d4ed8;\">", out);
+		digest_html_escape(out, shown);
+		fputs("</a>", out);
+		return;
+	}
+	digest_html_escape(out, shown);
+}
+
+static void
+digest_html_breaches(FILE *out, const struct digest_ctx *c,
+		     const struct digest_breach *list, size_t n)
+{
+	size_t i;
+
+	digest_html_section(out, c->s->breaches_title);
+	fputs("<tr><td style=\"padding:4px 24px 8px 24px;\">\n", out);
+	if (n == 0) {
+		fputs("<p style=\"margin:0;font-size:13px;color:#374151;\">", out);
+		digest_html_escape(out, c->s->none);
+		fputs("</p></td></tr>\n", out);
+		return;
+	}
+	fputs("<table width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	      "style=\"border-collapse:collapse;font-size:13px;\">\n<tr>", out);
+	digest_html_th(out, c->s->col_ticket, NULL, false);
+	digest_html_th(out, c->s->col_rule, NULL, false);
+	if (c->kind != DIGEST_AGENT)
+		digest_html_th(out, c->s->col_agent, NULL, false);
+	digest_html_th(out, c->s->col_deadline, NULL, false);
+	digest_html_th(out, c->s->col_late, NULL, true);
+	fputs("</tr>\n", out);
+	for (i = 0; i < n; i++) {
+		const struct sla_clock *k = &list[i].ticket->clocks[list[i].milestone];
+		char due[20], late[64];
+
+		calendar_format(c->cal, k->deadline, due);
+		if (k->stopped_at != 0)
+			digest_duration(c->s, k->stopped_at - k->deadline, late, sizeof(late));
+		else
+			snprintf(late, sizeof(late), "%s", c->s->still_open);
+		fputs("<tr>" DIGEST_TD "\">", out);
+		digest_ticket_link(out, c, list[i].ticket->ticket);
+		fprintf(out, "</td>" DIGEST_TD "\">%s</td>",
+			sla_milestone_rule((enum sla_milestone)list[i].milestone));
+		if (c->kind != DIGEST_AGENT) {
+			fputs(DIGEST_TD "\">", out);
+			digest_html_escape(out, digest_agent(k->agent));
+			fputs("</td>", out);
+		}
+		fprintf(out, DIGEST_TD "white-space:nowrap;\">%.16s</td>", due);
+		fputs(DIGEST_TD "color:" DIGEST_C_MISSED ";white-space:nowrap;\" align=\"right\">", out);
+		digest_html_escape(out, late);
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table></td></tr>\n", out);
+}
+
+static void
+digest_html_proposals(FILE *out, const struct digest_ctx *c)
+{
+	size_t i;
+
+	digest_html_section(out, c->s->proposals_title);
+	fputs("<tr><td style=\"padding:4px 24px 8px 24px;\">\n", out);
+	if (c->proposals == 0) {
+		fputs("<p style=\"margin:0;font-size:13px;color:#374151;\">", out);
+		digest_html_escape(out, c->s->none);
+		fputs("</p></td></tr>\n", out);
+		return;
+	}
+	fputs("<table width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	      "style=\"border-collapse:collapse;font-size:13px;\">\n<tr>", out);
+	digest_html_th(out, c->s->col_rule, NULL, false);
+	if (c->kind != DIGEST_AGENT)
+		digest_html_th(out, c->s->col_agent, NULL, false);
+	digest_html_th(out, c->s->col_pct, NULL, true);
+	digest_html_th(out, c->s->col_tickets_involved, NULL, false);
+	fputs("</tr>\n", out);
+	for (i = 0; i < c->result->proposal_count; i++) {
+		const struct sla_proposal *p = &c->result->proposals[i];
+		char shown[sizeof(p->tickets) * 2];
+
+		if (!digest_proposal_selected(c, p))
+			continue;
+		fprintf(out, "<tr>" DIGEST_TD "\">%s</td>", p->rule);
+		if (c->kind != DIGEST_AGENT) {
+			fputs(DIGEST_TD "\">", out);
+			digest_html_escape(out, digest_agent(p->agent));
+			fputs("</td>", out);
+		}
+		fprintf(out, DIGEST_TD "color:" DIGEST_C_MISSED
+			";font-weight:bold;\" align=\"right\">-%d%%</td>" DIGEST_TD "\">", p->pct);
+		digest_ticket_shown(p->tickets, c->mconf->privacy_show_customers, shown, sizeof(shown));
+		digest_html_escape(out, shown);
+		fputs(" <span style=\"color:#6b7280;\">(", out);
+		digest_html_escape(out, c->s->state_proposed);
+		fputs(")</span></td></tr>\n", out);
+	}
+	fputs("</table>\n<p style=\"margin:8px 0 0 0;font-size:12px;color:#4b5563;\">", out);
+	digest_html_escape(out, c->s->proposals_note);
+	fputs("</p></td></tr>\n", out);
+}
+
+static void
+digest_title(const struct digest_ctx *c, char *buf, size_t size)
+{
+	const char *who = c->kind == DIGEST_HR ? "" : c->who;
+
+	if (c->kind == DIGEST_AGENT) {
+		digest_fill(buf, size, c->s->title[c->kind], "", NULL);
+		snprintf(buf + strlen(buf), size - strlen(buf), " · %s", who);
+	} else {
+		digest_fill(buf, size, c->s->title[c->kind], who, NULL);
+	}
+}
+
+static void
+digest_html(FILE *out, const struct digest_ctx *c, const struct digest_breach *list, size_t n)
+{
+	char title[512], month[32];
+
+	digest_title(c, title, sizeof(title));
+	digest_month_shown(c->s, c->month, month, sizeof(month));
+	fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+		"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"/>\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
+		c->s->lang);
+	digest_html_escape(out, title);
+	fputs("</title>\n</head>\n<body style=\"margin:0;padding:0;background:#eef1f5;\">\n"
+	      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	      "bgcolor=\"#eef1f5\" style=\"background:#eef1f5;\"><tr><td align=\"center\" "
+	      "style=\"padding:24px 8px;\">\n", out);
+	fprintf(out, "<table role=\"presentation\" width=\"%d\" cellpadding=\"0\" cellspacing=\"0\" "
+		"border=\"0\" bgcolor=\"#ffffff\" style=\"width:%dpx;max-width:100%%;background:#ffffff;"
+		"border:1px solid " DIGEST_C_RULE ";" DIGEST_FONT "color:#111827;\">\n",
+		DIGEST_WIDTH, DIGEST_WIDTH);
+	fputs("<tr><td bgcolor=\"" DIGEST_C_HEAD "\" style=\"background:" DIGEST_C_HEAD ";"
+	      "padding:20px 24px;color:#ffffff;\">"
+	      "<div style=\"font-size:13px;color:#c7d2fe;\">slaclock · ", out);
+	digest_html_escape(out, month);
+	fputs("</div><div style=\"font-size:22px;font-weight:bold;margin-top:4px;\">", out);
+	digest_html_escape(out, title);
+	fputs("</div></td></tr>\n<tr><td style=\"padding:16px 24px;font-size:14px;line-height:21px;"
+	      "color:#374151;\">", out);
+	digest_html_escape(out, c->s->intro[c->kind]);
+	fputs("</td></tr>\n", out);
+	digest_html_tiles(out, c);
+	digest_html_chart_first(out, c);
+	if (c->proposals > 0)
+		digest_html_chart_deduct(out, c);
+	digest_html_table(out, c);
+	digest_html_breaches(out, c, list, n);
+	digest_html_proposals(out, c);
+	fputs("<tr><td style=\"padding:16px 24px;font-size:12px;line-height:18px;color:#6b7280;"
+	      "border-top:1px solid " DIGEST_C_RULE ";\">", out);
+	digest_html_escape(out, c->s->attachment_note);
+	fputs("<br/>", out);
+	{
+		char footer[512];
+
+		digest_fill(footer, sizeof(footer), c->s->footer, c->conf->policy.pack,
+			    c->conf->calendar.timezone);
+		digest_html_escape(out, footer);
+	}
+	fputs("</td></tr>\n</table>\n</td></tr></table>\n</body>\n</html>\n", out);
+}
+
+/* ---- text ---- */
+
+static void
+digest_text(FILE *out, const struct digest_ctx *c, const struct digest_breach *list, size_t n)
+{
+	char title[512], month[32];
+	size_t i;
+
+	digest_title(c, title, sizeof(title));
+	digest_month_shown(c->s, c->month, month, sizeof(month));
+	fprintf(out, "%s\nslaclock · %s\n\n%s\n\n", title, month, c->s->intro[c->kind]);
+	fprintf(out, "%s: %d    %s: ", c->s->tile_tickets, c->tickets, c->s->tile_first);
+	if (c->first_met + c->first_missed > 0)
+		fprintf(out, "%d%% (%d/%d)", digest_pct(c->first_met, c->first_met + c->first_missed),
+			c->first_met, c->first_met + c->first_missed);
+	else
+		fputs("-", out);
+	fprintf(out, "    %s: %d    %s: %d\n\n", c->s->tile_breaches, c->breaches,
+		c->s->tile_deductions, c->proposals);
+
+	fprintf(out, "%s (%s)\n", c->s->table_title, c->s->met_missed);
+	for (i = 0; i < c->count; i++) {
+		const struct report_row *r = &c->rows[i];
+		int total = report_row_total(c->conf, r);
+
+		fprintf(out, "  %s%s%s\n", r->agent, c->kind == DIGEST_HR ? "  " : "",
+			c->kind == DIGEST_HR ? r->team : "");
+		fprintf(out, "    %s %d · %s %d/%d · %s %d/%d · %s %d/%d · %s %d · %s %s%d%%\n",
+			c->s->col_tickets, r->tickets, c->s->col_first, r->met[0], r->missed[0],
+			c->s->col_prelim, r->met[1], r->missed[1], c->s->col_resol, r->met[2],
+			r->missed[2], c->s->col_warnings, r->missed[0], c->s->col_deduction,
+			total > 0 ? "-" : "", total);
+	}
+	if (c->count == 0)
+		fprintf(out, "  %s\n", c->s->none);
+
+	fprintf(out, "\n%s\n", c->s->breaches_title);
+	for (i = 0; i < n; i++) {
+		const struct sla_clock *k = &list[i].ticket->clocks[list[i].milestone];
+		char due[20], late[64], shown[DIGEST_TICKET_SHOWN_MAX * 2 + 8];
+
+		calendar_format(c->cal, k->deadline, due);
+		if (k->stopped_at != 0)
+			digest_duration(c->s, k->stopped_at - k->deadline, late, sizeof(late));
+		else
+			snprintf(late, sizeof(late), "%s", c->s->still_open);
+		digest_ticket_shown(list[i].ticket->ticket, c->mconf->privacy_show_customers,
+				    shown, sizeof(shown));
+		fprintf(out, "  %-7s %s  %s %.16s  %s %s", sla_milestone_rule(
+				(enum sla_milestone)list[i].milestone), shown,
+			c->s->col_deadline, due, c->s->col_late, late);
+		if (c->kind != DIGEST_AGENT)
+			fprintf(out, "  %s", digest_agent(k->agent));
+		fputc('\n', out);
+	}
+	if (n == 0)
+		fprintf(out, "  %s\n", c->s->none);
+
+	fprintf(out, "\n%s\n", c->s->proposals_title);
+	for (i = 0; i < c->result->proposal_count; i++) {
+		const struct sla_proposal *p = &c->result->proposals[i];
+		char shown[sizeof(p->tickets) * 2];
+
+		if (!digest_proposal_selected(c, p))
+			continue;
+		digest_ticket_shown(p->tickets, c->mconf->privacy_show_customers, shown, sizeof(shown));
+		fprintf(out, "  %-7s %s  -%d%%  %s  (%s)\n", p->rule, digest_agent(p->agent),
+			p->pct, shown, c->s->state_proposed);
+	}
+	if (c->proposals == 0)
+		fprintf(out, "  %s\n", c->s->none);
+	else
+		fprintf(out, "  %s\n", c->s->proposals_note);
+	fprintf(out, "\n%s\n", c->s->attachment_note);
+	{
+		char footer[512];
+
+		digest_fill(footer, sizeof(footer), c->s->footer, c->conf->policy.pack,
+			    c->conf->calendar.timezone);
+		fprintf(out, "%s\n", footer);
+	}
+}
+
+/* ---- documents ---- */
+
+void
+digest_doc_clear(struct digest_doc *doc)
+{
+	free(doc->subject);
+	free(doc->text);
+	free(doc->html);
+	free(doc->csv);
+	free(doc->csv_name);
+	memset(doc, 0, sizeof(*doc));
+}
+
+static char *
+digest_file_name(const char *month, enum digest_kind kind, const char *who)
+{
+	char *name = NULL, *p;
+
+	if (asprintf(&name, "slaclock-%s-%s%s%s.csv", month,
+		     kind == DIGEST_TEAM ? "team-" : kind == DIGEST_HR ? "all" : "",
+		     kind == DIGEST_HR ? "" : who, "") < 0)
+		return NULL;
+	/* A file name a mail client will not mangle. */
+	for (p = name; *p != '\0'; p++)
+		if (strchr("/\\:*?\"<>| ", *p) != NULL)
+			*p = '_';
+	return name;
+}
+
+int
+digest_render(const struct conf *conf, const struct mailer_conf *mconf,
+	      const struct calendar *cal, const struct sla_result *result,
+	      const char *month, enum digest_kind kind, const char *who,
+	      struct digest_doc *doc, const char **error_r)
+{
+	struct digest_ctx c;
+	struct report_row *all = NULL;
+	struct digest_breach *list = NULL;
+	size_t all_count = 0, n = 0, i, len;
+	char month_shown[32];
+	FILE *out = NULL;
+	int ret = -1;
+
+	memset(doc, 0, sizeof(*doc));
+	memset(&c, 0, sizeof(c));
+	if (kind != DIGEST_HR && (who == NULL || who[0] == '\0')) {
+		*error_r = "digest: a team or agent is needed";
+		return -1;
+	}
+	c.conf = conf;
+	c.mconf = mconf;
+	c.cal = cal;
+	c.result = result;
+	c.s = digest_lang(mconf);
+	c.month = month;
+	c.kind = kind;
+	c.who = who;
+	if (report_rows(conf, cal, result, month, &all, &all_count, error_r) < 0)
+		return -1;
+	if (calendar_month_range(cal, month, &c.from, &c.to) < 0) {
+		*error_r = "month must be YYYY-MM";
+		goto out;
+	}
+	/* Select in place: the rows keep report_rows()' order. */
+	for (i = 0; i < all_count; i++)
+		if (digest_selects(&c, all[i].agent, all[i].team))
+			all[c.count++] = all[i];
+	c.rows = all;
+	for (i = 0; i < c.count; i++) {
+		c.tickets += c.rows[i].tickets;
+		c.first_met += c.rows[i].met[SLA_FIRST_RESPONSE];
+		c.first_missed += c.rows[i].missed[SLA_FIRST_RESPONSE];
+	}
+	for (i = 0; i < result->proposal_count; i++)
+		if (digest_proposal_selected(&c, &result->proposals[i]))
+			c.proposals++;
+	if (digest_breaches(&c, &list, &n) < 0)
+		goto nomem;
+	c.breaches = (int)n;
+	doc->row_count = c.count;
+
+	digest_month_shown(c.s, month, month_shown, sizeof(month_shown));
+	{
+		char subject[MAILMSG_SUBJECT_MAX];
+
+		digest_fill(subject, sizeof(subject), c.s->subject[kind], month_shown,
+			    kind == DIGEST_TEAM ? who : "");
+		if ((doc->subject = strdup(subject)) == NULL)
+			goto nomem;
+	}
+	if ((out = open_memstream(&doc->text, &len)) == NULL)
+		goto nomem;
+	digest_text(out, &c, list, n);
+	if (fclose(out) != 0)
+		goto nomem;
+	if ((out = open_memstream(&doc->html, &len)) == NULL)
+		goto nomem;
+	digest_html(out, &c, list, n);
+	if (fclose(out) != 0)
+		goto nomem;
+	if ((out = open_memstream(&doc->csv, &doc->csv_len)) == NULL)
+		goto nomem;
+	report_rows_csv(conf, c.rows, c.count, out);
+	if (fclose(out) != 0)
+		goto nomem;
+	out = NULL;
+	if ((doc->csv_name = digest_file_name(month, kind, who)) == NULL)
+		goto nomem;
+	ret = 0;
+	goto out;
+nomem:
+	out = NULL;
+	*error_r = "digest: out of memory";
+out:
+	free(list);
+	free(all);
+	if (ret < 0)
+		digest_doc_clear(doc);
+	return ret;
+}
+
+static int
+digest_put(const struct mailer_conf *mconf, struct store *store, const char *key,
+	   const char *const *rcpts, size_t rcpt_count, const struct digest_doc *doc,
+	   int64_t now, size_t *queued, const char **error_r)
+{
+	struct mailmsg_attachment att = {
+		doc->csv_name, "text/csv; charset=utf-8", doc->csv, doc->csv_len,
+	};
+	struct mailmsg m = {
+		.from = mconf->from, .from_name = mconf->from_name,
+		.to = rcpts, .to_count = rcpt_count, .subject = doc->subject,
+		.key = key, .date = now, .text = doc->text, .html = doc->html,
+		.attachment = &att,
+	};
+	char *raw = NULL;
+	size_t len;
+	bool inserted = false;
+	int ret;
+
+	if (mailmsg_build(&m, &raw, &len, error_r) < 0)
+		return -1;
+	ret = mailer_outbox_put(store, key, rcpts, rcpt_count, raw, len, now,
+				&inserted, error_r);
+	free(raw);
+	if (ret == 0 && inserted)
+		(*queued)++;
+	return ret;
+}
+
+static int
+digest_queue_one(const struct conf *conf, const struct mailer_conf *mconf,
+		 const struct calendar *cal, struct store *store,
+		 const struct sla_result *result, const char *month, int64_t now,
+		 enum digest_kind kind, const char *who, const char *const *rcpts,
+		 size_t rcpt_count, size_t *queued, const char **error_r)
+{
+	struct digest_doc doc;
+	char key[512];
+	int ret;
+
+	snprintf(key, sizeof(key), "digest:%s:%s%s%s", month,
+		 kind == DIGEST_TEAM ? "team:" : kind == DIGEST_HR ? "hr" : "agent:",
+		 kind == DIGEST_HR ? "" : who, "");
+	if (digest_render(conf, mconf, cal, result, month, kind, who, &doc, error_r) < 0)
+		return -1;
+	ret = digest_put(mconf, store, key, rcpts, rcpt_count, &doc, now, queued, error_r);
+	digest_doc_clear(&doc);
+	return ret;
+}
+
+int
+digest_queue(const struct conf *conf, const struct mailer_conf *mconf,
+	     const struct calendar *cal, struct store *store,
+	     const struct sla_result *result, const char *month, int64_t now,
+	     size_t *queued_r, const char **error_r)
+{
+	struct report_row *rows = NULL;
+	size_t count = 0, i;
+	int ret = -1;
+
+	*queued_r = 0;
+	if (mconf->from == NULL) {
+		*error_r = "digest: [smtp] from is not set";
+		return -1;
+	}
+	if (report_rows(conf, cal, result, month, &rows, &count, error_r) < 0)
+		return -1;
+	if (count == 0) {
+		/* A fresh install or an idle month: no empty mails. */
+		log_info("digest %s: nothing booked, no mail", month);
+		ret = 0;
+		goto out;
+	}
+	for (i = 0; i < conf->team_count; i++) {
+		const struct conf_team *t = &conf->teams[i];
+		const char *to[1];
+
+		if (t->lead == NULL)
+			continue;
+		to[0] = t->lead;
+		if (digest_queue_one(conf, mconf, cal, store, result, month, now,
+				     DIGEST_TEAM, t->name, to, 1, queued_r, error_r) < 0)
+			goto out;
+	}
+	if (mconf->hr_count > 0 &&
+	    digest_queue_one(conf, mconf, cal, store, result, month, now, DIGEST_HR,
+			     NULL, (const char *const *)mconf->hr, mconf->hr_count,
+			     queued_r, error_r) < 0)
+		goto out;
+	for (i = 0; i < count; i++) {
+		const char *to[1] = { rows[i].agent };
+
+		/* Only configured agents get a statement; "(unassigned)" and
+		   addresses from outside are nobody's inbox. */
+		if (conf_agent_team(conf, rows[i].agent) == NULL)
+			continue;
+		if (digest_queue_one(conf, mconf, cal, store, result, month, now,
+				     DIGEST_AGENT, rows[i].agent, to, 1, queued_r, error_r) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(rows);
+	return ret;
+}
+
+/* "YYYY-MM" one month earlier. */
+static void
+digest_prev_month(const char *month, char out[8])
+{
+	int y = atoi(month), m = atoi(month + 5) - 1;
+	char buf[32];
+
+	if (m < 1) {
+		m = 12;
+		y--;
+	}
+	snprintf(buf, sizeof(buf), "%04d-%02d", y, m);
+	memcpy(out, buf, 7);
+	out[7] = '\0';
+}
+
+void
+digest_due_month(const struct mailer_conf *mconf, const struct calendar *cal,
+		 int64_t now, char month[8], int64_t *at_r)
+{
+	int64_t from, to, offset = (int64_t)(mconf->digest_day - 1) * 86400 + mconf->digest_time;
+	char cur[8], prev[8];
+
+	calendar_month(cal, now, cur);
+	if (calendar_month_range(cal, cur, &from, &to) == 0 && now >= from + offset) {
+		digest_prev_month(cur, month);
+		*at_r = from + offset;
+		return;
+	}
+	digest_prev_month(cur, prev);
+	if (calendar_month_range(cal, prev, &from, &to) < 0)
+		from = 0;
+	digest_prev_month(prev, month);
+	*at_r = from + offset;
+}
+
+int
+digest_tick(const struct conf *conf, const struct mailer_conf *mconf,
+	    const struct calendar *cal, struct store *store, int64_t now,
+	    size_t *queued_r, const char **error_r)
+{
+	struct sla_result res;
+	char month[8], mark[32];
+	const char *rb_error;
+	int64_t at;
+	bool inserted = false;
+
+	*queued_r = 0;
+	memset(&res, 0, sizeof(res));
+	digest_due_month(mconf, cal, now, month, &at);
+	snprintf(mark, sizeof(mark), "digest:%s", month);
+	if (store_begin(store, error_r) < 0)
+		return -1;
+	if (mailer_outbox_mark(store, mark, now, &inserted, error_r) < 0)
+		goto fail;
+	if (!inserted)
+		return store_rollback(store, error_r);
+	if (sla_evaluate(conf, cal, store, now, &res, error_r) < 0 ||
+	    digest_queue(conf, mconf, cal, store, &res, month, now, queued_r, error_r) < 0 ||
+	    store_commit(store, error_r) < 0)
+		goto fail;
+	sla_result_clear(&res);
+	log_info("digest %s: %zu mails queued", month, *queued_r);
+	return 0;
+fail:
+	sla_result_clear(&res);
+	store_rollback(store, &rb_error);
+	*queued_r = 0;
+	return -1;
+}

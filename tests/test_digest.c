@@ -1,0 +1,585 @@
+/* test_digest - the monthly digests and the breach alerts: the numbers are
+ * the report's, the HTML is well-formed and self-contained, no customer
+ * shows, and each mail is queued once and only once. */
+#include "config.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "conf.h"
+#include "digest.h"
+#include "mail.h"
+#include "mailer.h"
+#include "mailmsg.h"
+#include "report.h"
+#include "sla.h"
+#include "store.h"
+#include "testutil.h"
+
+#define H 3600
+#define M 60
+#define CN(y, mo, d, h, mi) (calendar_days_from_civil(y, mo, d) * 86400 + (h) * H + (mi) * M - 8 * H)
+
+#define WANG "wang.fang@hdjs.example.cn"
+#define LI "li.qiang@hdjs.example.cn"
+#define ZHAO "zhao.min@hdjs.example.cn"
+#define LEAD1 "zhou.lei@hdjs.example.cn"
+#define LEAD2 "he.yun@hdjs.example.cn"
+#define CUSTOMER_TICKET "CAxyz123@mail.customer-corp.example"
+#define CUSTOMER_DOMAIN "customer-corp.example"
+
+static const char conf_text[] =
+	"[calendar]\ntimezone = Asia/Shanghai\n"
+	"[team aftersales-1]\nlead = " LEAD1 "\nagents = " WANG ", " LI "\n"
+	"[team aftersales-2]\nlead = " LEAD2 "\nagents = " ZHAO "\n";
+
+struct fx {
+	struct conf *conf;
+	struct calendar *cal;
+	struct mailer_conf mconf;
+	struct event ev[64];
+	char ext[64][32];
+	size_t count;
+	struct sla_result res;
+	char *dir;
+	struct store *store;
+};
+
+static struct fx f;
+
+static void
+add(const char *ticket, int64_t t, const char *actor, enum event_kind kind)
+{
+	struct event *e = &f.ev[f.count];
+
+	ck_assert_uint_lt(f.count, sizeof(f.ev) / sizeof(f.ev[0]));
+	snprintf(f.ext[f.count], sizeof(f.ext[0]), "e%zu", f.count);
+	memset(e, 0, sizeof(*e));
+	e->source = "test";
+	e->external_id = f.ext[f.count];
+	e->ticket = ticket;
+	e->time = t;
+	e->actor = actor;
+	e->kind = kind;
+	f.count++;
+}
+
+/* A month of tickets: met and missed clocks, a streak, a late
+   preliminary, tickets still open at the end of the month, and a ticket
+   whose id is a customer's Message-ID. Sorted by ticket, then time. */
+static void
+month_events(void)
+{
+	int i;
+	static const char *const streak[] = { "#1010", "#1011", "#1012" };
+
+	/* Every ticket is assigned a minute after it opens, as a helpdesk does;
+	   the owner at the deadline is charged. */
+	add("#1001", CN(2026, 11, 3, 10, 0), "customer", EVENT_CUSTOMER_MESSAGE);
+	add("#1001", CN(2026, 11, 3, 10, 1), WANG, EVENT_ASSIGN);
+	add("#1001", CN(2026, 11, 3, 10, 20), WANG, EVENT_AGENT_REPLY);
+	add("#1001", CN(2026, 11, 3, 15, 0), WANG, EVENT_PRELIMINARY);
+	add("#1001", CN(2026, 11, 4, 10, 0), WANG, EVENT_RESOLVED);
+	for (i = 0; i < 3; i++) {
+		int64_t t = CN(2026, 11, 10 + i, 9, 0);
+
+		add(streak[i], t, "customer", EVENT_CUSTOMER_MESSAGE);
+		add(streak[i], t + M, LI, EVENT_ASSIGN);
+		add(streak[i], t + 90 * M, LI, EVENT_AGENT_REPLY);
+		add(streak[i], t + 5 * H, LI, EVENT_PRELIMINARY);
+		add(streak[i], t + 30 * H, LI, EVENT_RESOLVED);
+	}
+	add("#1020", CN(2026, 11, 18, 14, 0), "customer", EVENT_CUSTOMER_MESSAGE);
+	add("#1020", CN(2026, 11, 18, 14, 1), ZHAO, EVENT_ASSIGN);
+	add("#1020", CN(2026, 11, 18, 14, 10), ZHAO, EVENT_AGENT_REPLY);
+	add("#1020", CN(2026, 11, 19, 9, 0), ZHAO, EVENT_PRELIMINARY);
+	add("#1020", CN(2026, 11, 19, 18, 0), ZHAO, EVENT_RESOLVED);
+	add("#1030", CN(2026, 11, 25, 9, 0), "customer", EVENT_CUSTOMER_MESSAGE);
+	add("#1030", CN(2026, 11, 25, 9, 1), ZHAO, EVENT_ASSIGN);
+	add("#1030", CN(2026, 11, 25, 9, 5), ZHAO, EVENT_AGENT_REPLY);
+	add(CUSTOMER_TICKET, CN(2026, 11, 5, 9, 0), "customer", EVENT_CUSTOMER_MESSAGE);
+	add(CUSTOMER_TICKET, CN(2026, 11, 5, 9, 1), WANG, EVENT_ASSIGN);
+	add(CUSTOMER_TICKET, CN(2026, 11, 5, 9, 42), WANG, EVENT_AGENT_REPLY);
+	add(CUSTOMER_TICKET, CN(2026, 11, 6, 12, 0), WANG, EVENT_PRELIMINARY);
+	add(CUSTOMER_TICKET, CN(2026, 11, 7, 9, 0), WANG, EVENT_RESOLVED);
+}
+
+static void
+setup(void)
+{
+	char *error = NULL;
+	const char *cerror = NULL;
+
+	memset(&f, 0, sizeof(f));
+	if (conf_load_buffer("digest.conf", conf_text, strlen(conf_text), &f.conf, &error) < 0)
+		ck_abort_msg("%s", error);
+	if (calendar_new(&f.conf->calendar, &f.cal, &cerror) < 0)
+		ck_abort_msg("calendar_new: %s", cerror);
+	ck_assert_int_eq(mailer_conf_init(&f.mconf), 0);
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "from", "slaclock@hdjs.example.cn", &cerror), 0);
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "url", "smtp://127.0.0.1:25", &cerror), 0);
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "hr", "hr@hdjs.example.cn", &cerror), 0);
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "language", "en", &cerror), 0);
+	month_events();
+	if (sla_evaluate_events(f.conf, f.cal, f.ev, f.count, CN(2026, 12, 1, 9, 0),
+				&f.res, &cerror) < 0)
+		ck_abort_msg("sla_evaluate_events: %s", cerror);
+	f.dir = testutil_tmpdir();
+}
+
+static void
+teardown(void)
+{
+	store_close(&f.store);
+	sla_result_clear(&f.res);
+	mailer_conf_clear(&f.mconf);
+	calendar_free(&f.cal);
+	conf_free(&f.conf);
+	testutil_rmtree(f.dir);
+	free(f.dir);
+}
+
+static void
+open_store(void)
+{
+	char path[4096];
+	const char *error = NULL;
+
+	snprintf(path, sizeof(path), "%s/slaclock.db", f.dir);
+	if (store_open("sqlite", path, &f.store, &error) < 0)
+		ck_abort_msg("store_open: %s", error);
+}
+
+static void
+render(enum digest_kind kind, const char *who, struct digest_doc *doc)
+{
+	const char *error = NULL;
+
+	if (digest_render(f.conf, &f.mconf, f.cal, &f.res, "2026-11", kind, who, doc, &error) < 0)
+		ck_abort_msg("digest_render: %s", error);
+}
+
+static char *
+report_csv(void)
+{
+	const char *error = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(report_render(f.conf, f.cal, &f.res, "2026-11", REPORT_CSV, out,
+				       &error), 0);
+	fclose(out);
+	return buf;
+}
+
+/* The report's CSV lines whose team column is TEAM, header kept. */
+static char *
+report_csv_team(const char *team)
+{
+	char *all = report_csv(), *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	bool first = true;
+
+	for (line = strtok_r(all, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		const char *comma = strchr(line, ',');
+
+		if (first || (comma != NULL && strncmp(comma + 1, team, strlen(team)) == 0 &&
+			      comma[1 + strlen(team)] == ',')) {
+			fputs(line, out);
+			fputc('\n', out);
+		}
+		first = false;
+	}
+	fclose(out);
+	free(all);
+	return buf;
+}
+
+/* With SLACLOCK_DIGEST_DUMP=DIR, the rendered digests are kept there to
+   look at (doc/digest-sample.* are made this way, see doc/). */
+static void
+dump(const char *name, const struct digest_doc *doc)
+{
+	const char *dir = getenv("SLACLOCK_DIGEST_DUMP");
+	char path[4096];
+
+	if (dir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.html", dir, name);
+	testutil_write_file(path, doc->html, strlen(doc->html));
+	snprintf(path, sizeof(path), "%s/%s.txt", dir, name);
+	testutil_write_file(path, doc->text, strlen(doc->text));
+	snprintf(path, sizeof(path), "%s/%s.csv", dir, name);
+	testutil_write_file(path, doc->csv, doc->csv_len);
+}
+
+START_TEST(test_csv_equals_report)
+{
+	struct digest_doc doc;
+	char *want;
+
+	/* The month really has something in it. */
+	ck_assert_uint_gt(f.res.proposal_count, 1);
+
+	render(DIGEST_HR, NULL, &doc);
+	dump("hr-en", &doc);
+	want = report_csv();
+	ck_assert_str_eq(doc.csv, want);
+	ck_assert_uint_eq(doc.row_count, 3);
+	free(want);
+	digest_doc_clear(&doc);
+
+	render(DIGEST_TEAM, "aftersales-1", &doc);
+	want = report_csv_team("aftersales-1");
+	ck_assert_str_eq(doc.csv, want);
+	ck_assert_uint_eq(doc.row_count, 2);
+	ck_assert_str_eq(doc.csv_name, "slaclock-2026-11-team-aftersales-1.csv");
+	free(want);
+	digest_doc_clear(&doc);
+	ck_assert_ptr_null(doc.html);
+}
+END_TEST
+
+static int xml_errors;
+
+static void
+xml_error(void *ctx, const char *msg, ...)
+{
+	xml_errors++;
+}
+
+static xmlDocPtr
+parse_html(const char *html)
+{
+	xmlDocPtr d;
+
+	xml_errors = 0;
+	xmlSetGenericErrorFunc(NULL, xml_error);
+	/* Strict XML: if it parses as XML it is well-formed HTML for every
+	   client's parser. */
+	d = xmlReadMemory(html, (int)strlen(html), "digest.html", "UTF-8", XML_PARSE_NONET);
+	ck_assert_msg(d != NULL && xml_errors == 0, "HTML is not well-formed (%d errors)",
+		      xml_errors);
+	return d;
+}
+
+static char *
+xpath_text(xmlDocPtr d, const char *expr)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(d);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	char *s = NULL;
+
+	if (o != NULL && o->nodesetval != NULL && o->nodesetval->nodeNr > 0) {
+		xmlChar *c = xmlNodeGetContent(o->nodesetval->nodeTab[0]);
+
+		s = strdup((const char *)c);
+		xmlFree(c);
+	}
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	return s;
+}
+
+static void
+assert_self_contained(const char *html)
+{
+	ck_assert_ptr_null(strstr(html, "<script"));
+	ck_assert_ptr_null(strstr(html, "<img"));
+	ck_assert_ptr_null(strstr(html, "<style"));
+	ck_assert_ptr_null(strstr(html, "<link"));
+	ck_assert_ptr_null(strstr(html, "url("));
+	ck_assert_ptr_null(strstr(html, "src="));
+}
+
+/* The HTML table shows each agent's numbers as the report's rows. */
+START_TEST(test_html_numbers)
+{
+	struct report_row *rows = NULL;
+	const char *error = NULL;
+	struct digest_doc doc;
+	size_t count, i, seen = 0;
+	xmlDocPtr d;
+
+	render(DIGEST_TEAM, "aftersales-1", &doc);
+	dump("team-en", &doc);
+	assert_self_contained(doc.html);
+	d = parse_html(doc.html);
+	ck_assert_int_eq(report_rows(f.conf, f.cal, &f.res, "2026-11", &rows, &count, &error), 0);
+	for (i = 0; i < count; i++) {
+		char expr[512], want[64], *got;
+		int col;
+
+		if (strcmp(rows[i].team, "aftersales-1") != 0)
+			continue;
+		seen++;
+		for (col = 0; col < 6; col++) {
+			snprintf(expr, sizeof(expr),
+				 "(//tr[th][th[1]='Agent']/following-sibling::tr[td[1]='%s'])[1]/td[%d]",
+				 rows[i].agent, col + 2);
+			switch (col) {
+			case 0: snprintf(want, sizeof(want), "%d", rows[i].tickets); break;
+			case 1: case 2: case 3:
+				snprintf(want, sizeof(want), "%d / %d", rows[i].met[col - 1],
+					 rows[i].missed[col - 1]);
+				break;
+			case 4: snprintf(want, sizeof(want), "%d", rows[i].missed[0]); break;
+			default:
+				if (report_row_total(f.conf, &rows[i]) > 0)
+					snprintf(want, sizeof(want), "-%d%%", report_row_total(f.conf, &rows[i]));
+				else
+					snprintf(want, sizeof(want), "0");
+			}
+			got = xpath_text(d, expr);
+			ck_assert_msg(got != NULL, "no cell for %s", expr);
+			ck_assert_str_eq(got, want);
+			free(got);
+		}
+		/* The text part has the same numbers. */
+		{
+			char line[256];
+
+			snprintf(line, sizeof(line), "Tickets %d · 1st response %d/%d", rows[i].tickets,
+				 rows[i].met[0], rows[i].missed[0]);
+			ck_assert_msg(strstr(doc.text, line) != NULL, "text lacks \"%s\"", line);
+		}
+	}
+	ck_assert_uint_eq(seen, 2);
+	/* Not another team's agent. */
+	ck_assert_ptr_null(strstr(doc.html, ZHAO));
+	free(rows);
+	xmlFreeDoc(d);
+	digest_doc_clear(&doc);
+}
+END_TEST
+
+START_TEST(test_privacy)
+{
+	static const enum digest_kind kinds[] = { DIGEST_TEAM, DIGEST_HR, DIGEST_AGENT };
+	static const char *const who[] = { "aftersales-1", NULL, WANG };
+	const char *error = NULL;
+	struct digest_doc doc;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		render(kinds[i], who[i], &doc);
+		ck_assert_ptr_null(strstr(doc.html, CUSTOMER_DOMAIN));
+		ck_assert_ptr_null(strstr(doc.text, CUSTOMER_DOMAIN));
+		ck_assert_ptr_null(strstr(doc.csv, CUSTOMER_DOMAIN));
+		ck_assert_ptr_null(strstr(doc.subject, CUSTOMER_DOMAIN));
+		/* The ticket is still there for the lead to look up. */
+		ck_assert_ptr_nonnull(strstr(doc.text, "CAxyz123@\xe2\x80\xa6"));
+		digest_doc_clear(&doc);
+	}
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "privacy_show_customers", "yes", &error), 0);
+	render(DIGEST_TEAM, "aftersales-1", &doc);
+	ck_assert_ptr_nonnull(strstr(doc.text, CUSTOMER_TICKET));
+	digest_doc_clear(&doc);
+}
+END_TEST
+
+START_TEST(test_chinese)
+{
+	const char *error = NULL;
+	struct digest_doc doc;
+	xmlDocPtr d;
+
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "language", "zh", &error), 0);
+	render(DIGEST_TEAM, "aftersales-1", &doc);
+	dump("team-zh", &doc);
+	ck_assert_str_eq(doc.subject, "【slaclock】2026年11月 SLA 月度公示：aftersales-1");
+	ck_assert_ptr_nonnull(strstr(doc.text, "超时明细"));
+	ck_assert_ptr_nonnull(strstr(doc.html, "lang=\"zh-CN\""));
+	ck_assert_ptr_nonnull(strstr(doc.html, "首次响应达标情况"));
+	assert_self_contained(doc.html);
+	d = parse_html(doc.html);
+	xmlFreeDoc(d);
+	digest_doc_clear(&doc);
+
+	render(DIGEST_AGENT, LI, &doc);
+	ck_assert_ptr_nonnull(strstr(doc.text, "S14.1s"));
+	ck_assert_ptr_nonnull(strstr(doc.text, "待审批"));
+	ck_assert_ptr_null(strstr(doc.text, WANG));
+	digest_doc_clear(&doc);
+}
+END_TEST
+
+START_TEST(test_due_month)
+{
+	char month[8];
+	int64_t at;
+
+	digest_due_month(&f.mconf, f.cal, CN(2026, 12, 1, 8, 59), month, &at);
+	ck_assert_str_eq(month, "2026-10");
+	ck_assert_int_eq(at, CN(2026, 11, 1, 9, 0));
+	digest_due_month(&f.mconf, f.cal, CN(2026, 12, 1, 9, 0), month, &at);
+	ck_assert_str_eq(month, "2026-11");
+	ck_assert_int_eq(at, CN(2026, 12, 1, 9, 0));
+	digest_due_month(&f.mconf, f.cal, CN(2027, 1, 20, 0, 0), month, &at);
+	ck_assert_str_eq(month, "2026-12");
+	digest_due_month(&f.mconf, f.cal, CN(2027, 1, 1, 8, 0), month, &at);
+	ck_assert_str_eq(month, "2026-11");
+}
+END_TEST
+
+struct outbox_row {
+	char key[256];
+	char subject[512];
+	char id_header[256];
+	char rcpt[256];
+};
+
+/* Every pending mail row of the outbox, read back with slaclock's parser,
+   then marked done. */
+static size_t
+drain(struct outbox_row *rows, size_t max)
+{
+	static const char *const extra[] = { MAILMSG_HEADER_NAME };
+	struct mail_parse_opts opts = { extra, 1 };
+	struct store_outbox_item item;
+	const char *error = NULL;
+	size_t n = 0;
+	bool found;
+
+	memset(&item, 0, sizeof(item));
+	for (;;) {
+		json_t *j, *msg;
+		struct mail_msg m;
+
+		ck_assert_int_eq(store_outbox_next(f.store, INT64_MAX - 1, &item, &found, &error), 0);
+		if (!found)
+			break;
+		ck_assert_str_eq(item.channel, MAILER_CHANNEL);
+		ck_assert_uint_lt(n, max);
+		j = json_loads(item.payload, 0, NULL);
+		ck_assert_ptr_nonnull(j);
+		msg = json_object_get(j, "message");
+		memset(&m, 0, sizeof(m));
+		ck_assert_int_eq(mail_parse(json_string_value(msg), json_string_length(msg),
+					    &opts, &m, &error), 0);
+		snprintf(rows[n].key, sizeof(rows[n].key), "%s", item.key);
+		snprintf(rows[n].subject, sizeof(rows[n].subject), "%s", m.subject);
+		snprintf(rows[n].id_header, sizeof(rows[n].id_header), "%s", m.extra_values[0]);
+		snprintf(rows[n].rcpt, sizeof(rows[n].rcpt), "%s",
+			 json_string_value(json_array_get(json_object_get(j, "rcpt"), 0)));
+		ck_assert_ptr_null(strstr(json_string_value(msg), CUSTOMER_DOMAIN));
+		mail_msg_clear(&m);
+		json_decref(j);
+		ck_assert_int_eq(store_outbox_done(f.store, item.id, 1, &error), 0);
+		store_outbox_item_clear(&item);
+		n++;
+	}
+	return n;
+}
+
+START_TEST(test_queue_once)
+{
+	struct outbox_row rows[16];
+	const char *error = NULL;
+	size_t queued, n, i;
+
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "language", "zh", &error), 0);
+	open_store();
+	ck_assert_int_eq(digest_queue(f.conf, &f.mconf, f.cal, f.store, &f.res, "2026-11",
+				      CN(2026, 12, 1, 9, 0), &queued, &error), 0);
+	/* Two team leads, the HR list, three agents. */
+	ck_assert_uint_eq(queued, 6);
+	ck_assert_int_eq(digest_queue(f.conf, &f.mconf, f.cal, f.store, &f.res, "2026-11",
+				      CN(2026, 12, 1, 9, 5), &queued, &error), 0);
+	ck_assert_uint_eq(queued, 0);
+	n = drain(rows, 16);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_str_eq(rows[0].key, "digest:2026-11:team:aftersales-1");
+	ck_assert_str_eq(rows[0].rcpt, LEAD1);
+	ck_assert_str_eq(rows[0].subject, "【slaclock】2026年11月 SLA 月度公示：aftersales-1");
+	ck_assert_str_eq(rows[1].key, "digest:2026-11:team:aftersales-2");
+	ck_assert_str_eq(rows[2].key, "digest:2026-11:hr");
+	ck_assert_str_eq(rows[2].rcpt, "hr@hdjs.example.cn");
+	ck_assert_str_eq(rows[3].key, "digest:2026-11:agent:" LI);
+	ck_assert_str_eq(rows[3].rcpt, LI);
+	for (i = 0; i < n; i++)
+		ck_assert_str_eq(rows[i].id_header, rows[i].key);
+}
+END_TEST
+
+/* The daemon's monthly job: down over the scheduled time -> exactly one
+   set after restart; restart again -> none. */
+START_TEST(test_tick_once)
+{
+	struct outbox_row rows[16];
+	const char *error = NULL;
+	size_t queued, i;
+
+	open_store();
+	for (i = 0; i < f.count; i++)
+		ck_assert_int_eq(store_event_insert(f.store, &f.ev[i], NULL, &error), 0);
+	/* Before the schedule: October is due, and nothing was booked then. */
+	ck_assert_int_eq(digest_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 12, 1, 8, 0),
+				     &queued, &error), 0);
+	ck_assert_uint_eq(queued, 0);
+	/* Down from before 09:00 until the 3rd. */
+	ck_assert_int_eq(digest_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 12, 3, 11, 0),
+				     &queued, &error), 0);
+	ck_assert_uint_eq(queued, 6);
+	ck_assert_int_eq(digest_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 12, 3, 11, 1),
+				     &queued, &error), 0);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_uint_eq(drain(rows, 16), 6);
+	ck_assert_int_eq(digest_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 12, 20, 0, 0),
+				     &queued, &error), 0);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_uint_eq(drain(rows, 16), 0);
+}
+END_TEST
+
+START_TEST(test_ticket_shown)
+{
+	char buf[256];
+
+	digest_ticket_shown("#1024", false, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "#1024");
+	digest_ticket_shown("abc@mail.qq.com", false, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "abc@\xe2\x80\xa6");
+	digest_ticket_shown("a@x.cn, b@y.cn", false, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "a@\xe2\x80\xa6, b@\xe2\x80\xa6");
+	digest_ticket_shown("abc@mail.qq.com", true, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "abc@mail.qq.com");
+}
+END_TEST
+
+/* ALERT TESTS */
+
+int
+main(void)
+{
+	Suite *s = suite_create("digest");
+	TCase *tc = tcase_create("digest");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_csv_equals_report);
+	tcase_add_test(tc, test_html_numbers);
+	tcase_add_test(tc, test_privacy);
+	tcase_add_test(tc, test_chinese);
+	tcase_add_test(tc, test_due_month);
+	tcase_add_test(tc, test_queue_once);
+	tcase_add_test(tc, test_tick_once);
+	tcase_add_test(tc, test_ticket_shown);
+	suite_add_tcase(s, tc);
+	/* ALERT TCASE */
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
