@@ -507,7 +507,7 @@ digest_html_table(FILE *out, const struct digest_ctx *c)
 		digest_html_escape(out, r->agent);
 		fputs("</td>", out);
 		if (c->kind == DIGEST_HR) {
-			fputs(DIGEST_TD "\">", out);
+			fputs(DIGEST_TD "white-space:nowrap;\">", out);
 			digest_html_escape(out, r->team);
 			fputs("</td>", out);
 		}

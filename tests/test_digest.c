@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "calendar.h"
 #include "conf.h"
 #include "digest.h"
@@ -432,6 +433,7 @@ START_TEST(test_due_month)
 END_TEST
 
 struct outbox_row {
+	char text[16384];
 	char key[256];
 	char subject[512];
 	char id_header[256];
@@ -467,6 +469,7 @@ drain(struct outbox_row *rows, size_t max)
 		ck_assert_int_eq(mail_parse(json_string_value(msg), json_string_length(msg),
 					    &opts, &m, &error), 0);
 		snprintf(rows[n].key, sizeof(rows[n].key), "%s", item.key);
+		snprintf(rows[n].text, sizeof(rows[n].text), "%s", m.body != NULL ? m.body : "");
 		snprintf(rows[n].subject, sizeof(rows[n].subject), "%s", m.subject);
 		snprintf(rows[n].id_header, sizeof(rows[n].id_header), "%s", m.extra_values[0]);
 		snprintf(rows[n].rcpt, sizeof(rows[n].rcpt), "%s",
@@ -556,7 +559,181 @@ START_TEST(test_ticket_shown)
 }
 END_TEST
 
-/* ALERT TESTS */
+
+#define HEAD "head@hdjs.example.cn"
+/* Ten tickets opened 20 s apart: their first-response deadlines fall in
+   one 5-minute interval, 10:30:00 to 10:33:00. */
+#define BURST CN(2026, 11, 20, 10, 0)
+#define BURST_WINDOW_END CN(2026, 11, 20, 10, 35)
+
+static char burst_ids[12][16];
+
+static void
+burst_events(size_t count, bool resolve_first)
+{
+	size_t i;
+
+	f.count = 0;
+	for (i = 0; i < count; i++) {
+		int64_t t = BURST + (int64_t)i * 20;
+
+		snprintf(burst_ids[i], sizeof(burst_ids[i]), "#20%02zu", i + 1);
+		add(burst_ids[i], t, "customer", EVENT_CUSTOMER_MESSAGE);
+		add(burst_ids[i], t + M, i % 2 == 0 ? WANG : LI, EVENT_ASSIGN);
+		if (i == 0 && resolve_first)
+			add(burst_ids[i], t + 3 * H, WANG, EVENT_RESOLVED);
+	}
+	/* A ticket whose id is a customer's Message-ID, in the same burst. */
+	add(CUSTOMER_TICKET, BURST + 15, "customer", EVENT_CUSTOMER_MESSAGE);
+	add(CUSTOMER_TICKET, BURST + 75, WANG, EVENT_ASSIGN);
+}
+
+static void
+evaluate(int64_t now)
+{
+	const char *error = NULL;
+
+	sla_result_clear(&f.res);
+	memset(&f.res, 0, sizeof(f.res));
+	/* sla_evaluate_events wants the events sorted by ticket, then time. */
+	{
+		size_t i, j;
+
+		for (i = 1; i < f.count; i++)
+			for (j = i; j > 0; j--) {
+				int c = strcmp(f.ev[j - 1].ticket, f.ev[j].ticket);
+				struct event tmp;
+
+				if (c < 0 || (c == 0 && f.ev[j - 1].time <= f.ev[j].time))
+					break;
+				tmp = f.ev[j - 1];
+				f.ev[j - 1] = f.ev[j];
+				f.ev[j] = tmp;
+			}
+	}
+	if (sla_evaluate_events(f.conf, f.cal, f.ev, f.count, now, &f.res, &error) < 0)
+		ck_abort_msg("sla_evaluate_events: %s", error);
+}
+
+static size_t
+tick(int64_t now)
+{
+	const char *error = NULL;
+	size_t mails = 0;
+
+	if (alert_tick(f.conf, &f.mconf, f.cal, f.store, &f.res, now, &mails, &error) < 0)
+		ck_abort_msg("alert_tick: %s", error);
+	return mails;
+}
+
+/* 10 breaches within 5 minutes for one lead: one mail listing all 10. */
+START_TEST(test_alert_grouped)
+{
+	struct outbox_row rows[4];
+	char key[128];
+	size_t i;
+
+	open_store();
+	burst_events(10, false);
+	evaluate(BURST_WINDOW_END - 60);
+	/* The interval is not over yet: nothing goes. */
+	ck_assert_uint_eq(tick(BURST_WINDOW_END - 60), 0);
+	evaluate(BURST_WINDOW_END + 10);
+	ck_assert_uint_eq(tick(BURST_WINDOW_END + 10), 1);
+	ck_assert_uint_eq(drain(rows, 4), 1);
+	snprintf(key, sizeof(key), "alert:" LEAD1 ":%lld", (long long)BURST_WINDOW_END);
+	ck_assert_str_eq(rows[0].key, key);
+	ck_assert_str_eq(rows[0].rcpt, LEAD1);
+	ck_assert_str_eq(rows[0].subject, "[slaclock] SLA breach alert: 11 ticket(s)");
+	for (i = 0; i < 10; i++)
+		ck_assert_msg(strstr(rows[0].text, burst_ids[i]) != NULL, "%s not listed", burst_ids[i]);
+	ck_assert_ptr_nonnull(strstr(rows[0].text, "S14.1"));
+	ck_assert_ptr_nonnull(strstr(rows[0].text, "2026-11-20 10:30"));
+	ck_assert_ptr_null(strstr(rows[0].text, CUSTOMER_DOMAIN));
+	ck_assert_ptr_nonnull(strstr(rows[0].text, "CAxyz123@\xe2\x80\xa6"));
+	/* Again, later, and after a "restart": nothing twice. */
+	ck_assert_uint_eq(tick(BURST_WINDOW_END + 20), 0);
+	evaluate(BURST_WINDOW_END + 400);
+	ck_assert_uint_eq(tick(BURST_WINDOW_END + 400), 0);
+	ck_assert_uint_eq(drain(rows, 4), 0);
+}
+END_TEST
+
+/* A breach learnt of late (its mail arrived after the interval's alert was
+   queued) is alerted once, in a mail of its own in the next slot. */
+START_TEST(test_alert_late_breach)
+{
+	struct outbox_row rows[4];
+	char key[128];
+
+	open_store();
+	burst_events(10, false);
+	evaluate(BURST_WINDOW_END + 10);
+	ck_assert_uint_eq(tick(BURST_WINDOW_END + 10), 1);
+	burst_events(11, false);
+	evaluate(BURST_WINDOW_END + 20);
+	ck_assert_uint_eq(tick(BURST_WINDOW_END + 20), 1);
+	ck_assert_uint_eq(tick(BURST_WINDOW_END + 30), 0);
+	/* The second mail waits for the next interval. */
+	ck_assert_uint_eq(drain(rows, 4), 2);
+	snprintf(key, sizeof(key), "alert:" LEAD1 ":%lld", (long long)BURST_WINDOW_END + 300);
+	ck_assert_str_eq(rows[1].key, key);
+	ck_assert_ptr_nonnull(strstr(rows[1].text, "#2011"));
+	ck_assert_ptr_null(strstr(rows[1].text, "#2010"));
+}
+END_TEST
+
+START_TEST(test_alert_escalation)
+{
+	struct outbox_row rows[4];
+	const char *error = NULL;
+	int64_t later = BURST_WINDOW_END + 24 * H + 10;
+
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "escalate2", "24h " HEAD, &error), 0);
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "language", "zh", &error), 0);
+	open_store();
+	burst_events(10, true);
+	evaluate(BURST_WINDOW_END + 10);
+	ck_assert_uint_eq(tick(BURST_WINDOW_END + 10), 1);
+	ck_assert_uint_eq(drain(rows, 4), 1);
+	ck_assert_str_eq(rows[0].subject, "【slaclock】SLA 超时提醒：11 张工单");
+	evaluate(later);
+	/* The escalation to the head, and to the lead the breaches of the
+	   24 h clocks that have just come due. */
+	ck_assert_uint_eq(tick(later), 2);
+	ck_assert_uint_eq(drain(rows, 4), 2);
+	if (strcmp(rows[0].rcpt, HEAD) != 0) {
+		rows[2] = rows[0];
+		rows[0] = rows[1];
+		rows[1] = rows[2];
+	}
+	ck_assert_str_eq(rows[1].rcpt, LEAD1);
+	ck_assert_ptr_nonnull(strstr(rows[1].text, "S14.2p"));
+	ck_assert_str_eq(rows[0].rcpt, HEAD);
+	/* #2001 was resolved within the day: not escalated. The others are
+	   (each ticket's three clocks have missed by then: first response
+	   and, from 24 h, the preliminary solution). */
+	ck_assert_str_eq(rows[0].subject, "【slaclock】SLA 升级提醒：10 张工单仍未完成");
+	ck_assert_ptr_null(strstr(rows[0].text, "#2001 "));
+	ck_assert_ptr_nonnull(strstr(rows[0].text, "#2002"));
+	ck_assert_ptr_nonnull(strstr(rows[0].text, "L2"));
+	ck_assert_uint_eq(tick(later + 600), 0);
+}
+END_TEST
+
+/* A first start on a store with old breaches mails none of them. */
+START_TEST(test_alert_max_age)
+{
+	int64_t much_later = BURST_WINDOW_END + 30 * 86400;
+
+	open_store();
+	burst_events(10, false);
+	evaluate(much_later);
+	/* The 24 h and 72 h clocks missed too, but all over 7 days ago. */
+	ck_assert_uint_eq(tick(much_later), 0);
+	ck_assert_int_eq(alert_next_tick(&f.mconf, BURST_WINDOW_END + 10), BURST_WINDOW_END + 300);
+}
+END_TEST
 
 int
 main(void)
@@ -576,7 +753,13 @@ main(void)
 	tcase_add_test(tc, test_tick_once);
 	tcase_add_test(tc, test_ticket_shown);
 	suite_add_tcase(s, tc);
-	/* ALERT TCASE */
+	tc = tcase_create("alert");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_alert_grouped);
+	tcase_add_test(tc, test_alert_late_breach);
+	tcase_add_test(tc, test_alert_escalation);
+	tcase_add_test(tc, test_alert_max_age);
+	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
