@@ -319,12 +319,12 @@ static const struct helpdesk_conf *
 helpdesk_find(const struct helpdesk_conf *const *helpdesks, size_t count,
 	      const char *channel)
 {
-	size_t i;
+	size_t i, plen = strlen(HELPDESK_CHANNEL_PREFIX);
 
-	if (strncmp(channel, "helpdesk:", 9) != 0)
+	if (strncmp(channel, HELPDESK_CHANNEL_PREFIX, plen) != 0)
 		return NULL;
 	for (i = 0; i < count; i++)
-		if (strcmp(helpdesks[i]->name, channel + 9) == 0)
+		if (strcmp(helpdesks[i]->name, channel + plen) == 0)
 			return helpdesks[i];
 	return NULL;
 }
@@ -393,17 +393,24 @@ helpdesk_outbox_run(struct store *store,
 
 	memset(&item, 0, sizeof(item));
 	while (handled < HELPDESK_RUN_MAX) {
-		if (store_outbox_next(store, now, &item, &found, error_r) < 0)
+		if (store_outbox_next_channel(store, now, HELPDESK_CHANNEL_PREFIX, &item,
+					      &found, error_r) < 0)
 			return -1;
 		if (!found)
 			break;
 		handled++;
 		hc = helpdesk_find(helpdesks, helpdesk_count, item.channel);
 		if (hc == NULL) {
-			/* Another deliverer's row (mail): this loop only
-			   takes helpdesk rows, so stop rather than spin. */
+			/* A helpdesk since removed from the config: keep the
+			   row for when it comes back, but look again only
+			   at the longest backoff. */
+			log_warn("outbox %s: no [helpdesk] for channel %s; kept",
+				 item.key, item.channel);
+			if (store_outbox_retry(store, item.id, now + HELPDESK_BACKOFF_MAX,
+					       "no such helpdesk", error_r) < 0)
+				goto fail;
 			store_outbox_item_clear(&item);
-			break;
+			continue;
 		}
 		/* Count the attempt before sending: if we die between
 		   sending and outbox_done, attempts > 0 makes the next run

@@ -34,6 +34,7 @@
 #define HELPDESK_NOTE_MAX (64 * 1024)            /* a note's text */
 #define HELPDESK_HISTORY_MAX 2000    /* transactions read looking for a marker */
 #define HELPDESK_MARKER_PREFIX "slaclock-id: "
+#define HELPDESK_CHANNEL_PREFIX "helpdesk:"   /* outbox channel "helpdesk:<name>" */
 
 struct store;
 struct store_outbox_item;

@@ -285,171 +285,6 @@ out:
 	return ret;
 }
 
-static char *
-imap_trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/* Is LINE (NUL-terminated, trimmed) an [imap NAME] header? *name_r points
-   into it when so. */
-static bool
-imap_section_header(char *line, char **name_r, bool *is_section_r)
-{
-	size_t len = strlen(line);
-
-	*is_section_r = len >= 2 && line[0] == '[' && line[len - 1] == ']';
-	if (!*is_section_r || strncmp(line, "[imap", 5) != 0 ||
-	    (line[5] != ' ' && line[5] != '\t'))
-		return false;
-	line[len - 1] = '\0';
-	*name_r = imap_trim(line + 5);
-	return true;
-}
-
-static int
-imap_errf(char **errs, size_t *errs_len, const char *file, unsigned int line,
-	  const char *msg, const char *what)
-{
-	char tmp[CONF_LINE_MAX + 256];
-	int n = snprintf(tmp, sizeof(tmp), "%s:%u: [imap] %s%s%s\n", file, line,
-			 what != NULL ? what : "", what != NULL ? ": " : "", msg);
-	char *p;
-
-	if (n < 0)
-		return -1;
-	p = realloc(*errs, *errs_len + (size_t)n + 1);
-	if (p == NULL)
-		return -1;
-	memcpy(p + *errs_len, tmp, (size_t)n + 1);
-	*errs = p;
-	*errs_len += (size_t)n;
-	return 0;
-}
-
-void
-imap_accounts_free(struct imap_account **acctsp, size_t count)
-{
-	size_t i;
-
-	if (*acctsp == NULL)
-		return;
-	for (i = 0; i < count; i++)
-		imap_account_clear(&(*acctsp)[i]);
-	free(*acctsp);
-	*acctsp = NULL;
-}
-
-int
-imap_conf_parse(const char *filename, const char *buf, size_t len,
-		struct imap_account **accts_r, size_t *count_r, char **error_r)
-{
-	struct imap_account *accts = NULL, *cur = NULL;
-	size_t count = 0, errs_len = 0, pos = 0;
-	unsigned int lineno = 0, section_line = 0;
-	char *errs = NULL, line[CONF_LINE_MAX + 1];
-	const char *err;
-
-	while (pos < len) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t l = nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
-		char *s, *name, *eq;
-		bool is_section;
-
-		lineno++;
-		if (l > CONF_LINE_MAX)
-			l = CONF_LINE_MAX;
-		memcpy(line, buf + pos, l);
-		line[l] = '\0';
-		pos += (nl != NULL ? (size_t)(nl - (buf + pos)) + 1 : len - pos);
-		s = imap_trim(line);
-		if (*s == '\0' || *s == '#' || *s == ';')
-			continue;
-		if (imap_section_header(s, &name, &is_section)) {
-			struct imap_account *n;
-
-			if (cur != NULL && imap_account_check(cur, &err) < 0)
-				imap_errf(&errs, &errs_len, filename, section_line,
-					  err, cur->name);
-			n = realloc(accts, (count + 1) * sizeof(*accts));
-			if (n == NULL || *name == '\0' ||
-			    imap_account_init(&n[count], name, &err) < 0) {
-				if (n != NULL)
-					accts = n;
-				imap_errf(&errs, &errs_len, filename, lineno,
-					  *name == '\0' ? "section needs a name: [imap NAME]" :
-					  "out of memory", NULL);
-				cur = NULL;
-				continue;
-			}
-			accts = n;
-			cur = &accts[count++];
-			section_line = lineno;
-			continue;
-		}
-		if (is_section) {
-			if (cur != NULL && imap_account_check(cur, &err) < 0)
-				imap_errf(&errs, &errs_len, filename, section_line,
-					  err, cur->name);
-			cur = NULL;
-			continue;
-		}
-		if (cur == NULL)
-			continue;
-		eq = strchr(s, '=');
-		if (eq == NULL) {
-			imap_errf(&errs, &errs_len, filename, lineno,
-				  "expected 'key = value'", cur->name);
-			continue;
-		}
-		*eq = '\0';
-		if (imap_conf_key(cur, imap_trim(s), imap_trim(eq + 1), &err) < 0)
-			imap_errf(&errs, &errs_len, filename, lineno, err, cur->name);
-	}
-	if (cur != NULL && imap_account_check(cur, &err) < 0)
-		imap_errf(&errs, &errs_len, filename, section_line, err, cur->name);
-	if (errs != NULL) {
-		imap_accounts_free(&accts, count);
-		*error_r = errs;
-		return -1;
-	}
-	*accts_r = accts;
-	*count_r = count;
-	return 0;
-}
-
-void
-imap_conf_strip(char *buf, size_t len)
-{
-	size_t pos = 0;
-	bool in_imap = false;
-
-	while (pos < len) {
-		char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t l = nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
-		char line[CONF_LINE_MAX + 1], *s, *name;
-		bool is_section;
-
-		memcpy(line, buf + pos, l > CONF_LINE_MAX ? CONF_LINE_MAX : l);
-		line[l > CONF_LINE_MAX ? CONF_LINE_MAX : l] = '\0';
-		s = imap_trim(line);
-		if (imap_section_header(s, &name, &is_section))
-			in_imap = true;
-		else if (is_section)
-			in_imap = false;
-		if (in_imap)
-			memset(buf + pos, ' ', l);
-		pos += l + (nl != NULL ? 1 : 0);
-	}
-}
-
 /* ---- the source ------------------------------------------------------- */
 
 #define IMAP_ERROR_MAX (TLS_ERROR_MAX + 256)
@@ -796,26 +631,13 @@ imap_date_to_utc(const struct mailimap_date_time *dt)
 	return t - sign * ((zone / 100) * 3600 + (zone % 100) * 60);
 }
 
-static void
-imap_parse_opts(const struct conf *conf, const char *extra[3],
-		struct mail_parse_opts *opts)
-{
-	/* The same headers, in the same order, as ingest_maildir() asks
-	   for: ingest_message() reads extra_values by that position. */
-	extra[0] = conf->policy.assignment_header;
-	extra[1] = conf->policy.priority_header;
-	extra[2] = "X-Slaclock-Id";
-	opts->extra_headers = extra;
-	opts->extra_header_count = 3;
-}
-
 static int
 imap_ingest_one(struct imap_folder *f, struct mailimap_msg_att *ma,
 		struct ingest_stats *stats, uint32_t *uid_r, char *error,
 		size_t error_size)
 {
 	const struct conf *conf = f->src->conf;
-	const char *body = NULL, *extra[3], *err;
+	const char *body = NULL, *extra[INGEST_EXTRA_COUNT], *err;
 	struct mail_parse_opts opts;
 	struct mail_msg msg;
 	int64_t delivered = 0;
@@ -849,7 +671,7 @@ imap_ingest_one(struct imap_folder *f, struct mailimap_msg_att *ma,
 		return 0;   /* an unsolicited FETCH (flags): nothing to ingest */
 	stats->files++;
 	stats->bytes += body_len;
-	imap_parse_opts(conf, extra, &opts);
+	ingest_parse_opts(conf, extra, &opts);
 	memset(&msg, 0, sizeof(msg));
 	if (mail_parse(body, body_len, &opts, &msg, &err) < 0) {
 		log_warn("imap %s: UID %u is not a message: %s", f->label, *uid_r, err);

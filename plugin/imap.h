@@ -84,20 +84,6 @@ int imap_account_check(const struct imap_account *acct, const char **error_r);
 int imap_password_read(const char *path, char **password_r, char *error,
 		       size_t error_size);
 
-/* Every [imap NAME] section of the INI text BUF: 0 and *accts_r
-   (*count_r of them; free with imap_accounts_free()), or -1 and *error_r
-   (malloc'ed "NAME:line: message" lines, caller frees). FILENAME is for
-   the messages. Other sections are skipped. */
-int imap_conf_parse(const char *filename, const char *buf, size_t len,
-		    struct imap_account **accts_r, size_t *count_r,
-		    char **error_r);
-void imap_accounts_free(struct imap_account **accts, size_t count);
-
-/* Blank out (with spaces, keeping the line breaks) every [imap NAME]
-   section of BUF in place, so that conf_load_buffer() sees the rest with
-   its line numbers unchanged. */
-void imap_conf_strip(char *buf, size_t len);
-
 /* Called after each committed batch (NEW_EVENTS added), so the daemon can
    re-evaluate the clocks. */
 typedef void imap_batch_cb(void *ctx, uint64_t new_events);

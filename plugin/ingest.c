@@ -19,10 +19,23 @@
    small enough that a crash loses little work to redo. */
 #define INGEST_BATCH 500
 #define INGEST_FILES_MAX (16u * 1024 * 1024)
-/* The header slaclock puts on its own mail, so it is never ingested. */
+/* The header slaclock puts on its own mail, so it is never ingested
+   (plugin/mailmsg.c writes it). */
 #define INGEST_OWN_HEADER "X-Slaclock-Id"
 
 enum { EXTRA_ASSIGN = 0, EXTRA_PRIORITY, EXTRA_OWN, EXTRA_COUNT };
+_Static_assert(EXTRA_COUNT == INGEST_EXTRA_COUNT, "ingest.h names every extra header");
+
+void
+ingest_parse_opts(const struct conf *conf, const char *extra[INGEST_EXTRA_COUNT],
+		  struct mail_parse_opts *opts)
+{
+	extra[EXTRA_ASSIGN] = conf->policy.assignment_header;
+	extra[EXTRA_PRIORITY] = conf->policy.priority_header;
+	extra[EXTRA_OWN] = INGEST_OWN_HEADER;
+	opts->extra_headers = extra;
+	opts->extra_header_count = EXTRA_COUNT;
+}
 
 int64_t
 ingest_maildir_time(const char *filename)
@@ -404,19 +417,14 @@ ingest_maildir(const struct conf *conf, struct store *store,
 	       const char *dir, struct ingest_stats *stats,
 	       const char **error_r)
 {
-	const char *extra[EXTRA_COUNT];
+	const char *extra[INGEST_EXTRA_COUNT];
 	struct mail_parse_opts opts;
 	struct ingest_list list = { 0 };
 	size_t i, in_batch = 0;
 	bool in_tx = false;
 	int ret = -1;
 
-	extra[EXTRA_ASSIGN] = conf->policy.assignment_header;
-	extra[EXTRA_PRIORITY] = conf->policy.priority_header;
-	extra[EXTRA_OWN] = INGEST_OWN_HEADER;
-	opts.extra_headers = extra;
-	opts.extra_header_count = EXTRA_COUNT;
-
+	ingest_parse_opts(conf, extra, &opts);
 	if (ingest_scan_maildir(&list, dir, error_r) < 0)
 		goto out;
 	qsort(list.files, list.count, sizeof(*list.files), ingest_file_cmp);

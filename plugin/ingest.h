@@ -40,6 +40,13 @@ struct ingest_stats {
 	uint64_t bytes;
 };
 
+/* The headers ingest_message() reads from mail_msg.extra_values, in
+   order: fill EXTRA and OPTS before mail_parse() so every source asks for
+   the same ones. */
+#define INGEST_EXTRA_COUNT 3
+void ingest_parse_opts(const struct conf *conf, const char *extra[INGEST_EXTRA_COUNT],
+		       struct mail_parse_opts *opts);
+
 /* Turn one parsed message delivered at DELIVERED into events in STORE
    (inside the caller's transaction). 0 or -1 with *error_r. */
 int ingest_message(const struct conf *conf, struct store *store,

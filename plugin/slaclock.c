@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mail_json.h"
 #include "report.h"
+#include "settings.h"
 #include "thread.h"
 #include "sla.h"
 #include "store.h"
@@ -213,13 +214,16 @@ parse_args(int argc, char **argv, struct args *a)
 static int
 cmd_check(struct args *a)
 {
-	struct ctx c;
-	int ret;
+	struct settings *s = NULL;
+	char *errors = NULL;
 
-	if ((ret = ctx_open(&c, a->config, false)) != 0)
-		return ret;
-	conf_print(c.conf, stdout);
-	ctx_close(&c);
+	if (settings_load(a->config, true, &s, &errors) < 0) {
+		fprintf(stderr, "%s\n", errors != NULL ? errors : "cannot load config");
+		free(errors);
+		return EXIT_CONFIG;
+	}
+	settings_print(s, stdout);
+	settings_free(&s);
 	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 

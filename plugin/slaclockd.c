@@ -1,4 +1,5 @@
-/* slaclockd - the daemon: IMAP sources and SLA deadline timers on one loop.
+/* slaclockd - the daemon: IMAP sources, the webhook server, SLA deadline
+ * timers and outbox delivery (notes into the helpdesk), all on one loop.
  *
  *   slaclockd -c FILE [-d] [-n]
  *
@@ -17,95 +18,70 @@
 
 #include "calendar.h"
 #include "conf.h"
+#include "helpdesk.h"
 #include "imap.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
+#include "settings.h"
 #include "sla.h"
 #include "store.h"
+#include "webhook.h"
 
 /* After a batch, wait this long for more before re-evaluating clocks, so
    an initial sync does not evaluate the whole store per batch. */
 #define DAEMON_SLA_DEBOUNCE_MS 200
 #define DAEMON_SLA_MAX_WAIT_MS (60 * 60 * 1000)
 
-struct daemon_conf {
-	struct conf *conf;
-	struct calendar *cal;
-	struct imap_account *accts;
-	size_t acct_count;
+/* Outbox delivery: at once after something was queued, else this often,
+   so rows waiting for a retry are looked at without a busy loop. */
+#define DAEMON_OUTBOX_IDLE_MS (30 * 1000)
+
+struct daemon_counters {
+	uint64_t imap_events;
+	uint64_t webhook_events;
+	uint64_t evaluations;
+	uint64_t evaluation_errors;
+	uint64_t open_clocks;        /* after the last evaluation */
+	uint64_t breaches;           /* missed clocks, after the last evaluation */
+	uint64_t notes_queued;
+	uint64_t outbox_errors;
 };
 
 struct daemon {
 	const char *conf_path;
 	struct loop *loop;
 	struct store *store;
-	struct daemon_conf dc;
+	struct settings *s;
 	struct imap_source **sources;
 	size_t source_count;
+	struct webhook_server *web;
+	struct webhook_settings ws;
 	struct loop_timer *sla_timer;
 	int64_t sla_timer_at;
+	struct loop_timer *outbox_timer;
+	int64_t outbox_timer_at;
+	struct daemon_counters n;
 	int exit_code;
 };
 
-static void
-daemon_conf_clear(struct daemon_conf *dc)
-{
-	imap_accounts_free(&dc->accts, dc->acct_count);
-	dc->acct_count = 0;
-	calendar_free(&dc->cal);
-	conf_free(&dc->conf);
-}
-
-/* Load PATH: the [imap NAME] sections here, everything else through
-   conf_load_buffer() with those sections blanked out. 0, or -1 with the
-   errors logged. */
+/* Load PATH through settings_load(); 0, or -1 with the errors logged. */
 static int
-daemon_conf_load(const char *path, struct daemon_conf *dc)
+daemon_settings_load(const char *path, bool read_secrets, struct settings **s_r)
 {
-	FILE *fp;
-	char *buf = NULL, *errs = NULL;
-	const char *err;
-	size_t len;
-	int ret = -1;
+	char *errs = NULL;
 
-	memset(dc, 0, sizeof(*dc));
-	if ((fp = fopen(path, "r")) == NULL) {
-		log_error("%s: %s", path, strerror(errno));
+	if (settings_load(path, read_secrets, s_r, &errs) < 0) {
+		char *line, *save = NULL;
+
+		/* one log line per error, as syslog wants them */
+		for (line = strtok_r(errs, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save))
+			log_error("%s", line);
+		free(errs);
 		return -1;
 	}
-	buf = malloc(CONF_FILE_MAX + 1);
-	if (buf == NULL) {
-		log_error("out of memory");
-		goto out;
-	}
-	len = fread(buf, 1, CONF_FILE_MAX + 1, fp);
-	if (ferror(fp) || len > CONF_FILE_MAX) {
-		log_error("%s: %s", path, ferror(fp) ? "read error" :
-			  "larger than the configuration file limit");
-		goto out;
-	}
-	buf[len] = '\0';
-	if (imap_conf_parse(path, buf, len, &dc->accts, &dc->acct_count, &errs) < 0) {
-		log_error("%s", errs);
-		goto out;
-	}
-	imap_conf_strip(buf, len);
-	if (conf_load_buffer(path, buf, len, &dc->conf, &errs) < 0) {
-		log_error("%s", errs);
-		goto out;
-	}
-	if (calendar_new(&dc->conf->calendar, &dc->cal, &err) < 0) {
-		log_error("%s: [calendar] %s", path, err);
-		goto out;
-	}
-	ret = 0;
-out:
-	if (ret < 0)
-		daemon_conf_clear(dc);
-	free(errs);
-	free(buf);
-	fclose(fp);
-	return ret;
+	return 0;
 }
 
 static void
@@ -125,7 +101,10 @@ static void daemon_sla_soon(struct daemon *d, int64_t delay_ms);
 static void
 daemon_batch_cb(void *ctx, uint64_t new_events)
 {
-	daemon_sla_soon(ctx, DAEMON_SLA_DEBOUNCE_MS);
+	struct daemon *d = ctx;
+
+	d->n.imap_events += new_events;
+	daemon_sla_soon(d, DAEMON_SLA_DEBOUNCE_MS);
 }
 
 static int
@@ -134,24 +113,24 @@ daemon_sources_start(struct daemon *d)
 	size_t i;
 	const char *err;
 
-	d->sources = calloc(d->dc.acct_count + 1, sizeof(*d->sources));
+	d->sources = calloc(d->s->imap_count + 1, sizeof(*d->sources));
 	if (d->sources == NULL) {
 		log_error("out of memory");
 		return -1;
 	}
-	for (i = 0; i < d->dc.acct_count; i++) {
-		if (imap_source_new(d->loop, d->store, d->dc.conf, &d->dc.accts[i],
+	for (i = 0; i < d->s->imap_count; i++) {
+		if (imap_source_new(d->loop, d->store, d->s->conf, &d->s->imap[i],
 				    daemon_batch_cb, d, &d->sources[d->source_count],
 				    &err) < 0) {
 			/* One bad account must not stop the others. */
-			log_error("imap %s: %s", d->dc.accts[i].name, err);
+			log_error("imap %s: %s", d->s->imap[i].name, err);
 			continue;
 		}
 		d->source_count++;
 	}
-	if (d->dc.acct_count == 0)
-		log_warn("%s: no [imap NAME] section: no mail will be read",
-			 d->conf_path);
+	if (d->s->imap_count == 0 && d->s->helpdesk_count == 0)
+		log_warn("%s: no [imap NAME] and no [helpdesk NAME] section: "
+			 "no events will come in", d->conf_path);
 	return 0;
 }
 
@@ -181,32 +160,46 @@ daemon_sla_soon(struct daemon *d, int64_t delay_ms)
 	daemon_sla_arm(d, loop_now_ms() + delay_ms);
 }
 
+static void daemon_outbox_soon(struct daemon *d, int64_t delay_ms);
+
 static int
-daemon_sla_evaluate(struct daemon *d, int64_t *next_deadline_r)
+daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 {
 	struct sla_result result;
+	struct notify_stats ns = { 0 };
 	const char *err;
-	int64_t now = (int64_t)time(NULL), next = 0;
+	int64_t now = (int64_t)time(NULL);
+	uint64_t open = 0, missed = 0;
 	size_t i;
 	int m;
 
 	memset(&result, 0, sizeof(result));
-	if (sla_evaluate(d->dc.conf, d->dc.cal, d->store, now, &result, &err) < 0 ||
-	    sla_persist(d->store, d->dc.cal, &result, &err) < 0) {
+	d->n.evaluations++;
+	if (sla_evaluate(d->s->conf, d->s->cal, d->store, now, &result, &err) < 0 ||
+	    sla_persist(d->store, d->s->cal, &result, &err) < 0 ||
+	    notify_enqueue(d->s, d->store, &result, now, &ns, &err) < 0) {
 		log_error("SLA evaluation failed: %s", err);
+		d->n.evaluation_errors++;
 		sla_result_clear(&result);
 		return -1;
 	}
 	for (i = 0; i < result.ticket_count; i++)
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
-			const struct sla_clock *c = &result.tickets[i].clocks[m];
-
-			if (c->state == SLA_PENDING && c->deadline >= now &&
-			    (next == 0 || c->deadline < next))
-				next = c->deadline;
+			if (result.tickets[i].clocks[m].state == SLA_PENDING)
+				open++;
+			else if (result.tickets[i].clocks[m].state == SLA_MISSED)
+				missed++;
 		}
+	d->n.open_clocks = open;
+	d->n.breaches = missed;
+	d->n.notes_queued += ns.reminders + ns.breaches;
+	if (ns.breaches > 0 || ns.reminders > 0) {
+		log_info("queued %u breach note(s) and %u reminder(s)", ns.breaches,
+			 ns.reminders);
+		daemon_outbox_soon(d, 0);
+	}
+	*next_r = notify_next(d->s->conf, d->s->cal, &result, now);
 	sla_result_clear(&result);
-	*next_deadline_r = next;
 	return 0;
 }
 
@@ -225,11 +218,148 @@ daemon_sla_timer(void *ctx)
 		daemon_sla_soon(d, DAEMON_SLA_MAX_WAIT_MS);
 		return;
 	}
-	/* Met at the deadline is met: a clock misses one second after. */
-	when = loop_wall_to_mono_ms(next + 1);
+	/* notify_next() already says when the next miss or reminder is due */
+	when = loop_wall_to_mono_ms(next);
 	if (when - loop_now_ms() > DAEMON_SLA_MAX_WAIT_MS)
 		when = loop_now_ms() + DAEMON_SLA_MAX_WAIT_MS;
 	daemon_sla_arm(d, when);
+}
+
+/* ---- outbox delivery ---------------------------------------------------- */
+
+static void daemon_outbox_timer(void *ctx);
+
+static void
+daemon_outbox_arm(struct daemon *d, int64_t when_ms)
+{
+	if (d->outbox_timer != NULL && d->outbox_timer_at <= when_ms)
+		return;
+	loop_timer_remove(&d->outbox_timer);
+	d->outbox_timer = loop_timer_add(d->loop, when_ms, daemon_outbox_timer, d);
+	d->outbox_timer_at = when_ms;
+	if (d->outbox_timer == NULL)
+		log_error("out of memory arming the outbox timer");
+}
+
+static void
+daemon_outbox_soon(struct daemon *d, int64_t delay_ms)
+{
+	daemon_outbox_arm(d, loop_now_ms() + delay_ms);
+}
+
+static void
+daemon_outbox_timer(void *ctx)
+{
+	struct daemon *d = ctx;
+	const char *err;
+	int handled = 0;
+
+	d->outbox_timer = NULL;
+	if (d->s->helpdesk_count > 0) {
+		handled = helpdesk_outbox_run(d->store, d->s->helpdesk_ptrs,
+					      d->s->helpdesk_count, (int64_t)time(NULL), &err);
+		if (handled < 0) {
+			log_error("outbox: %s", err);
+			d->n.outbox_errors++;
+		}
+	}
+	/* A full run may have left more behind: come back at once. */
+	daemon_outbox_soon(d, handled >= HELPDESK_RUN_MAX ? 0 : DAEMON_OUTBOX_IDLE_MS);
+}
+
+/* ---- webhook server ----------------------------------------------------- */
+
+static bool
+daemon_is_agent(void *ctx, const char *address)
+{
+	struct daemon *d = ctx;
+
+	return address != NULL && conf_agent_team(d->s->conf, address) != NULL;
+}
+
+static void
+daemon_ingested(void *ctx, const char *source, const char *ticket, size_t inserted)
+{
+	struct daemon *d = ctx;
+
+	if (inserted == 0)
+		return;
+	d->n.webhook_events += inserted;
+	daemon_sla_soon(d, DAEMON_SLA_DEBOUNCE_MS);
+}
+
+static void
+daemon_metrics(void *ctx, FILE *out)
+{
+	struct daemon *d = ctx;
+	const char *err;
+	int64_t depth = -1;
+
+	if (store_outbox_depth(d->store, &depth, &err) < 0)
+		depth = -1;
+	fprintf(out,
+		"# HELP slaclock_imap_events_total Events stored from IMAP.\n"
+		"# TYPE slaclock_imap_events_total counter\n"
+		"slaclock_imap_events_total %llu\n"
+		"# HELP slaclock_open_clocks Clocks still running.\n"
+		"# TYPE slaclock_open_clocks gauge\n"
+		"slaclock_open_clocks %llu\n"
+		"# HELP slaclock_breaches Missed clocks in the store.\n"
+		"# TYPE slaclock_breaches gauge\n"
+		"slaclock_breaches %llu\n"
+		"# HELP slaclock_evaluations_total SLA evaluations run.\n"
+		"# TYPE slaclock_evaluations_total counter\n"
+		"slaclock_evaluations_total %llu\n"
+		"# HELP slaclock_errors_total Errors by part.\n"
+		"# TYPE slaclock_errors_total counter\n"
+		"slaclock_errors_total{part=\"evaluation\"} %llu\n"
+		"slaclock_errors_total{part=\"outbox\"} %llu\n"
+		"# HELP slaclock_notes_queued_total Helpdesk notes queued.\n"
+		"# TYPE slaclock_notes_queued_total counter\n"
+		"slaclock_notes_queued_total %llu\n"
+		"# HELP slaclock_outbox_depth Outbox rows not yet delivered.\n"
+		"# TYPE slaclock_outbox_depth gauge\n"
+		"slaclock_outbox_depth %lld\n",
+		(unsigned long long)d->n.imap_events, (unsigned long long)d->n.open_clocks,
+		(unsigned long long)d->n.breaches, (unsigned long long)d->n.evaluations,
+		(unsigned long long)d->n.evaluation_errors,
+		(unsigned long long)d->n.outbox_errors,
+		(unsigned long long)d->n.notes_queued, (long long)depth);
+}
+
+/* Point the webhook settings at the current configuration. The server
+   reads them at each request, so a reload takes effect at once. */
+static void
+daemon_webhook_settings(struct daemon *d)
+{
+	d->ws.address = d->s->webhook_address;
+	d->ws.port = d->s->webhook_port;
+	d->ws.store = d->store;
+	d->ws.helpdesks = d->s->helpdesk_ptrs;
+	d->ws.helpdesk_count = d->s->helpdesk_count;
+	d->ws.is_agent = daemon_is_agent;
+	d->ws.is_agent_ctx = d;
+	d->ws.ingested = daemon_ingested;
+	d->ws.metrics = daemon_metrics;
+	d->ws.ctx = d;
+}
+
+static int
+daemon_webhook_start(struct daemon *d)
+{
+	const char *err;
+
+	daemon_webhook_settings(d);
+	if (!d->s->webhook_enabled)
+		return 0;
+	if (webhook_server_start(d->loop, &d->ws, &d->web, &err) < 0) {
+		log_error("webhook server on %s:%u: %s", d->ws.address,
+			  (unsigned)d->ws.port, err);
+		return -1;
+	}
+	log_info("webhook server listening on %s:%u", d->ws.address,
+		 (unsigned)webhook_server_port(d->web));
+	return 0;
 }
 
 /* ---- signals ------------------------------------------------------------ */
@@ -247,24 +377,37 @@ static void
 daemon_on_hup(void *ctx, int signo)
 {
 	struct daemon *d = ctx;
-	struct daemon_conf dc;
+	struct settings *s = NULL, *old;
+	bool relisten;
 
 	log_info("SIGHUP: reloading %s", d->conf_path);
-	if (daemon_conf_load(d->conf_path, &dc) < 0) {
+	if (daemon_settings_load(d->conf_path, true, &s) < 0) {
 		log_error("%s: new configuration is invalid; keeping the old one",
 			  d->conf_path);
 		return;
 	}
-	if (strcmp(dc.conf->store_path, d->dc.conf->store_path) != 0 ||
-	    strcmp(dc.conf->store_backend, d->dc.conf->store_backend) != 0)
+	if (strcmp(s->conf->store_path, d->s->conf->store_path) != 0 ||
+	    strcmp(s->conf->store_backend, d->s->conf->store_backend) != 0)
 		log_warn("%s: [store] changed; it takes effect at the next start",
 			 d->conf_path);
+	relisten = s->webhook_enabled != d->s->webhook_enabled ||
+		strcmp(s->webhook_address, d->s->webhook_address) != 0 ||
+		s->webhook_port != d->s->webhook_port;
 	daemon_sources_stop(d);
-	daemon_conf_clear(&d->dc);
-	d->dc = dc;
+	if (relisten)
+		webhook_server_stop(&d->web);
+	old = d->s;
+	d->s = s;
+	if (relisten)
+		(void)daemon_webhook_start(d);
+	else
+		daemon_webhook_settings(d);
+	settings_free(&old);
 	(void)daemon_sources_start(d);
 	daemon_sla_soon(d, 0);
-	log_info("configuration reloaded: %zu IMAP source(s)", d->source_count);
+	daemon_outbox_soon(d, 0);
+	log_info("configuration reloaded: %zu IMAP source(s), %zu helpdesk(s)",
+		 d->source_count, d->s->helpdesk_count);
 }
 
 static void
@@ -305,32 +448,19 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned int)time(NULL) ^ (unsigned int)getpid());
 
-	if (daemon_conf_load(d.conf_path, &d.dc) < 0)
+	if (daemon_settings_load(d.conf_path, true, &d.s) < 0)
 		return 1;
 	if (check) {
-		size_t i;
-		char *pw, perr[512];
-
-		/* The secrets must be readable (and private) too. */
-		for (i = 0; i < d.dc.acct_count; i++) {
-			if (imap_password_read(d.dc.accts[i].password_file, &pw,
-					       perr, sizeof(perr)) < 0) {
-				log_error("imap %s: %s", d.dc.accts[i].name, perr);
-				daemon_conf_clear(&d.dc);
-				return 1;
-			}
-			explicit_bzero(pw, strlen(pw));
-			free(pw);
-		}
-		printf("%s: configuration OK (%zu IMAP source(s))\n", d.conf_path,
-		       d.dc.acct_count);
-		daemon_conf_clear(&d.dc);
+		printf("%s: configuration OK (%zu IMAP source(s), %zu helpdesk(s), "
+		       "webhook server %s)\n", d.conf_path, d.s->imap_count,
+		       d.s->helpdesk_count, d.s->webhook_enabled ? "on" : "off");
+		settings_free(&d.s);
 		return 0;
 	}
-	if (store_open(d.dc.conf->store_backend, d.dc.conf->store_path,
+	if (store_open(d.s->conf->store_backend, d.s->conf->store_path,
 		       &d.store, &err) < 0) {
-		log_error("store %s: %s", d.dc.conf->store_path, err);
-		daemon_conf_clear(&d.dc);
+		log_error("store %s: %s", d.s->conf->store_path, err);
+		settings_free(&d.s);
 		return 1;
 	}
 	if (loop_new(&d.loop, &err) < 0 ||
@@ -341,13 +471,16 @@ main(int argc, char **argv)
 		d.exit_code = 1;
 		goto out;
 	}
-	if (daemon_sources_start(&d) < 0) {
+	/* A webhook server that cannot listen is fatal at start (the port is
+	   wrong or taken: the admin must know now), not after a reload. */
+	if (daemon_webhook_start(&d) < 0 || daemon_sources_start(&d) < 0) {
 		d.exit_code = 1;
 		goto out;
 	}
 	daemon_sla_soon(&d, 0);
-	log_info("started with %zu IMAP source(s), store %s", d.source_count,
-		 d.dc.conf->store_path);
+	daemon_outbox_soon(&d, 0);
+	log_info("started with %zu IMAP source(s), %zu helpdesk(s), store %s",
+		 d.source_count, d.s->helpdesk_count, d.s->conf->store_path);
 	if (loop_run(d.loop, &err) < 0) {
 		log_error("event loop: %s", err);
 		d.exit_code = 1;
@@ -356,9 +489,10 @@ out:
 	/* Every batch commits inside one callback, so stopping here never
 	   leaves half a transaction behind. */
 	daemon_sources_stop(&d);
+	webhook_server_stop(&d.web);
 	loop_free(&d.loop);
 	store_close(&d.store);
-	daemon_conf_clear(&d.dc);
+	settings_free(&d.s);
 	if (d.exit_code == 0)
 		log_info("stopped");
 	return d.exit_code;

@@ -223,7 +223,16 @@ store_outbox_next(struct store *store, int64_t now,
 		  struct store_outbox_item *item_r, bool *found_r,
 		  const char **error_r)
 {
-	return STORE_CALL(store, outbox_next, error_r, now, item_r, found_r);
+	return STORE_CALL(store, outbox_next, error_r, now, NULL, item_r, found_r);
+}
+
+int
+store_outbox_next_channel(struct store *store, int64_t now, const char *channel_prefix,
+			  struct store_outbox_item *item_r, bool *found_r,
+			  const char **error_r)
+{
+	return STORE_CALL(store, outbox_next, error_r, now, channel_prefix, item_r,
+			  found_r);
 }
 
 int

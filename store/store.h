@@ -114,12 +114,14 @@ struct store_backend {
 	/* Outbox: one row per note, alert or digest slaclock sends. KEY is the
 	   idempotency key (a second put with the same key adds nothing).
 	   outbox_next gives the oldest row not done whose not_before <= NOW
+	   (and whose channel starts with CHANNEL_PREFIX, unless NULL)
 	   (*found_r false when none); the caller frees the strings.
 	   outbox_done marks it sent; outbox_retry counts an attempt and sets
 	   its next not_before. */
 	int (*outbox_put)(struct store *store, const struct store_outbox *row,
 			  bool *inserted_r, const char **error_r);
 	int (*outbox_next)(struct store *store, int64_t now,
+			   const char *channel_prefix,
 			   struct store_outbox_item *item_r, bool *found_r,
 			   const char **error_r);
 	int (*outbox_done)(struct store *store, int64_t id, int64_t when,
@@ -191,6 +193,13 @@ int store_outbox_put(struct store *store, const struct store_outbox *row,
 int store_outbox_next(struct store *store, int64_t now,
 		      struct store_outbox_item *item_r, bool *found_r,
 		      const char **error_r);
+/* The same, only rows whose channel starts with CHANNEL_PREFIX
+   ("helpdesk:", "mail"), so each deliverer takes its own rows and one
+   that is stuck does not hold up the others. */
+int store_outbox_next_channel(struct store *store, int64_t now,
+			      const char *channel_prefix,
+			      struct store_outbox_item *item_r, bool *found_r,
+			      const char **error_r);
 int store_outbox_done(struct store *store, int64_t id, int64_t when,
 		      const char **error_r);
 int store_outbox_retry(struct store *store, int64_t id, int64_t not_before,

@@ -175,6 +175,7 @@ static const char *const sq_sql[SQ_COUNT] = {
 	[SQ_OUTBOX_NEXT] =
 		"SELECT id, key, channel, payload, attempts FROM outbox"
 		" WHERE done_at IS NULL AND not_before <= ?1"
+		" AND (?2 IS NULL OR substr(channel, 1, length(?2)) = ?2)"
 		" ORDER BY id LIMIT 1",
 	[SQ_OUTBOX_DONE] =
 		"UPDATE outbox SET done_at = coalesce(done_at, ?2) WHERE id = ?1",
@@ -1127,7 +1128,7 @@ sq_outbox_put(struct store *store, const struct store_outbox *row,
 }
 
 static int
-sq_outbox_next(struct store *store, int64_t now,
+sq_outbox_next(struct store *store, int64_t now, const char *channel_prefix,
 	       struct store_outbox_item *item_r, bool *found_r,
 	       const char **error_r)
 {
@@ -1141,7 +1142,9 @@ sq_outbox_next(struct store *store, int64_t now,
 	stmt = sq_stmt(store, SQ_OUTBOX_NEXT, what, error_r);
 	if (stmt == NULL)
 		return -1;
-	if (sqlite3_bind_int64(stmt, 1, now) != SQLITE_OK) {
+	if (sqlite3_bind_int64(stmt, 1, now) != SQLITE_OK ||
+	    (channel_prefix != NULL &&
+	     sqlite3_bind_text(stmt, 2, channel_prefix, -1, SQLITE_STATIC) != SQLITE_OK)) {
 		ret = sq_fail(store, what, error_r);
 		goto out;
 	}
@@ -1163,6 +1166,7 @@ sq_outbox_next(struct store *store, int64_t now,
 	}
 out:
 	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
 	return ret;
 }
 

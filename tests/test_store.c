@@ -1016,6 +1016,43 @@ START_TEST(test_outbox)
 }
 END_TEST
 
+/* Each deliverer takes only its own channel's rows, so a stuck helpdesk
+   row never holds up mail, and the reverse. */
+START_TEST(test_outbox_channel)
+{
+	struct store *store = open_ok(dbpath);
+	struct store_outbox mail = {
+		.key = "alert:lead:1", .channel = "mail", .payload = "{}", .not_before = 5,
+	};
+	struct store_outbox_item item;
+	const char *error = NULL;
+	bool found = false, inserted = false;
+
+	outbox_put(store, "note:rt:1", 1, true);
+	ck_assert_int_eq(store_outbox_put(store, &mail, &inserted, &error), 0);
+	ck_assert(inserted);
+
+	ck_assert_int_eq(store_outbox_next_channel(store, 100, "mail", &item, &found, &error), 0);
+	ck_assert(found);
+	ck_assert_str_eq(item.key, "alert:lead:1");
+	store_outbox_item_clear(&item);
+	ck_assert_int_eq(store_outbox_next_channel(store, 100, "helpdesk:", &item, &found,
+						   &error), 0);
+	ck_assert(found);
+	ck_assert_str_eq(item.key, "note:rt:1");
+	store_outbox_item_clear(&item);
+	ck_assert_int_eq(store_outbox_next_channel(store, 100, "helpdesk:zammad", &item,
+						   &found, &error), 0);
+	ck_assert(!found);
+	/* a NULL prefix after a bound one is any channel again */
+	ck_assert_int_eq(store_outbox_next(store, 100, &item, &found, &error), 0);
+	ck_assert(found);
+	ck_assert_str_eq(item.key, "note:rt:1");
+	store_outbox_item_clear(&item);
+	store_close(&store);
+}
+END_TEST
+
 START_TEST(test_outbox_long_error)
 {
 	struct store *store = open_ok(":memory:");
@@ -1106,6 +1143,7 @@ store_suite(void)
 	tcase_add_test(tc, test_derived_clear_in_transaction);
 	tcase_add_test(tc, test_sync_state);
 	tcase_add_test(tc, test_outbox);
+	tcase_add_test(tc, test_outbox_channel);
 	tcase_add_test(tc, test_outbox_long_error);
 	suite_add_tcase(s, tc);
 	return s;
