@@ -106,7 +106,9 @@ report_build(const struct conf *conf, const struct sla_result *res,
 		else
 			row->severity_pct += p->pct;
 	}
-	qsort(r->rows, r->count, sizeof(*r->rows), report_row_cmp);
+	/* qsort() must not see NULL, even for no rows (an empty month). */
+	if (r->count > 1)
+		qsort(r->rows, r->count, sizeof(*r->rows), report_row_cmp);
 	return 0;
 }
 
