@@ -374,3 +374,106 @@ calendar_format(const struct calendar *cal, int64_t t, char buf[20])
 		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
 		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
+
+void
+calendar_quarter(const struct calendar *cal, int64_t t, char buf[8])
+{
+	struct tm tm;
+
+	local_tm(cal, t, &tm);
+	snprintf(buf, 8, "%04u-Q%u", (unsigned)(tm.tm_year + 1900) % 10000u,
+		 (unsigned)(tm.tm_mon / 3 + 1) % 10u);
+}
+
+int
+calendar_period_range(const struct calendar *cal, const char *period,
+		      int64_t *from_r, int64_t *to_r)
+{
+	struct tz_saved saved;
+	int y, m0, m1, i;
+
+	for (i = 0; i < 4; i++)
+		if (!isdigit((unsigned char)period[i]))
+			return -1;
+	y = (period[0] - '0') * 1000 + (period[1] - '0') * 100 +
+		(period[2] - '0') * 10 + (period[3] - '0');
+	if (y < 1970)
+		return -1;
+	if (period[4] == '\0') {
+		m0 = 1;
+		m1 = 13;
+	} else if (period[4] == '-' && period[5] == 'Q' && period[6] >= '1' &&
+		   period[6] <= '4' && period[7] == '\0') {
+		m0 = (period[6] - '1') * 3 + 1;
+		m1 = m0 + 3;
+	} else
+		return calendar_month_range(cal, period, from_r, to_r);
+	tz_enter(cal, &saved);
+	*from_r = local_to_utc(calendar_days_from_civil(y, m0, 1), 0);
+	*to_r = local_to_utc(m1 > 12 ? calendar_days_from_civil(y + 1, 1, 1) :
+			     calendar_days_from_civil(y, m1, 1), 0);
+	tz_leave(&saved);
+	return 0;
+}
+
+static bool
+working_day(const struct calendar *cal, int64_t day)
+{
+	const struct conf_calendar *conf = cal->conf;
+	int wday = (int)(((day % 7) + 7 + 4) % 7);
+
+	if (day_in(conf->workdays, conf->workday_count, day))
+		return true;
+	if (day_in(conf->holidays, conf->holiday_count, day))
+		return false;
+	return (conf->workweek & (1u << wday)) != 0;
+}
+
+bool
+calendar_is_working_day(const struct calendar *cal, int64_t t)
+{
+	struct tz_saved saved;
+	bool ok;
+
+	tz_enter(cal, &saved);
+	ok = working_day(cal, local_day(t));
+	tz_leave(&saved);
+	return ok;
+}
+
+int64_t
+calendar_add_working_days(const struct calendar *cal, int64_t start, int n)
+{
+	struct tz_saved saved;
+	int64_t day, result = INT64_MAX;
+	int32_t tod = 0;
+	bool from_working;
+	int k, left = n;
+
+	if (n <= 0)
+		return start;
+	tz_enter(cal, &saved);
+	day = local_day(start);
+	from_working = working_day(cal, day);
+	if (from_working) {
+		time_t tt = (time_t)start;
+		struct tm tm;
+
+		if (localtime_r(&tt, &tm) != NULL)
+			tod = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	}
+	for (k = 0; k < CALENDAR_SEARCH_DAYS_MAX; k++) {
+		day++;
+		if (!working_day(cal, day))
+			continue;
+		if (--left == 0) {
+			/* from a working day: the same time of day; otherwise the
+			   end of the day, its following midnight */
+			result = from_working ? local_to_utc(day, tod) :
+				local_to_utc(day + 1, 0);
+			break;
+		}
+	}
+	tz_leave(&saved);
+	return result;
+}

@@ -44,6 +44,26 @@ void calendar_month(const struct calendar *cal, int64_t t, char buf[8]);
 int calendar_month_range(const struct calendar *cal, const char *month,
 			 int64_t *from_r, int64_t *to_r);
 
+/* The local quarter "YYYY-Qn" that time T falls in, into buf[8]. */
+void calendar_quarter(const struct calendar *cal, int64_t t, char buf[8]);
+
+/* Local start and end (exclusive) of PERIOD: "YYYY-MM", "YYYY-Qn" or
+   "YYYY". 0 or -1 when PERIOD is none of these. */
+int calendar_period_range(const struct calendar *cal, const char *period,
+			  int64_t *from_r, int64_t *to_r);
+
+/* Whether the local day of T is a working day: a workweek day (conf
+   workweek) that is no holiday, or a make-up working day (调休). */
+bool calendar_is_working_day(const struct calendar *cal, int64_t t);
+
+/* N working days after START (appeal windows, W1 targets): counting only
+   whole working days, the same local time of day on the N-th working day
+   after START's day; from a non-working day, the count starts at 00:00 of
+   the next working day (so the deadline is the end of the N-th working
+   day). N <= 0 gives START; INT64_MAX when no working day is found within
+   CALENDAR_SEARCH_DAYS_MAX days. */
+int64_t calendar_add_working_days(const struct calendar *cal, int64_t start, int n);
+
 /* Format T as local "YYYY-MM-DD HH:MM:SS" into buf[20]. */
 void calendar_format(const struct calendar *cal, int64_t t, char buf[20]);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@ enum section {
 	SECTION_POLICY,
 	SECTION_TEAM,
 	SECTION_MODULE,
+	SECTION_PACK,
 };
 
 /* Module sections: whether each takes a name ([imap NAME]) or not ([smtp]). */
@@ -97,6 +99,17 @@ struct parser {
 	uint64_t *team_seen;             /* keys seen per team */
 
 	uint64_t seen_store, seen_calendar, seen_policy;
+	struct conf_calendar *cal;       /* [calendar] or [calendar NAME] being read */
+	uint64_t *cal_seen;              /* the seen keys of that calendar */
+	uint64_t named_cal_seen[CONF_CALENDARS_MAX];
+	char **team_cal_names;           /* "calendar = NAME" of each team, resolved at the end */
+	unsigned int *team_cal_lines;
+	size_t team_cal_count;
+	enum conf_pack pack;             /* [pack NAME] being read */
+	uint64_t seen_pack[CONF_PACK_COUNT];
+	unsigned int pack_lines[CONF_PACK_COUNT]; /* of each [pack NAME] header */
+	unsigned int pack_line;          /* of the pack = key */
+	unsigned int pause_line;         /* of pause_statuses or solved_statuses, the later */
 	bool preliminary_explicit, resolved_explicit;
 	bool alloc_failed;
 	char *store_path_raw;
@@ -463,7 +476,7 @@ key_calendar_timezone(struct parser *p, const char *key, const char *value)
 		parser_error(p, "unknown time zone '%s'", value);
 		return -1;
 	}
-	return set_string(p, &p->conf->calendar.timezone, value);
+	return set_string(p, &p->cal->timezone, value);
 }
 
 static int
@@ -553,11 +566,11 @@ key_calendar_hours(struct parser *p, const char *key, const char *value)
 
 	if (strcasecmp(value, "24x7") == 0 || strcmp(value, "24/7") == 0) {
 		for (i = 0; i < 7; i++) {
-			p->conf->calendar.hours.open[i] = 0;
-			p->conf->calendar.hours.close[i] = 86400;
+			p->cal->hours.open[i] = 0;
+			p->cal->hours.close[i] = 86400;
 		}
-		p->conf->calendar.hours.all_day = true;
-		p->conf->calendar.always_open = true;
+		p->cal->hours.all_day = true;
+		p->cal->always_open = true;
 		return 0;
 	}
 	memset(&hours, 0, sizeof(hours));
@@ -574,8 +587,8 @@ key_calendar_hours(struct parser *p, const char *key, const char *value)
 		if (parse_hours_item(p, items[i], &hours) < 0)
 			goto out;
 	}
-	p->conf->calendar.hours = hours;
-	p->conf->calendar.always_open = false;
+	p->cal->hours = hours;
+	p->cal->always_open = false;
 	ret = 0;
 out:
 	free(copy);
@@ -662,21 +675,62 @@ add_day_list(struct parser *p, const char *value, int32_t **days, size_t *count,
 static int
 key_calendar_holiday(struct parser *p, const char *key, const char *value)
 {
-	return add_day_list(p, value, &p->conf->calendar.holidays,
-			    &p->conf->calendar.holiday_count, "holiday",
-			    p->conf->calendar.workdays, p->conf->calendar.workday_count);
+	return add_day_list(p, value, &p->cal->holidays,
+			    &p->cal->holiday_count, "holiday",
+			    p->cal->workdays, p->cal->workday_count);
 }
 
 static int
 key_calendar_workday(struct parser *p, const char *key, const char *value)
 {
-	return add_day_list(p, value, &p->conf->calendar.workdays,
-			    &p->conf->calendar.workday_count, "workday",
-			    p->conf->calendar.holidays, p->conf->calendar.holiday_count);
+	return add_day_list(p, value, &p->cal->workdays,
+			    &p->cal->workday_count, "workday",
+			    p->cal->holidays, p->cal->holiday_count);
+}
+
+/* "Mon-Fri" or "Mon-Fri, Sat": the working days of working-day units. */
+static int
+key_calendar_workweek(struct parser *p, const char *key, const char *value)
+{
+	char *copy, *items[7 + 1];
+	unsigned int mask = 0;
+	int n, i, from, to, day;
+
+	if ((copy = xstrdup(p, value)) == NULL)
+		return -1;
+	n = split_list(copy, items, 7);
+	for (i = 0; i < n; i++) {
+		char *dash = strchr(items[i], '-');
+
+		if (dash != NULL) {
+			from = weekday_from_name(items[i], (size_t)(dash - items[i]));
+			to = weekday_from_name(dash + 1, strlen(dash + 1));
+		} else
+			from = to = weekday_from_name(items[i], strlen(items[i]));
+		if (from < 0 || to < 0) {
+			n = -1;
+			break;
+		}
+		for (day = from;; day = (day + 1) % 7) {
+			mask |= 1u << day;
+			if (day == to)
+				break;
+		}
+	}
+	free(copy);
+	if (n < 0 || mask == 0) {
+		parser_error(p, "bad workweek '%s' (expected e.g. Mon-Fri or Mon-Fri, Sat)",
+			     value);
+		return -1;
+	}
+	p->cal->workweek = mask;
+	p->cal->workweek_explicit = true;
+	return 0;
 }
 
 static const struct key calendar_keys[] = {
 	{ "timezone", key_calendar_timezone, false },
+	{ "workweek", key_calendar_workweek, false },
 	{ "hours", key_calendar_hours, false },
 	{ "holiday", key_calendar_holiday, true },
 	{ "holidays", key_calendar_holiday, true },
@@ -687,14 +741,79 @@ static const struct key calendar_keys[] = {
 
 /* ---- [policy] ---- */
 
+static const char *const pack_names[CONF_PACK_COUNT] = {
+	"S14", "S4", "S9", "S1", "G16", "G20", "T17", "W1",
+};
+
+const char *
+conf_pack_name(enum conf_pack pack)
+{
+	return (unsigned)pack < CONF_PACK_COUNT ? pack_names[pack] : NULL;
+}
+
+int
+conf_pack_from_name(const char *name, enum conf_pack *pack_r)
+{
+	int i;
+
+	for (i = 0; i < CONF_PACK_COUNT; i++)
+		if (strcasecmp(name, pack_names[i]) == 0) {
+			*pack_r = (enum conf_pack)i;
+			return 0;
+		}
+	return -1;
+}
+
+bool
+conf_pack_enabled(const struct conf *conf, enum conf_pack pack)
+{
+	return (unsigned)pack < CONF_PACK_COUNT &&
+		(conf->policy.packs & (1u << pack)) != 0;
+}
+
+/* "S14, S4, S9": S14 is the base every other pack adds to, so it is on
+   whether listed or not; the string is kept in canonical spelling. */
 static int
 key_policy_pack(struct parser *p, const char *key, const char *value)
 {
-	if (strcmp(value, "S14") != 0) {
-		parser_error(p, "unknown rule pack '%s' (available: S14)", value);
+	char *copy, *items[CONF_PACK_COUNT + 1], text[CONF_PACK_COUNT * 5 + 1] = "S14";
+	unsigned int packs = 1u << CONF_PACK_S14;
+	enum conf_pack pk;
+	int n, i, ret = 0;
+
+	if ((copy = xstrdup(p, value)) == NULL)
 		return -1;
+	n = split_list(copy, items, CONF_PACK_COUNT);
+	if (n < 0) {
+		parser_error(p, "bad pack list '%s' (an empty item, or a pack given twice)",
+			     value);
+		ret = -1;
 	}
-	return set_string(p, &p->conf->policy.pack, value);
+	for (i = 0; i < n; i++) {
+		if (conf_pack_from_name(items[i], &pk) < 0) {
+			parser_error(p, "unknown rule pack '%s' (available: S14, S4, S9, "
+				     "S1, G16, G20, T17, W1)", items[i]);
+			ret = -1;
+			continue;
+		}
+		if (pk != CONF_PACK_S14 && (packs & (1u << pk)) != 0) {
+			parser_error(p, "rule pack %s given twice", pack_names[pk]);
+			ret = -1;
+			continue;
+		}
+		if (pk != CONF_PACK_S14) {
+			size_t len = strlen(text);
+
+			snprintf(text + len, sizeof(text) - len, ", %s", pack_names[pk]);
+		}
+		packs |= 1u << pk;
+	}
+	free(copy);
+	if (ret < 0)
+		return -1;
+	p->conf->policy.packs = packs;
+	p->pack_line = p->line;
+	return set_string(p, &p->conf->policy.pack, text);
 }
 
 static int
@@ -862,6 +981,372 @@ key_policy_charge(struct parser *p, const char *key, const char *value)
 	return 0;
 }
 
+/* ---- table-driven settings: [policy] additions and [pack NAME] ---- */
+
+enum spec_kind {
+	SPEC_INT,          /* a plain number in [min, max] */
+	SPEC_PCT,          /* "5%" or "5" in [min, max] */
+	SPEC_PERMILLE,     /* "90%" or "89.9%", kept as 900 / 899 */
+	SPEC_DURATION,     /* "24h" */
+	SPEC_WDAYS,        /* "5" or "5 working days" */
+	SPEC_BOOL,
+	SPEC_TIERS_PCT,    /* three "%" values, ordered by ORDER */
+	SPEC_TIERS_PERMILLE,
+	SPEC_TIERS_INT,
+	SPEC_STRING,
+	SPEC_STATUSES,     /* a list of status names */
+};
+
+struct spec {
+	const char *name;
+	enum spec_kind kind;
+	size_t offset;             /* into struct conf_policy */
+	int min, max;
+	int order;                 /* tiers: 1 rising, -1 falling, 0 any */
+	const char *why;           /* the rule, for the message */
+};
+
+#define POL(f) offsetof(struct conf_policy, f)
+
+static const struct spec policy_specs[] = {
+	{ "pause_statuses", SPEC_STATUSES, POL(pause_statuses), 0, 0, 0, "clock pauses" },
+	{ "solved_statuses", SPEC_STATUSES, POL(solved_statuses), 0, 0, 0, "S14.2r" },
+	{ "reopen_restarts", SPEC_BOOL, POL(reopen_restarts), 0, 0, 0, NULL },
+	{ "first_reply_preliminary", SPEC_BOOL, POL(first_reply_preliminary), 0, 0, 0, NULL },
+	{ "satisfaction_target", SPEC_PERMILLE, POL(satisfaction_target_permille), 1, 1000, 0, "S14.3" },
+	{ "satisfaction_deduction", SPEC_PCT, POL(satisfaction_deduction_pct), 1, 100, 0, "S14.3" },
+	{ "attitude_deduction", SPEC_PCT, POL(attitude_deduction_pct), 1, 100, 0, "S14.4" },
+	{ "feedback_within", SPEC_DURATION, POL(feedback_within_secs), 0, 0, 0, "S14.5" },
+	{ "feedback_streak_length", SPEC_INT, POL(feedback_streak_length), 1, 100, 0, "S14.5" },
+	{ "feedback_deduction", SPEC_PCT, POL(feedback_deduction_pct), 1, 100, 0, "S14.5" },
+	{ "feedback_reset_after_fire", SPEC_BOOL, POL(feedback_reset_after_fire), 0, 0, 0, NULL },
+	{ "training_deduction", SPEC_PCT, POL(training_deduction_pct), 1, 100, 0, "S14.6" },
+	{ "appeal_window", SPEC_WDAYS, POL(appeal_window_days), 1, 60, 0, "appeals" },
+	{ "appeal_reply", SPEC_WDAYS, POL(appeal_reply_days), 1, 60, 0, "appeals" },
+	{ NULL, 0, 0, 0, 0, 0, NULL }
+};
+
+static const struct spec s4_specs[] = {
+	{ "repeat", SPEC_INT, POL(s4_repeat), 2, 100, 0, "S4" },
+	{ NULL, 0, 0, 0, 0, 0, NULL }
+};
+
+static const struct spec s9_specs[] = {
+	{ "complaint_ladder", SPEC_TIERS_PCT, POL(s9_complaint_pct), 1, 100, 0, "S9" },
+	{ "error_ladder", SPEC_TIERS_PCT, POL(s9_error_pct), 1, 100, 0, "S9" },
+	{ "satisfaction_tiers", SPEC_TIERS_PERMILLE, POL(s9_satisfaction_permille), 1, 1000, 1, "S9" },
+	{ "satisfaction_reward", SPEC_TIERS_PCT, POL(s9_satisfaction_reward_pct), 1, 100, 0, "S9" },
+	{ "speed_tiers", SPEC_TIERS_PCT, POL(s9_speed_pct), 1, 99, 1, "S9" },
+	{ "speed_reward", SPEC_TIERS_PCT, POL(s9_speed_reward_pct), 1, 100, 0, "S9" },
+	{ NULL, 0, 0, 0, 0, 0, NULL }
+};
+
+static const struct spec s1_specs[] = {
+	{ "response", SPEC_DURATION, POL(s1_response_secs), 0, 0, 0, "S1" },
+	{ "ship", SPEC_DURATION, POL(s1_ship_secs), 0, 0, 0, "S1" },
+	{ "penalty", SPEC_INT, POL(s1_penalty_yuan), 50, 500, 0, "S1 (yuan)" },
+	{ "marker", SPEC_STRING, POL(s1_parts_marker), 0, 0, 0, "S1" },
+	{ NULL, 0, 0, 0, 0, 0, NULL }
+};
+
+static const struct spec g16_specs[] = {
+	{ "reply_general", SPEC_DURATION, POL(g16_reply_secs[0]), 0, 0, 0, "G16" },
+	{ "reply_major", SPEC_DURATION, POL(g16_reply_secs[1]), 0, 0, 0, "G16" },
+	{ "reply_critical", SPEC_DURATION, POL(g16_reply_secs[2]), 0, 0, 0, "G16" },
+	{ NULL, 0, 0, 0, 0, 0, NULL }
+};
+
+static const struct spec g20_specs[] = {
+	{ "threshold", SPEC_INT, POL(g20_threshold), 1, 100, 0, "G20" },
+	{ "months", SPEC_INT, POL(g20_months), 1, 12, 0, "G20" },
+	{ NULL, 0, 0, 0, 0, 0, NULL }
+};
+
+static const struct spec t17_specs[] = {
+	{ "points", SPEC_INT, POL(t17_points), 1, 1000, 0, "T17" },
+	{ "bands", SPEC_TIERS_INT, POL(t17_band), 0, 1000, -1, "T17" },
+	{ "band_deduction", SPEC_TIERS_PCT, POL(t17_band_pct), 1, 100, 1, "T17" },
+	{ NULL, 0, 0, 0, 0, 0, NULL }
+};
+
+static const struct spec w1_specs[] = {
+	{ "answer", SPEC_WDAYS, POL(w1_answer_days), 1, 60, 0, "W1" },
+	{ "solution", SPEC_WDAYS, POL(w1_solution_days), 1, 60, 0, "W1" },
+	{ "timely", SPEC_PCT, POL(w1_timely_pct), 1, 100, 0, "W1" },
+	{ "satisfaction", SPEC_PCT, POL(w1_satisfaction_pct), 1, 100, 0, "W1" },
+	{ "complaint_rate", SPEC_PCT, POL(w1_complaint_rate_pct), 1, 100, 0, "W1" },
+	{ NULL, 0, 0, 0, 0, 0, NULL }
+};
+
+static const struct spec *const pack_specs[CONF_PACK_COUNT] = {
+	[CONF_PACK_S14] = policy_specs,
+	[CONF_PACK_S4] = s4_specs,
+	[CONF_PACK_S9] = s9_specs,
+	[CONF_PACK_S1] = s1_specs,
+	[CONF_PACK_G16] = g16_specs,
+	[CONF_PACK_G20] = g20_specs,
+	[CONF_PACK_T17] = t17_specs,
+	[CONF_PACK_W1] = w1_specs,
+};
+
+static const char *const status_names[] = {
+	"new", "open", "pending", "solved", "closed", "reopened",
+};
+
+bool
+conf_status_in(char *const *list, size_t count, const char *status)
+{
+	size_t i;
+
+	if (status == NULL)
+		return false;
+	for (i = 0; i < count; i++)
+		if (strcasecmp(list[i], status) == 0)
+			return true;
+	return false;
+}
+
+/* "90%", "89.9%", "90": tenths of a percent, so that comparisons stay in
+   integers (exactly 90.0% must not fall on either side by rounding). */
+static int
+parse_permille(const char *text, int *value_r)
+{
+	const char *s = text;
+	long n = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s)) {
+		n = n * 10 + (*s - '0');
+		if (n > 100000)
+			return -1;
+		s++;
+	}
+	n *= 10;
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		n += *s++ - '0';
+		/* a finer figure would only pretend to a precision no survey has */
+		if (isdigit((unsigned char)*s))
+			return -1;
+	}
+	if (*s == '%')
+		s++;
+	if (*s != '\0')
+		return -1;
+	*value_r = (int)n;
+	return 0;
+}
+
+/* "5", "5wd", "5 working days", "5 工作日". */
+static int
+parse_wdays(const char *text, int *value_r)
+{
+	const char *s = text;
+	long n = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s)) {
+		n = n * 10 + (*s - '0');
+		if (n > 100000)
+			return -1;
+		s++;
+	}
+	while (*s == ' ')
+		s++;
+	if (*s != '\0' && strcmp(s, "wd") != 0 && strcmp(s, "working days") != 0 &&
+	    strcmp(s, "working day") != 0 && strcmp(s, "工作日") != 0 &&
+	    strcmp(s, "个工作日") != 0)
+		return -1;
+	*value_r = (int)n;
+	return 0;
+}
+
+static int
+spec_tiers(struct parser *p, const struct spec *sp, const char *value, int *slot)
+{
+	char *copy, *items[CONF_TIERS + 1];
+	int v[CONF_TIERS], n, i;
+
+	if ((copy = xstrdup(p, value)) == NULL)
+		return -1;
+	n = split_list(copy, items, CONF_TIERS + 1);
+	for (i = 0; n == CONF_TIERS && i < n; i++) {
+		int r = sp->kind == SPEC_TIERS_PERMILLE ? parse_permille(items[i], &v[i]) :
+			parse_int_range(items[i], sp->kind == SPEC_TIERS_PCT, sp->min,
+					sp->max, &v[i]);
+
+		if (r < 0 || v[i] < sp->min || v[i] > sp->max)
+			n = -1;
+		else if (i > 0 && ((sp->order > 0 && v[i] <= v[i - 1]) ||
+				   (sp->order < 0 && v[i] >= v[i - 1])))
+			n = -2;
+	}
+	free(copy);
+	if (n == -2) {
+		parser_error(p, "%s: the three values must %s (%s)", sp->name,
+			     sp->order > 0 ? "rise" : "fall", sp->why);
+		return -1;
+	}
+	if (n != CONF_TIERS) {
+		if (sp->kind == SPEC_TIERS_PERMILLE)
+			parser_error(p, "bad value '%s' for %s (expected three percentages "
+				     "up to 100%%, e.g. 90%%, 95%%, 100%%; %s)", value,
+				     sp->name, sp->why);
+		else
+			parser_error(p, "bad value '%s' for %s (expected three values from "
+				     "%d to %d, e.g. 5%%, 10%%, 15%%; %s)", value, sp->name,
+				     sp->min, sp->max, sp->why);
+		return -1;
+	}
+	memcpy(slot, v, sizeof(v));
+	return 0;
+}
+
+static int
+spec_statuses(struct parser *p, const struct spec *sp, const char *value,
+	      char **list, size_t *count)
+{
+	char *copy, *items[CONF_STATUSES_MAX + 1];
+	int n, i, ret = 0;
+	size_t k, j;
+
+	if ((copy = xstrdup(p, value)) == NULL)
+		return -1;
+	n = split_list(copy, items, CONF_STATUSES_MAX);
+	if (n < 0) {
+		parser_error(p, "bad list '%s' for %s (empty item, or more than %d)",
+			     value, sp->name, CONF_STATUSES_MAX);
+		free(copy);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sizeof(status_names) / sizeof(status_names[0]); k++)
+			if (strcasecmp(items[i], status_names[k]) == 0)
+				break;
+		if (k == sizeof(status_names) / sizeof(status_names[0]) ||
+		    strcasecmp(items[i], "reopened") == 0) {
+			parser_error(p, "unknown status '%s' for %s (expected new, open, "
+				     "pending, solved or closed)", items[i], sp->name);
+			ret = -1;
+		}
+	}
+	if (ret == 0) {
+		for (j = 0; j < *count; j++) {
+			free(list[j]);
+			list[j] = NULL;
+		}
+		*count = 0;
+		for (i = 0; i < n; i++) {
+			if (conf_status_in(list, *count, items[i]))
+				continue;
+			if ((list[*count] = xstrdup(p, items[i])) == NULL) {
+				ret = -1;
+				break;
+			}
+			ascii_lower(list[(*count)++]);
+		}
+	}
+	free(copy);
+	return ret;
+}
+
+static int
+spec_set(struct parser *p, const struct spec *sp, const char *value)
+{
+	char *base = (char *)&p->conf->policy + sp->offset;
+	int v;
+
+	switch (sp->kind) {
+	case SPEC_INT:
+	case SPEC_PCT:
+		if (parse_int_range(value, sp->kind == SPEC_PCT, sp->min, sp->max, &v) < 0) {
+			parser_error(p, "bad value '%s' for %s (expected %d%s to %d%s; %s)",
+				     value, sp->name, sp->min, sp->kind == SPEC_PCT ? "%" : "",
+				     sp->max, sp->kind == SPEC_PCT ? "%" : "", sp->why);
+			return -1;
+		}
+		*(int *)(void *)base = v;
+		return 0;
+	case SPEC_PERMILLE:
+		if (parse_permille(value, &v) < 0 || v < sp->min || v > sp->max) {
+			parser_error(p, "bad percentage '%s' for %s (expected e.g. 90%% or "
+				     "89.5%%, at most 100%%; %s)", value, sp->name, sp->why);
+			return -1;
+		}
+		*(int *)(void *)base = v;
+		return 0;
+	case SPEC_WDAYS:
+		if (parse_wdays(value, &v) < 0 || v < sp->min || v > sp->max) {
+			parser_error(p, "bad value '%s' for %s (expected %d to %d working "
+				     "days, e.g. 5 or \"5 working days\")", value, sp->name,
+				     sp->min, sp->max);
+			return -1;
+		}
+		*(int *)(void *)base = v;
+		return 0;
+	case SPEC_DURATION: {
+		int64_t secs;
+
+		if (conf_parse_duration(value, &secs) < 0 || secs == 0) {
+			parser_error(p, "bad duration '%s' for %s (expected e.g. 30m, 24h, "
+				     "1d, 1800s; %s)", value, sp->name, sp->why);
+			return -1;
+		}
+		*(int64_t *)(void *)base = secs;
+		return 0;
+	}
+	case SPEC_BOOL: {
+		bool b;
+
+		if (parse_bool(value, &b) < 0) {
+			parser_error(p, "bad boolean '%s' for %s (expected yes or no)",
+				     value, sp->name);
+			return -1;
+		}
+		*(bool *)(void *)base = b;
+		return 0;
+	}
+	case SPEC_TIERS_PCT:
+	case SPEC_TIERS_PERMILLE:
+	case SPEC_TIERS_INT:
+		return spec_tiers(p, sp, value, (int *)(void *)base);
+	case SPEC_STRING:
+		if (strlen(value) > CONF_MARKER_MAX) {
+			parser_error(p, "%s longer than %d bytes", sp->name, CONF_MARKER_MAX);
+			return -1;
+		}
+		return set_string(p, (char **)(void *)base, value);
+	case SPEC_STATUSES: {
+		struct conf_policy *pol = &p->conf->policy;
+		bool pause = sp->offset == POL(pause_statuses);
+
+		p->pause_line = p->line;
+
+		return spec_statuses(p, sp, value,
+				     pause ? pol->pause_statuses : pol->solved_statuses,
+				     pause ? &pol->pause_status_count :
+				     &pol->solved_status_count);
+	}
+	}
+	return -1;
+}
+
+static int
+key_policy_spec(struct parser *p, const char *key, const char *value)
+{
+	const struct spec *sp;
+
+	for (sp = policy_specs; sp->name != NULL; sp++)
+		if (strcmp(sp->name, key) == 0)
+			return spec_set(p, sp, value);
+	return -1;
+}
+
+
 static const struct key policy_keys[] = {
 	{ "pack", key_policy_pack, false },
 	{ "first_response", key_policy_duration, false },
@@ -883,6 +1368,20 @@ static const struct key policy_keys[] = {
 	{ "stack_24h_72h", key_policy_bool, false },
 	{ "ticket_cap", key_policy_percent, false },
 	{ "charge", key_policy_charge, false },
+	{ "pause_statuses", key_policy_spec, false },
+	{ "solved_statuses", key_policy_spec, false },
+	{ "reopen_restarts", key_policy_spec, false },
+	{ "first_reply_preliminary", key_policy_spec, false },
+	{ "satisfaction_target", key_policy_spec, false },
+	{ "satisfaction_deduction", key_policy_spec, false },
+	{ "attitude_deduction", key_policy_spec, false },
+	{ "feedback_within", key_policy_spec, false },
+	{ "feedback_streak_length", key_policy_spec, false },
+	{ "feedback_deduction", key_policy_spec, false },
+	{ "feedback_reset_after_fire", key_policy_spec, false },
+	{ "training_deduction", key_policy_spec, false },
+	{ "appeal_window", key_policy_spec, false },
+	{ "appeal_reply", key_policy_spec, false },
 	{ NULL, NULL, false }
 };
 
@@ -1012,6 +1511,22 @@ out:
 	return ret;
 }
 
+/* Resolved in finish(): the [calendar NAME] may come after the team. */
+static int
+key_team_calendar(struct parser *p, const char *key, const char *value)
+{
+	size_t t = (size_t)(p->team - p->conf->teams);
+
+	if (strlen(value) > CONF_NAME_MAX) {
+		parser_error(p, "calendar name longer than %d bytes", CONF_NAME_MAX);
+		return -1;
+	}
+	free(p->team_cal_names[t]);
+	p->team_cal_names[t] = xstrdup(p, value);
+	p->team_cal_lines[t] = p->line;
+	return p->team_cal_names[t] != NULL ? 0 : -1;
+}
+
 static const struct key team_keys[] = {
 	{ "lead", key_team_single, false },
 	{ "agents", key_team_list, true },
@@ -1019,6 +1534,7 @@ static const struct key team_keys[] = {
 	{ "domain", key_team_list, true },
 	{ "domains", key_team_list, true },
 	{ "default_agent", key_team_single, false },
+	{ "calendar", key_team_calendar, false },
 	{ NULL, NULL, false }
 };
 
@@ -1029,8 +1545,9 @@ begin_team(struct parser *p, const char *name)
 {
 	struct conf *conf = p->conf;
 	struct conf_team *grown;
-	unsigned int *lines;
+	unsigned int *lines, *cal_lines;
 	uint64_t *seen;
+	char **names;
 	size_t i;
 
 	if (*name == '\0' || strlen(name) > CONF_NAME_MAX) {
@@ -1057,12 +1574,23 @@ begin_team(struct parser *p, const char *name)
 	seen = realloc(p->team_seen, (conf->team_count + 1) * sizeof(*seen));
 	if (seen != NULL)
 		p->team_seen = seen;
-	if (grown == NULL || lines == NULL || seen == NULL) {
+	names = realloc(p->team_cal_names, (conf->team_count + 1) * sizeof(*names));
+	if (names != NULL) {
+		p->team_cal_names = names;
+		names[conf->team_count] = NULL;
+		p->team_cal_count = conf->team_count + 1;
+	}
+	cal_lines = realloc(p->team_cal_lines, (conf->team_count + 1) * sizeof(*cal_lines));
+	if (cal_lines != NULL)
+		p->team_cal_lines = cal_lines;
+	if (grown == NULL || lines == NULL || seen == NULL || names == NULL ||
+	    cal_lines == NULL) {
 		p->alloc_failed = true;
 		parser_error(p, "out of memory");
 		return -1;
 	}
 	memset(&grown[conf->team_count], 0, sizeof(*grown));
+	grown[conf->team_count].calendar = -1;
 	if ((grown[conf->team_count].name = xstrdup(p, name)) == NULL)
 		return -1;
 	lines[conf->team_count] = p->line;
@@ -1163,6 +1691,78 @@ conf_section_next(const struct conf *conf, const char *type,
 	return NULL;
 }
 
+static int
+begin_calendar(struct parser *p, const char *name)
+{
+	struct conf *conf = p->conf;
+	struct conf_named_calendar *grown, *nc;
+	size_t i;
+
+	if (*name == '\0' || strlen(name) > CONF_NAME_MAX) {
+		parser_error(p, "calendar name must be 1 to %d bytes", CONF_NAME_MAX);
+		return -1;
+	}
+	for (i = 0; i < conf->calendar_count; i++)
+		if (strcmp(conf->calendars[i].name, name) == 0) {
+			parser_error(p, "duplicate calendar '%s' (first defined at line %u)",
+				     name, conf->calendars[i].line);
+			return -1;
+		}
+	if (conf->calendar_count >= CONF_CALENDARS_MAX) {
+		parser_error(p, "more than %d calendars", CONF_CALENDARS_MAX);
+		return -1;
+	}
+	grown = realloc(conf->calendars, (conf->calendar_count + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		p->alloc_failed = true;
+		parser_error(p, "out of memory");
+		return -1;
+	}
+	conf->calendars = grown;
+	nc = &grown[conf->calendar_count];
+	memset(nc, 0, sizeof(*nc));
+	nc->line = p->line;
+	/* a team calendar starts as a copy of the hours and zone of 24x7 */
+	nc->cal.always_open = true;
+	nc->cal.hours.all_day = true;
+	for (i = 0; i < 7; i++) {
+		nc->cal.hours.open[i] = 0;
+		nc->cal.hours.close[i] = 86400;
+	}
+	nc->name = xstrdup(p, name);
+	nc->cal.timezone = xstrdup(p, conf->calendar.timezone);
+	conf->calendar_count++;
+	p->cal = &nc->cal;
+	p->cal_seen = &p->named_cal_seen[conf->calendar_count - 1];
+	return nc->name != NULL && nc->cal.timezone != NULL ? 0 : -1;
+}
+
+static void
+pack_key(struct parser *p, const char *key, const char *value)
+{
+	const struct spec *sp;
+	size_t i = 0;
+
+	for (sp = pack_specs[p->pack]; sp->name != NULL; sp++, i++)
+		if (strcmp(sp->name, key) == 0)
+			break;
+	if (sp->name == NULL) {
+		parser_error(p, "unknown key '%s' in section [%s]", key, p->section_name);
+		return;
+	}
+	if ((p->seen_pack[p->pack] & ((uint64_t)1 << i)) != 0) {
+		parser_error(p, "key '%s' given twice in section [%s]", key, p->section_name);
+		return;
+	}
+	p->seen_pack[p->pack] |= (uint64_t)1 << i;
+	if (*value == '\0') {
+		parser_error(p, "missing value for key '%s' in section [%s]", key,
+			     p->section_name);
+		return;
+	}
+	(void)spec_set(p, sp, value);
+}
+
 static void
 parse_section(struct parser *p, char *line)
 {
@@ -1178,9 +1778,38 @@ parse_section(struct parser *p, char *line)
 	name = trim(line + 1);
 	if (strcmp(name, "store") == 0)
 		p->section = SECTION_STORE;
-	else if (strcmp(name, "calendar") == 0)
+	else if (strcmp(name, "calendar") == 0) {
 		p->section = SECTION_CALENDAR;
-	else if (strcmp(name, "policy") == 0)
+		p->cal = &p->conf->calendar;
+		p->cal_seen = &p->seen_calendar;
+	} else if (strncmp(name, "calendar", 8) == 0 && (name[8] == ' ' || name[8] == '\t')) {
+		if (begin_calendar(p, trim(name + 9)) == 0)
+			p->section = SECTION_CALENDAR;
+		snprintf(p->section_label, sizeof(p->section_label), "calendar %s",
+			 trim(name + 9));
+		p->section_name = p->section_label;
+		return;
+	} else if (strncmp(name, "pack", 4) == 0 && (name[4] == ' ' || name[4] == '\t')) {
+		enum conf_pack pk;
+
+		snprintf(p->section_label, sizeof(p->section_label), "pack %s",
+			 trim(name + 5));
+		p->section_name = p->section_label;
+		if (conf_pack_from_name(trim(name + 5), &pk) < 0 || pk == CONF_PACK_S14) {
+			parser_error(p, "unknown pack section [%s] (expected [pack S4], S9, "
+				     "S1, G16, G20, T17 or W1; S14 is set in [policy])", name);
+			return;
+		}
+		if (p->pack_lines[pk] != 0) {
+			parser_error(p, "section [%s] given twice (first at line %u)", name,
+				     p->pack_lines[pk]);
+			return;
+		}
+		p->pack_lines[pk] = p->line;
+		p->pack = pk;
+		p->section = SECTION_PACK;
+		return;
+	} else if (strcmp(name, "policy") == 0)
 		p->section = SECTION_POLICY;
 	else if (strcmp(name, "team") == 0) {
 		parser_error(p, "team name must be 1 to %d bytes: [team NAME]", CONF_NAME_MAX);
@@ -1196,8 +1825,8 @@ parse_section(struct parser *p, char *line)
 		if (begin_module_section(p, name) == 0)
 			return;
 		parser_error(p, "unknown section [%s] (expected store, calendar, "
-			     "policy, team NAME, imap NAME, helpdesk NAME, smtp or "
-			     "webhook)", name);
+			     "calendar NAME, policy, pack NAME, team NAME, imap NAME, "
+			     "helpdesk NAME, smtp or webhook)", name);
 		return;
 	}
 	p->section_name = p->section == SECTION_STORE ? "store" :
@@ -1236,8 +1865,11 @@ parse_assignment(struct parser *p, char *line)
 		break;
 	case SECTION_CALENDAR:
 		keys = calendar_keys;
-		seen = &p->seen_calendar;
+		seen = p->cal_seen;
 		break;
+	case SECTION_PACK:
+		pack_key(p, key, value);
+		return;
 	case SECTION_POLICY:
 		keys = policy_keys;
 		seen = &p->seen_policy;
@@ -1331,6 +1963,26 @@ parse_line(struct parser *p, char *line, size_t len)
 		parse_assignment(p, s);
 }
 
+/* Working days default to the days with business hours, or Mon-Fri on a
+   24x7 calendar (appeal windows are counted in working days even when the
+   SLA clocks run around the clock). */
+static void
+finish_workweek(struct conf_calendar *cal)
+{
+	int d;
+
+	if (cal->workweek_explicit)
+		return;
+	cal->workweek = 0;
+	if (cal->always_open) {
+		cal->workweek = 0x3e;	/* Mon-Fri */
+		return;
+	}
+	for (d = 0; d < 7; d++)
+		if (cal->hours.open[d] >= 0 && cal->hours.close[d] > cal->hours.open[d])
+			cal->workweek |= 1u << d;
+}
+
 /* Checks that need the whole file: teams complete, calendar consistent. */
 static void
 finish(struct parser *p)
@@ -1348,6 +2000,38 @@ finish(struct parser *p)
 		    conf_agent_team(conf, team->default_agent) != team)
 			parser_error(p, "default_agent %s of team %s is not one of its agents",
 				     team->default_agent, team->name);
+		if (p->team_cal_names != NULL && p->team_cal_names[i] != NULL) {
+			size_t k;
+
+			for (k = 0; k < conf->calendar_count; k++)
+				if (strcmp(conf->calendars[k].name, p->team_cal_names[i]) == 0)
+					break;
+			p->line = p->team_cal_lines[i];
+			if (k == conf->calendar_count)
+				parser_error(p, "team %s: no section [calendar %s]", team->name,
+					     p->team_cal_names[i]);
+			else
+				team->calendar = (int)k;
+		}
+	}
+	finish_workweek(&conf->calendar);
+	for (i = 0; i < conf->calendar_count; i++)
+		finish_workweek(&conf->calendars[i].cal);
+	for (i = 0; i < CONF_PACK_COUNT; i++) {
+		if (p->pack_lines[i] == 0 || conf_pack_enabled(conf, (enum conf_pack)i))
+			continue;
+		p->line = p->pack_lines[i];
+		parser_error(p, "section [pack %s] is set but the pack is not on "
+			     "(add it to pack = in [policy])", pack_names[i]);
+	}
+	for (i = 0; i < conf->policy.pause_status_count; i++) {
+		if (!conf_status_in(conf->policy.solved_statuses,
+				    conf->policy.solved_status_count,
+				    conf->policy.pause_statuses[i]))
+			continue;
+		p->line = p->pause_line;
+		parser_error(p, "status '%s' is both in pause_statuses and in "
+			     "solved_statuses", conf->policy.pause_statuses[i]);
 	}
 }
 
@@ -1443,7 +2127,59 @@ conf_defaults(struct conf **conf_r, const char **error_r)
 	pol->stack_24h_72h = true;
 	pol->ticket_cap_pct = 20;
 	pol->charge = CONF_CHARGE_OWNER_AT_DEADLINE;
+	conf->calendar.workweek = 0x3e;
+	pol->packs = 1u << CONF_PACK_S14;
+	pol->solved_statuses[0] = strdup("solved");
+	pol->solved_statuses[1] = strdup("closed");
+	pol->solved_status_count = 2;
+	pol->reopen_restarts = true;
+	pol->first_reply_preliminary = false;
+	pol->satisfaction_target_permille = 900;
+	pol->satisfaction_deduction_pct = 5;
+	pol->attitude_deduction_pct = 5;
+	pol->feedback_within_secs = 24 * 3600;
+	pol->feedback_streak_length = 3;
+	pol->feedback_deduction_pct = 10;
+	pol->feedback_reset_after_fire = true;
+	pol->training_deduction_pct = 5;
+	pol->appeal_window_days = 5;
+	pol->appeal_reply_days = 5;
+	pol->s4_repeat = 3;
+	for (d = 0; d < CONF_TIERS; d++) {
+		pol->s9_complaint_pct[d] = 5 * (d + 1);
+		pol->s9_error_pct[d] = 5 * (d + 1);
+		pol->s9_satisfaction_reward_pct[d] = 5 * (d + 1);
+		pol->s9_speed_pct[d] = 10 * (d + 1);
+		pol->s9_speed_reward_pct[d] = 5 * (d + 1);
+	}
+	pol->s9_satisfaction_permille[0] = 900;
+	pol->s9_satisfaction_permille[1] = 950;
+	pol->s9_satisfaction_permille[2] = 1000;
+	pol->s1_response_secs = 24 * 3600;
+	pol->s1_ship_secs = 48 * 3600;
+	pol->s1_penalty_yuan = 50;
+	pol->s1_parts_marker = strdup("parts");
+	pol->g16_reply_secs[0] = 24 * 3600;
+	pol->g16_reply_secs[1] = 48 * 3600;
+	pol->g16_reply_secs[2] = 24 * 3600;
+	pol->g20_threshold = 90;
+	pol->g20_months = 2;
+	pol->t17_points = 30;
+	pol->t17_band[0] = 25;
+	pol->t17_band[1] = 20;
+	pol->t17_band[2] = 15;
+	pol->t17_band_pct[0] = 10;
+	pol->t17_band_pct[1] = 30;
+	pol->t17_band_pct[2] = 100;
+	pol->w1_answer_days = 1;
+	pol->w1_solution_days = 3;
+	pol->w1_timely_pct = 90;
+	pol->w1_satisfaction_pct = 85;
+	pol->w1_complaint_rate_pct = 3;
 
+	if (pol->solved_statuses[0] == NULL || pol->solved_statuses[1] == NULL ||
+	    pol->s1_parts_marker == NULL)
+		goto oom;
 	if (conf->store_backend == NULL || conf->store_path == NULL ||
 	    conf->calendar.timezone == NULL || pol->pack == NULL ||
 	    pol->assignment_header == NULL || pol->priority_header == NULL)
@@ -1536,6 +2272,10 @@ out:
 	free(p.store_path_raw);
 	free(p.team_lines);
 	free(p.team_seen);
+	for (n = 0; n < p.team_cal_count; n++)
+		free(p.team_cal_names[n]);
+	free(p.team_cal_names);
+	free(p.team_cal_lines);
 	return ret;
 }
 
@@ -1620,6 +2360,18 @@ conf_free(struct conf **confp)
 		free(conf->policy.resolved_markers[i]);
 	free(conf->policy.assignment_header);
 	free(conf->policy.priority_header);
+	for (i = 0; i < conf->policy.pause_status_count; i++)
+		free(conf->policy.pause_statuses[i]);
+	for (i = 0; i < conf->policy.solved_status_count; i++)
+		free(conf->policy.solved_statuses[i]);
+	free(conf->policy.s1_parts_marker);
+	for (i = 0; i < conf->calendar_count; i++) {
+		free(conf->calendars[i].name);
+		free(conf->calendars[i].cal.timezone);
+		free(conf->calendars[i].cal.holidays);
+		free(conf->calendars[i].cal.workdays);
+	}
+	free(conf->calendars);
 	for (i = 0; i < conf->team_count; i++) {
 		free(conf->teams[i].name);
 		free(conf->teams[i].lead);
@@ -1710,22 +2462,26 @@ print_hours(FILE *out, const struct conf_calendar *cal)
 	fputc('\n', out);
 }
 
-void
-conf_print(const struct conf *conf, FILE *out)
+static void
+print_calendar(FILE *out, const struct conf_calendar *cal)
 {
-	const struct conf_calendar *cal = &conf->calendar;
-	const struct conf_policy *pol = &conf->policy;
 	char date[11];
+	bool first;
 	size_t i;
-	int s;
+	int d;
 
-	fprintf(out, "# effective configuration%s%s\n",
-		conf->path != NULL ? " of " : "", conf->path != NULL ? conf->path : "");
-	fprintf(out, "\n[store]\nbackend = %s\npath = %s\n",
-		conf->store_backend, conf->store_path);
-
-	fprintf(out, "\n[calendar]\ntimezone = %s\n", cal->timezone);
+	fprintf(out, "timezone = %s\n", cal->timezone);
 	print_hours(out, cal);
+	/* a derived workweek is derived again when read back */
+	for (i = 0, first = true; cal->workweek_explicit && i < 7; i++) {
+		d = (int)(i + 1) % 7;	/* Monday first */
+		if ((cal->workweek & (1u << d)) == 0)
+			continue;
+		fprintf(out, "%s%s", first ? "workweek = " : ", ", weekday_names[d]);
+		first = false;
+	}
+	if (!first)
+		fputc('\n', out);
 	for (i = 0; i < cal->holiday_count; i++) {
 		format_date(cal->holidays[i], date);
 		fprintf(out, "holiday = %s\n", date);
@@ -1734,7 +2490,93 @@ conf_print(const struct conf *conf, FILE *out)
 		format_date(cal->workdays[i], date);
 		fprintf(out, "workday = %s\n", date);
 	}
+}
 
+static void
+print_tiers(FILE *out, const char *key, const int *v, bool pct)
+{
+	fprintf(out, "%s = %d%s, %d%s, %d%s\n", key, v[0], pct ? "%" : "", v[1],
+		pct ? "%" : "", v[2], pct ? "%" : "");
+}
+
+static void
+print_permille(FILE *out, int v)
+{
+	if (v % 10 == 0)
+		fprintf(out, "%d%%", v / 10);
+	else
+		fprintf(out, "%d.%d%%", v / 10, v % 10);
+}
+
+static void
+print_packs(FILE *out, const struct conf *conf)
+{
+	const struct conf_policy *pol = &conf->policy;
+	int i;
+
+	if (conf_pack_enabled(conf, CONF_PACK_S4))
+		fprintf(out, "\n[pack S4]\nrepeat = %d\n", pol->s4_repeat);
+	if (conf_pack_enabled(conf, CONF_PACK_S9)) {
+		fputs("\n[pack S9]\n", out);
+		print_tiers(out, "complaint_ladder", pol->s9_complaint_pct, true);
+		print_tiers(out, "error_ladder", pol->s9_error_pct, true);
+		fputs("satisfaction_tiers = ", out);
+		for (i = 0; i < CONF_TIERS; i++) {
+			fputs(i > 0 ? ", " : "", out);
+			print_permille(out, pol->s9_satisfaction_permille[i]);
+		}
+		fputc('\n', out);
+		print_tiers(out, "satisfaction_reward", pol->s9_satisfaction_reward_pct, true);
+		print_tiers(out, "speed_tiers", pol->s9_speed_pct, true);
+		print_tiers(out, "speed_reward", pol->s9_speed_reward_pct, true);
+	}
+	if (conf_pack_enabled(conf, CONF_PACK_S1)) {
+		fputs("\n[pack S1]\n", out);
+		print_duration(out, "response", pol->s1_response_secs);
+		print_duration(out, "ship", pol->s1_ship_secs);
+		fprintf(out, "penalty = %d\nmarker = %s\n", pol->s1_penalty_yuan,
+			pol->s1_parts_marker);
+	}
+	if (conf_pack_enabled(conf, CONF_PACK_G16)) {
+		fputs("\n[pack G16]\n", out);
+		print_duration(out, "reply_general", pol->g16_reply_secs[0]);
+		print_duration(out, "reply_major", pol->g16_reply_secs[1]);
+		print_duration(out, "reply_critical", pol->g16_reply_secs[2]);
+	}
+	if (conf_pack_enabled(conf, CONF_PACK_G20))
+		fprintf(out, "\n[pack G20]\nthreshold = %d\nmonths = %d\n",
+			pol->g20_threshold, pol->g20_months);
+	if (conf_pack_enabled(conf, CONF_PACK_T17)) {
+		fprintf(out, "\n[pack T17]\npoints = %d\n", pol->t17_points);
+		print_tiers(out, "bands", pol->t17_band, false);
+		print_tiers(out, "band_deduction", pol->t17_band_pct, true);
+	}
+	if (conf_pack_enabled(conf, CONF_PACK_W1))
+		fprintf(out, "\n[pack W1]\nanswer = %d\nsolution = %d\ntimely = %d%%\n"
+			"satisfaction = %d%%\ncomplaint_rate = %d%%\n", pol->w1_answer_days,
+			pol->w1_solution_days, pol->w1_timely_pct, pol->w1_satisfaction_pct,
+			pol->w1_complaint_rate_pct);
+}
+
+void
+conf_print(const struct conf *conf, FILE *out)
+{
+	const struct conf_calendar *cal = &conf->calendar;
+	const struct conf_policy *pol = &conf->policy;
+	size_t i;
+	int s;
+
+	fprintf(out, "# effective configuration%s%s\n",
+		conf->path != NULL ? " of " : "", conf->path != NULL ? conf->path : "");
+	fprintf(out, "\n[store]\nbackend = %s\npath = %s\n",
+		conf->store_backend, conf->store_path);
+
+	fputs("\n[calendar]\n", out);
+	print_calendar(out, cal);
+	for (i = 0; i < conf->calendar_count; i++) {
+		fprintf(out, "\n[calendar %s]\n", conf->calendars[i].name);
+		print_calendar(out, &conf->calendars[i].cal);
+	}
 	fprintf(out, "\n[policy]\npack = %s\n", pol->pack);
 	print_duration(out, "first_response", pol->first_response_secs);
 	print_duration(out, "preliminary", pol->preliminary_secs);
@@ -1756,6 +2598,24 @@ conf_print(const struct conf *conf, FILE *out)
 	fprintf(out, "ticket_cap = %d%%\n", pol->ticket_cap_pct);
 	fprintf(out, "charge = %s\n", pol->charge == CONF_CHARGE_OWNER_AT_START ?
 		"owner_at_start" : "owner_at_deadline");
+	print_list(out, "pause_statuses", pol->pause_statuses, pol->pause_status_count);
+	print_list(out, "solved_statuses", pol->solved_statuses, pol->solved_status_count);
+	fprintf(out, "reopen_restarts = %s\n", pol->reopen_restarts ? "yes" : "no");
+	fprintf(out, "first_reply_preliminary = %s\n",
+		pol->first_reply_preliminary ? "yes" : "no");
+	fputs("satisfaction_target = ", out);
+	print_permille(out, pol->satisfaction_target_permille);
+	fprintf(out, "\nsatisfaction_deduction = %d%%\n", pol->satisfaction_deduction_pct);
+	fprintf(out, "attitude_deduction = %d%%\n", pol->attitude_deduction_pct);
+	print_duration(out, "feedback_within", pol->feedback_within_secs);
+	fprintf(out, "feedback_streak_length = %d\n", pol->feedback_streak_length);
+	fprintf(out, "feedback_deduction = %d%%\n", pol->feedback_deduction_pct);
+	fprintf(out, "feedback_reset_after_fire = %s\n",
+		pol->feedback_reset_after_fire ? "yes" : "no");
+	fprintf(out, "training_deduction = %d%%\n", pol->training_deduction_pct);
+	fprintf(out, "appeal_window = %d working days\n", pol->appeal_window_days);
+	fprintf(out, "appeal_reply = %d working days\n", pol->appeal_reply_days);
+	print_packs(out, conf);
 
 	for (i = 0; i < conf->team_count; i++) {
 		const struct conf_team *team = &conf->teams[i];
@@ -1767,6 +2627,8 @@ conf_print(const struct conf *conf, FILE *out)
 		print_list(out, "domain", team->domains, team->domain_count);
 		if (team->default_agent != NULL)
 			fprintf(out, "default_agent = %s\n", team->default_agent);
+		if (team->calendar >= 0)
+			fprintf(out, "calendar = %s\n", conf->calendars[team->calendar].name);
 	}
 	/* Module sections as written; their modules print what they derive. */
 	for (i = 0; i < conf->section_count; i++) {
@@ -1778,6 +2640,15 @@ conf_print(const struct conf *conf, FILE *out)
 		for (k = 0; k < sec->kv_count; k++)
 			fprintf(out, "%s = %s\n", sec->kvs[k].key, sec->kvs[k].value);
 	}
+}
+
+const struct conf_calendar *
+conf_team_calendar(const struct conf *conf, const struct conf_team *team)
+{
+	if (team == NULL || team->calendar < 0 ||
+	    (size_t)team->calendar >= conf->calendar_count)
+		return &conf->calendar;
+	return &conf->calendars[team->calendar].cal;
 }
 
 const struct conf_team *

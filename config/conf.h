@@ -12,8 +12,18 @@
  *                      streak_reset_month_end = no, streak_reset_after_fire = yes,
  *                      severity_low/normal/high/critical = 5/10/15/20,
  *                      stack_24h_72h = yes, ticket_cap = 20, charge = owner_at_deadline
+ *                      pause_statuses = pending, solved_statuses = solved, closed,
+ *                      reopen_restarts = yes, first_reply_preliminary = no,
+ *                      satisfaction_target = 90%, satisfaction_deduction = 5%,
+ *                      attitude_deduction = 5%, feedback_within = 24h,
+ *                      feedback_streak_length = 3, feedback_deduction = 10%,
+ *                      feedback_reset_after_fire = yes, training_deduction = 5%,
+ *                      appeal_window = 5, appeal_reply = 5 (working days)
+ *   [pack NAME]        the settings of an optional pack named in pack =
+ *                      (S4, S9, S1, G16, G20, T17, W1; see slaclock.conf(5))
+ *   [calendar NAME]    a team calendar, same keys as [calendar]
  *   [team NAME]        lead = addr, agents = a@x, b@x, domain = example.com,
- *                      default_agent = addr
+ *                      default_agent = addr, calendar = NAME
  *
  * Every error is reported as "file:line: message"; all errors of a file are
  * collected before conf_load() fails, so an administrator sees them at once.
@@ -34,6 +44,8 @@
 #define CONF_AGENTS_MAX 4096
 #define CONF_MARKERS_MAX 16
 #define CONF_HOLIDAYS_MAX 1024
+#define CONF_STATUSES_MAX 16
+#define CONF_CALENDARS_MAX 64
 
 enum conf_charge {
 	CONF_CHARGE_OWNER_AT_DEADLINE = 0,
@@ -56,6 +68,7 @@ struct conf_team {
 	size_t agent_count;
 	char **domains;        /* lower-cased domains whose senders are agents */
 	size_t domain_count;
+	int calendar;          /* index into conf->calendars, -1 = [calendar] */
 };
 
 /* One working interval inside a day, seconds after local midnight. */
@@ -73,7 +86,35 @@ struct conf_calendar {
 	size_t holiday_count;
 	int32_t *workdays;     /* make-up working days (调休), sorted */
 	size_t workday_count;
+	/* Working-day units (appeals, W1): the weekdays that are working days
+	   (bit 0 = Sunday). Default: the days with hours, Mon-Fri on 24x7. */
+	unsigned int workweek;
+	bool workweek_explicit;
 };
+
+/* A named calendar for teams: [calendar NAME], chosen by a team's
+   "calendar = NAME". */
+struct conf_named_calendar {
+	char *name;
+	unsigned int line;
+	struct conf_calendar cal;
+};
+
+/* Rule packs (POLICY.md "Optional packs"); S14 is always on. */
+enum conf_pack {
+	CONF_PACK_S14 = 0,
+	CONF_PACK_S4,
+	CONF_PACK_S9,
+	CONF_PACK_S1,
+	CONF_PACK_G16,
+	CONF_PACK_G20,
+	CONF_PACK_T17,
+	CONF_PACK_W1,
+	CONF_PACK_COUNT
+};
+
+/* Three-step ladders and tiers (S9), lowest first. */
+#define CONF_TIERS 3
 
 struct conf_policy {
 	char *pack;                        /* "S14" */
@@ -95,6 +136,55 @@ struct conf_policy {
 	bool stack_24h_72h;                /* default yes */
 	int ticket_cap_pct;                /* default 20 */
 	enum conf_charge charge;
+
+	/* Added for the whole policy (issue 7). */
+	unsigned int packs;                /* 1u << enum conf_pack; S14 always */
+	char *pause_statuses[CONF_STATUSES_MAX];  /* none by default */
+	size_t pause_status_count;
+	char *solved_statuses[CONF_STATUSES_MAX]; /* "solved", "closed" */
+	size_t solved_status_count;
+	bool reopen_restarts;              /* default yes */
+	bool first_reply_preliminary;      /* default no */
+	int satisfaction_target_permille;  /* S14.3: 900 = 90.0% */
+	int satisfaction_deduction_pct;    /* S14.3: 5 (% of the quarter's score) */
+	int attitude_deduction_pct;        /* S14.4: 5 */
+	int64_t feedback_within_secs;      /* S14.5: 24h */
+	int feedback_streak_length;        /* S14.5: 3 */
+	int feedback_deduction_pct;        /* S14.5: 10 */
+	bool feedback_reset_after_fire;    /* default yes */
+	int training_deduction_pct;        /* S14.6: 5 */
+	int appeal_window_days;            /* working days: 5 */
+	int appeal_reply_days;             /* working days: 5 */
+
+	/* [pack S4] */
+	int s4_repeat;                     /* 3 same-cause verified a quarter */
+	/* [pack S9] */
+	int s9_complaint_pct[CONF_TIERS];  /* 5 10 15 (% of wage) */
+	int s9_error_pct[CONF_TIERS];      /* 5 10 15 */
+	int s9_satisfaction_permille[CONF_TIERS]; /* 900 950 1000 */
+	int s9_satisfaction_reward_pct[CONF_TIERS]; /* 5 10 15 */
+	int s9_speed_pct[CONF_TIERS];      /* 10 20 30 (% faster than target) */
+	int s9_speed_reward_pct[CONF_TIERS]; /* 5 10 15 */
+	/* [pack S1] */
+	int64_t s1_response_secs;          /* 24h */
+	int64_t s1_ship_secs;              /* 48h */
+	int s1_penalty_yuan;               /* 50, in [50, 500] */
+	char *s1_parts_marker;             /* ticket type "parts" */
+	/* [pack G16] */
+	int64_t g16_reply_secs[3];         /* 一般 24h, 较大 48h, 重大 24h */
+	/* [pack G20] */
+	int g20_threshold;                 /* 90 points */
+	int g20_months;                    /* 2 months in a row below */
+	/* [pack T17] */
+	int t17_points;                    /* 30 a month */
+	int t17_band[CONF_TIERS];          /* below 25 / 20 / 15 */
+	int t17_band_pct[CONF_TIERS];      /* 10 / 30 / 100 % of the bonus */
+	/* [pack W1] */
+	int w1_answer_days;                /* 1 working day */
+	int w1_solution_days;              /* 3 working days */
+	int w1_timely_pct;                 /* >= 90 */
+	int w1_satisfaction_pct;           /* >= 85 */
+	int w1_complaint_rate_pct;         /* < 3 */
 };
 
 /* Sections that belong to modules outside config/ ([imap NAME],
@@ -126,6 +216,8 @@ struct conf {
 	struct conf_policy policy;
 	struct conf_team *teams;
 	size_t team_count;
+	struct conf_named_calendar *calendars; /* [calendar NAME] */
+	size_t calendar_count;
 	struct conf_section *sections;     /* module sections, in file order */
 	size_t section_count;
 };
@@ -160,6 +252,19 @@ const struct conf_section *conf_section_next(const struct conf *conf, const char
 
 /* Parse "30m", "24h", "72h", "1800s", "1d", "90" (seconds). 0 or -1. */
 int conf_parse_duration(const char *text, int64_t *secs_r);
+
+/* "S14", "S4", ...; NULL when out of range. */
+const char *conf_pack_name(enum conf_pack pack);
+/* 0, or -1 when NAME is no pack. */
+int conf_pack_from_name(const char *name, enum conf_pack *pack_r);
+bool conf_pack_enabled(const struct conf *conf, enum conf_pack pack);
+
+/* The calendar of TEAM (its [calendar NAME], else [calendar]). */
+const struct conf_calendar *conf_team_calendar(const struct conf *conf,
+					       const struct conf_team *team);
+
+/* Is STATUS (our vocabulary, see parsers/webhook.h) in the list? */
+bool conf_status_in(char *const *list, size_t count, const char *status);
 
 const char *severity_name(enum severity s);
 int severity_from_name(const char *name, enum severity *s_r);

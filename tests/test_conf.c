@@ -277,7 +277,7 @@ static const struct {
 	{ "[policy]\nticket_cap = 0\n", "bad percentage '0' for ticket_cap" },
 	{ "[policy]\nstreak_length = 0\n", "bad number '0' for streak_length" },
 	{ "[policy]\nstack_24h_72h = maybe\n", "bad boolean 'maybe' for stack_24h_72h" },
-	{ "[policy]\npack = S9\n", "unknown rule pack 'S9'" },
+	{ "[policy]\npack = S99\n", "unknown rule pack 'S99'" },
 	{ "[policy]\ncharge = whoever\n", "bad value 'whoever' for charge" },
 	{ "[policy]\nassignment_header = X Owner\n", "bad header field name 'X Owner'" },
 	{ "[policy]\npriority_header = X-Prio:\n", "bad header field name 'X-Prio:'" },
