@@ -626,6 +626,9 @@ tick(int64_t now)
 	return mails;
 }
 
+static const char *ignored_error;
+#define NULL_ERROR (&ignored_error)
+
 /* 10 breaches within 5 minutes for one lead: one mail listing all 10. */
 START_TEST(test_alert_grouped)
 {
@@ -633,6 +636,8 @@ START_TEST(test_alert_grouped)
 	char key[128];
 	size_t i;
 
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "ticket_url",
+					 "https://rt.example/Ticket/Display.html?id=%s", NULL_ERROR), 0);
 	open_store();
 	burst_events(10, false);
 	evaluate(BURST_WINDOW_END - 60);
@@ -649,6 +654,7 @@ START_TEST(test_alert_grouped)
 		ck_assert_msg(strstr(rows[0].text, burst_ids[i]) != NULL, "%s not listed", burst_ids[i]);
 	ck_assert_ptr_nonnull(strstr(rows[0].text, "S14.1"));
 	ck_assert_ptr_nonnull(strstr(rows[0].text, "2026-11-20 10:30"));
+	ck_assert_ptr_nonnull(strstr(rows[0].text, "https://rt.example/Ticket/Display.html?id=2003"));
 	ck_assert_ptr_null(strstr(rows[0].text, CUSTOMER_DOMAIN));
 	ck_assert_ptr_nonnull(strstr(rows[0].text, "CAxyz123@\xe2\x80\xa6"));
 	/* Again, later, and after a "restart": nothing twice. */
