@@ -6,16 +6,15 @@
 # ignored. Skips (77) only when RT is not installed.
 #   usage: rt.sh [path/to/rt_driver]   (default: $top_builddir/tests/it/rt_driver)
 set -eu
-RT_SERVER=/usr/share/request-tracker5/libexec/rt-server
-[ -x "$RT_SERVER" ] && [ -x /usr/sbin/rt-setup-database-5 ] || {
-    echo "rt.sh: SKIP: request-tracker5 not installed (apt-get install request-tracker5 rt5-db-sqlite rt5-standalone)"; exit 77; }
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/it/lib-rt.sh"
+rt_installed || {
+    echo "rt.sh: SKIP: request-tracker5 not installed (apt-get install request-tracker5 rt5-db-sqlite rt5-standalone)"; exit 77; }
 DRIVER=${1:-${top_builddir:-.}/tests/it/rt_driver}
 [ -x "$DRIVER" ] || { echo "rt.sh: no driver at $DRIVER" >&2; exit 1; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/slaclock-rt.XXXXXX")
-R=$T/rt; mkdir -p "$R/site.d"
-RT_PID= DRV_PID=
+R=$T/rt RT_PID= DRV_PID=
 cleanup() {
     for p in $DRV_PID $RT_PID; do kill -TERM "$p" 2>/dev/null || :; done
     for p in $DRV_PID $RT_PID; do wait "$p" 2>/dev/null || :; done
@@ -25,9 +24,6 @@ trap cleanup EXIT INT TERM
 fail() { echo "rt.sh: FAIL: $*" >&2; echo "--- driver log"; cat "$T/driver.log" >&2 || :;
          echo "--- RT log"; tail -20 "$R/server.log" >&2 || :; exit 1; }
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-RT_PORT=$(free_port)
-
 # our webhook server first: RT's config needs its port
 umask 077
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/hmac"
@@ -36,72 +32,15 @@ DRV_PID=$!
 i=0; until [ -s "$T/port" ]; do i=$((i+1)); [ $i -lt 100 ] || fail "driver did not start"; sleep 0.1; done
 HOOK_PORT=$(cat "$T/port")
 
-cat >"$R/RT_SiteConfig.pm" <<EOC
-Set(\$rtname, 'test.example');
-Set(\$Organization, 'test.example');
-Set(\$CorrespondAddress, 'support@test.example');
-Set(\$CommentAddress, 'support-comment@test.example');
-Set(\$Timezone, 'UTC');
-Set(\$DatabaseType, 'SQLite');
-Set(\$DatabaseName, '$R/rt.db');
-Set(\$WebDomain, '127.0.0.1');
-Set(\$WebPort, $RT_PORT);
-Set(\$WebPath, '');
-Set(\$WebBaseURL, 'http://127.0.0.1:$RT_PORT');
-Set(\$LogToSyslog, undef);
-Set(\$LogToFile, undef);
-Set(\$LogToSTDERR, 'warning');
-Set(\$RestrictReferrer, 0);
-Set(\$MailCommand, 'testfile');
-Set(\$SLAWebhookURL, 'http://127.0.0.1:$HOOK_PORT/webhook/rt');
-Set(\$SLAWebhookSecret, '$(cat "$T/hmac")');
-1;
-EOC
-cat >"$R/acl.initialdata" <<'EOC'
-@ACL = map { { GroupDomain => 'SystemInternal', GroupType => 'Everyone',
-               Queue => 'General', Right => $_ } }
-       qw(CreateTicket ReplyToTicket CommentOnTicket SeeQueue);
-EOC
-printf password >"$R/root-password"
-export RT_SITE_CONFIG="$R/RT_SiteConfig.pm" RT_SITE_CONFIG_DIR="$R/site.d"
-/usr/sbin/rt-setup-database-5 --action init --skip-create --root-password-file "$R/root-password" >"$R/setup.log" 2>&1 \
-    || { cat "$R/setup.log"; fail "rt-setup-database init"; }
-/usr/sbin/rt-setup-database-5 --action insert --datafile "$R/acl.initialdata" >>"$R/setup.log" 2>&1 \
-    || fail "ACL insert"
-/usr/sbin/rt-setup-database-5 --action insert --datafile "$srcdir/contrib/rt-webhook-scrip.initialdata" >>"$R/setup.log" 2>&1 \
-    || { cat "$R/setup.log"; fail "scrip insert"; }
-# root creates tickets; "slaclock" (our own user) posts the notes
-perl -e '
-  use lib "/usr/share/request-tracker5/lib"; use RT; RT::LoadConfig(); RT::Init();
-  my $root = RT::User->new(RT->SystemUser); $root->Load("root");
-  my $s = RT::User->new(RT->SystemUser);
-  my ($uid, $m) = $s->Create(Name => "slaclock", EmailAddress => "slaclock\@test.example", Privileged => 1);
-  die "$m\n" unless $uid;
-  my ($ok, $m2) = $s->PrincipalObj->GrantRight(Right => "SuperUser", Object => RT->System);
-  die "$m2\n" unless $ok;
-  for my $u ($root, $s) {
-    my ($id, $msg, $auth) = RT::AuthToken->new(RT::CurrentUser->new($u))
-        ->Create(Owner => $u->Id, Description => "slaclock it");
-    die "$msg\n" unless $id; print $u->Name, " $auth\n";
-  }' >"$R/tokens" 2>>"$R/setup.log" || { cat "$R/setup.log"; fail "tokens"; }
-awk '$1=="root"{printf "%s", $2}' "$R/tokens" >"$R/root.token"
-awk '$1=="slaclock"{printf "%s", $2}' "$R/tokens" >"$R/slaclock.token"
+rt_start "http://127.0.0.1:$HOOK_PORT/webhook/rt" "$T/hmac"
 
-setsid "$RT_SERVER" --host 127.0.0.1 --port "$RT_PORT" --max-workers 2 >"$R/server.log" 2>&1 &
-RT_PID=$!
-API=http://127.0.0.1:$RT_PORT/REST/2.0
-i=0; until curl -fs -o /dev/null -H "Authorization: token $(cat "$R/root.token")" "$API/rt"; do
-    i=$((i+1)); [ $i -lt 240 ] || fail "RT did not start"; kill -0 $RT_PID 2>/dev/null || fail "RT died"; sleep 0.25; done
-
-rt() { curl -fsS -H "Authorization: token $(cat "$R/root.token")" -H 'Content-Type: application/json' "$@"; }
 events() { "$DRIVER" events "$T/slaclock.db"; }
 wait_events() {  # N: until the store holds at least N events
     i=0; until [ "$(events | wc -l)" -ge "$1" ]; do
         i=$((i+1)); [ $i -lt 100 ] || fail "expected $1 events, have: $(events)"; sleep 0.1; done; }
 
 echo "1. ticket created by REST -> signed webhook -> events"
-T1=$(rt -X POST "$API/ticket" -d '{"Queue":"General","Subject":"打印机无法连接","Requestor":"zhang.wei@customer.example","Content":"it is broken","ContentType":"text/plain"}' \
-     | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+T1=$(rt_new_ticket "打印机无法连接")
 wait_events 2
 events | grep -q "^customer_message rt:$T1 customer$" || fail "no customer_message for rt:$T1: $(events)"
 events | grep -q "^status rt:$T1 " || fail "no status event"
@@ -128,21 +67,8 @@ grep -q "already has note note:rt:$T1:S14.1:reminder" "$T/redeliver.log" || { ca
 grep -q "outbox depth 0" "$T/redeliver.log" || { cat "$T/redeliver.log"; fail "outbox not empty after re-delivery"; }
 "$DRIVER" deliver "$T/slaclock.db" "http://127.0.0.1:$RT_PORT" "$R/slaclock.token" >/dev/null 2>&1
 
-count_marker() {  # KEY: comments in ticket T1's history carrying it
-    rt "$API/ticket/$T1/history?fields=Type&per_page=100" | /usr/bin/python3 -c '
-import json, sys, subprocess
-key, api, tok = sys.argv[1:4]
-n = 0
-for it in json.load(sys.stdin)["items"]:
-    if it["Type"] != "Comment": continue
-    out = subprocess.run(["curl", "-fsS", "-H", "Authorization: token " + tok,
-        api + "/transaction/%s/attachments?fields=Content" % it["id"]],
-        capture_output=True, check=True).stdout
-    for a in json.loads(out)["items"]:
-        if ("slaclock-id: " + key + "\n") in (a.get("Content") or ""): n += 1
-print(n)' "$1" "$API" "$(cat "$R/root.token")"; }
-[ "$(count_marker "note:rt:$T1:S14.1:breach")" = 1 ] || fail "breach note not exactly once"
-[ "$(count_marker "note:rt:$T1:S14.1:reminder")" = 1 ] || fail "reminder note not exactly once after the crash"
+[ "$(rt_count_marker "$T1" "note:rt:$T1:S14.1:breach")" = 1 ] || fail "breach note not exactly once"
+[ "$(rt_count_marker "$T1" "note:rt:$T1:S14.1:reminder")" = 1 ] || fail "reminder note not exactly once after the crash"
 
 # the scrip posted our two comments back: both ignored (own_user)
 sleep 0.5

@@ -1,0 +1,102 @@
+#!/bin/sh
+# The whole plug-in against a real Request Tracker 5: slaclockd itself
+# (not a driver) receives RT's signed webhooks, runs the clocks on short
+# targets, and posts a reminder and a breach note into the ticket, each
+# exactly once, also across a restart of the daemon. Skips (77) only when
+# RT is not installed.
+set -eu
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/it/lib-rt.sh"
+rt_installed || { echo "daemon_rt.sh: SKIP: request-tracker5 not installed"; exit 77; }
+SLACLOCKD=${SLACLOCKD:-${top_builddir:-.}/slaclockd}
+[ -x "$SLACLOCKD" ] || { echo "daemon_rt.sh: no slaclockd at $SLACLOCKD" >&2; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/slaclock-drt.XXXXXX")
+R=$T/rt RT_PID= D_PID=
+cleanup() {
+    for p in $D_PID $RT_PID; do kill -TERM "$p" 2>/dev/null || :; done
+    for p in $D_PID $RT_PID; do wait "$p" 2>/dev/null || :; done
+    [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+fail() { echo "daemon_rt.sh: FAIL: $*" >&2; echo "--- slaclockd log"; cat "$T/d.log" >&2 || :;
+         echo "--- RT log"; tail -20 "$R/server.log" >&2 || :; exit 1; }
+ok() { echo "ok - $*"; }
+
+umask 077
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/hmac"
+HOOK_PORT=$(free_port)
+rt_start "http://127.0.0.1:$HOOK_PORT/webhook/rt" "$T/hmac"
+
+# First response in 8 s with a reminder at 50%: short enough for a test,
+# long enough that the webhook is in before the reminder is due.
+cat >"$T/slaclock.conf" <<EOC
+[store]
+path = $T/slaclock.db
+
+[policy]
+first_response = 8s
+warn_at = 50%
+
+[team support]
+agents = li.na@test.example
+default_agent = li.na@test.example
+
+[helpdesk rt]
+type = rt
+url = http://127.0.0.1:$RT_PORT
+token_file = $R/slaclock.token
+webhook_secret_file = $T/hmac
+own_user = slaclock
+
+[webhook]
+listen = 127.0.0.1:$HOOK_PORT
+EOC
+"$SLACLOCKD" -n -c "$T/slaclock.conf" >/dev/null 2>"$T/n.log" || { cat "$T/n.log"; fail "slaclockd -n"; }
+ok "slaclockd -n accepts the config"
+
+start_daemon() {
+    "$SLACLOCKD" -d -c "$T/slaclock.conf" >>"$T/d.log" 2>&1 &
+    D_PID=$!
+    i=0; until curl -fs -o /dev/null "http://127.0.0.1:$HOOK_PORT/healthz"; do
+        i=$((i+1)); [ $i -lt 100 ] || fail "slaclockd did not start"; sleep 0.1; done
+}
+start_daemon
+ok "webhook server answers /healthz"
+
+TID=$(rt_new_ticket "净水器漏水")
+wait_marker() {  # KEY SECONDS: until the ticket holds a note with KEY
+    i=0; until [ "$(rt_count_marker "$TID" "$1")" -ge 1 ]; do
+        i=$((i+1)); [ $i -lt "$2" ] || fail "no note $1 in ticket $TID after $2 s"; sleep 1; done
+}
+wait_marker "note:rt:$TID:S14.1:reminder" 20
+ok "reminder note posted into RT ticket $TID"
+wait_marker "note:rt:$TID:S14.1:breach" 20
+ok "breach note posted into RT ticket $TID"
+
+metrics=$(curl -fsS "http://127.0.0.1:$HOOK_PORT/metrics")
+echo "$metrics" | grep -q '^slaclock_breaches [1-9]' || fail "metrics show no breach: $metrics"
+echo "$metrics" | grep -q '^slaclock_outbox_depth 0' || fail "outbox not drained: $metrics"
+ok "/metrics: breach counted, outbox drained"
+
+# our own notes came back as webhooks and must not have become events
+IGN=$(echo "$metrics" | awk '/^slaclock_webhook_ignored_total\{source="webhook:rt"\}/{print $2}')
+[ "${IGN:-0}" -ge 2 ] || fail "own notes' webhooks not ignored (ignored=${IGN:-none})"
+ok "webhooks caused by our own notes ignored"
+
+kill -TERM "$D_PID"; wait "$D_PID" || fail "slaclockd did not exit 0 on SIGTERM"; D_PID=
+start_daemon
+sleep 3
+for k in reminder breach; do
+    n=$(rt_count_marker "$TID" "note:rt:$TID:S14.1:$k")
+    [ "$n" = 1 ] || fail "$k note $n times after a restart"
+done
+ok "after a restart each note is still there exactly once"
+
+# a webhook with a bad signature is refused and stores nothing
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+    -H 'X-Slaclock-Signature: sha256=00' -d '{"event":"transaction"}' \
+    "http://127.0.0.1:$HOOK_PORT/webhook/rt")
+[ "$code" = 401 ] || fail "bad signature answered $code"
+ok "bad signature: 401"
+echo "daemon_rt.sh: PASS"

@@ -1,0 +1,99 @@
+# lib-rt.sh - start a throwaway Request Tracker 5 on a free loopback port.
+# Sourced by the integration tests; POSIX sh. Needs $T (a temp dir) and a
+# fail() function. After rt_start: RT_PORT, RT_PID, API, $R/root.token and
+# $R/slaclock.token (RT's own user for slaclock's notes).
+
+RT_SERVER=/usr/share/request-tracker5/libexec/rt-server
+
+rt_installed() {
+    [ -x "$RT_SERVER" ] && [ -x /usr/sbin/rt-setup-database-5 ]
+}
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# rt_start HOOK_URL SECRET_FILE
+rt_start() {
+    R=$T/rt; mkdir -p "$R/site.d"
+    RT_PORT=$(free_port)
+    cat >"$R/RT_SiteConfig.pm" <<EOC
+Set(\$rtname, 'test.example');
+Set(\$Organization, 'test.example');
+Set(\$CorrespondAddress, 'support@test.example');
+Set(\$CommentAddress, 'support-comment@test.example');
+Set(\$Timezone, 'UTC');
+Set(\$DatabaseType, 'SQLite');
+Set(\$DatabaseName, '$R/rt.db');
+Set(\$WebDomain, '127.0.0.1');
+Set(\$WebPort, $RT_PORT);
+Set(\$WebPath, '');
+Set(\$WebBaseURL, 'http://127.0.0.1:$RT_PORT');
+Set(\$LogToSyslog, undef);
+Set(\$LogToFile, undef);
+Set(\$LogToSTDERR, 'warning');
+Set(\$RestrictReferrer, 0);
+Set(\$MailCommand, 'testfile');
+Set(\$SLAWebhookURL, '$1');
+Set(\$SLAWebhookSecret, '$(cat "$2")');
+1;
+EOC
+    cat >"$R/acl.initialdata" <<'EOC'
+@ACL = map { { GroupDomain => 'SystemInternal', GroupType => 'Everyone',
+               Queue => 'General', Right => $_ } }
+       qw(CreateTicket ReplyToTicket CommentOnTicket SeeQueue);
+EOC
+    printf password >"$R/root-password"
+    RT_SITE_CONFIG="$R/RT_SiteConfig.pm" RT_SITE_CONFIG_DIR="$R/site.d"
+    export RT_SITE_CONFIG RT_SITE_CONFIG_DIR
+    /usr/sbin/rt-setup-database-5 --action init --skip-create --root-password-file "$R/root-password" >"$R/setup.log" 2>&1 \
+        || { cat "$R/setup.log"; fail "rt-setup-database init"; }
+    /usr/sbin/rt-setup-database-5 --action insert --datafile "$R/acl.initialdata" >>"$R/setup.log" 2>&1 \
+        || fail "ACL insert"
+    /usr/sbin/rt-setup-database-5 --action insert --datafile "$srcdir/contrib/rt-webhook-scrip.initialdata" >>"$R/setup.log" 2>&1 \
+        || { cat "$R/setup.log"; fail "scrip insert"; }
+    # root creates tickets; "slaclock" (our own user) posts the notes
+    perl -e '
+      use lib "/usr/share/request-tracker5/lib"; use RT; RT::LoadConfig(); RT::Init();
+      my $root = RT::User->new(RT->SystemUser); $root->Load("root");
+      my $s = RT::User->new(RT->SystemUser);
+      my ($uid, $m) = $s->Create(Name => "slaclock", EmailAddress => "slaclock\@test.example", Privileged => 1);
+      die "$m\n" unless $uid;
+      my ($ok, $m2) = $s->PrincipalObj->GrantRight(Right => "SuperUser", Object => RT->System);
+      die "$m2\n" unless $ok;
+      for my $u ($root, $s) {
+        my ($id, $msg, $auth) = RT::AuthToken->new(RT::CurrentUser->new($u))
+            ->Create(Owner => $u->Id, Description => "slaclock it");
+        die "$msg\n" unless $id; print $u->Name, " $auth\n";
+      }' >"$R/tokens" 2>>"$R/setup.log" || { cat "$R/setup.log"; fail "tokens"; }
+    awk '$1=="root"{printf "%s", $2}' "$R/tokens" >"$R/root.token"
+    awk '$1=="slaclock"{printf "%s", $2}' "$R/tokens" >"$R/slaclock.token"
+
+    setsid "$RT_SERVER" --host 127.0.0.1 --port "$RT_PORT" --max-workers 2 >"$R/server.log" 2>&1 &
+    RT_PID=$!
+    API=http://127.0.0.1:$RT_PORT/REST/2.0
+    i=0; until curl -fs -o /dev/null -H "Authorization: token $(cat "$R/root.token")" "$API/rt"; do
+        i=$((i+1)); [ $i -lt 240 ] || fail "RT did not start"; kill -0 $RT_PID 2>/dev/null || fail "RT died"; sleep 0.25; done
+}
+
+rt() { curl -fsS -H "Authorization: token $(cat "$R/root.token")" -H 'Content-Type: application/json' "$@"; }
+
+# rt_new_ticket SUBJECT: prints the new ticket's id
+rt_new_ticket() {
+    rt -X POST "$API/ticket" -d "{\"Queue\":\"General\",\"Subject\":\"$1\",\"Requestor\":\"zhang.wei@customer.example\",\"Content\":\"it is broken\",\"ContentType\":\"text/plain\"}" \
+        | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+# rt_count_marker TICKET KEY: comments in TICKET's history carrying KEY
+rt_count_marker() {
+    rt "$API/ticket/$1/history?fields=Type&per_page=100" | /usr/bin/python3 -c '
+import json, sys, subprocess
+key, api, tok = sys.argv[1:4]
+n = 0
+for it in json.load(sys.stdin)["items"]:
+    if it["Type"] != "Comment": continue
+    out = subprocess.run(["curl", "-fsS", "-H", "Authorization: token " + tok,
+        api + "/transaction/%s/attachments?fields=Content" % it["id"]],
+        capture_output=True, check=True).stdout
+    for a in json.loads(out)["items"]:
+        if ("slaclock-id: " + key + "\n") in (a.get("Content") or ""): n += 1
+print(n)' "$2" "$API" "$(cat "$R/root.token")"
+}
