@@ -26,7 +26,8 @@
 
 enum mail_auto {
 	MAIL_AUTO_NONE = 0,
-	MAIL_AUTO_REPLY,    /* vacation, "received your mail", RFC 3834 auto-replied */
+	MAIL_AUTO_REPLY,    /* vacation, "received your mail", RFC 3834 auto-replied,
+			       read receipts (disposition-notification) */
 	MAIL_AUTO_BULK,     /* Precedence bulk/junk/list, List-Id */
 	MAIL_AUTO_BOUNCE,   /* multipart/report delivery status, mailer-daemon */
 };
@@ -41,7 +42,8 @@ struct mail_msg {
 	char *subject;           /* UTF-8, or NULL */
 	int64_t date;            /* Date header as UTC seconds, 0 when absent/invalid */
 	char *charset;           /* charset of the body part as labelled, or NULL */
-	char *body;              /* UTF-8 text of the first text part, or NULL */
+	char *body;              /* UTF-8 text of the first text part, or NULL;
+				    HTML quote containers come out as "> " lines */
 	size_t body_len;
 	enum mail_auto auto_kind;
 	bool oversize;           /* over a cap: only the headers were parsed,
@@ -66,8 +68,10 @@ struct mail_parse_opts {
 
 /* Parse LEN bytes at BUF. Returns 0 and fills *msg (free with
    mail_msg_clear()), or -1 with *error_r (static string) when the input is
-   not a message at all. A message over a cap is not an error: it comes back
-   with oversize set and whatever headers were read. */
+   not a message at all (no "Name:" header line at the start, after blank
+   lines and an mbox "From " line) or memory ran out. A message over a cap
+   is not an error: it comes back with oversize set and whatever headers
+   were read. */
 int mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
 	       struct mail_msg *msg, const char **error_r);
 

@@ -266,7 +266,7 @@ reply_attribution(const struct reply_line *lines, size_t count, size_t i)
 		/* "I wrote:" in running text is no attribution; real ones
 		   carry a date or an address. */
 		if (reply_has_digit_or_at(l->s, l->len) ||
-		    strstr(l->s, "\xe5\x86\x99\xe9\x81\x93") != NULL)
+		    memmem(l->s, l->len, "\xe5\x86\x99\xe9\x81\x93", 6) != NULL)
 			return i;
 		return (size_t)-1;
 	}
