@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "calendar.h"
 #include "sla.h"
@@ -33,6 +35,11 @@ sla_result_clear(struct sla_result *result)
 {
 	free(result->tickets);
 	free(result->proposals);
+	free(result->warnings);
+	free(result->flags);
+	free(result->complaints);
+	free(result->satisfaction);
+	free(result->pack_clocks);
 	memset(result, 0, sizeof(*result));
 }
 
@@ -119,19 +126,563 @@ sla_ticket_team(const struct conf *conf, const struct event *evs, size_t n)
 	return conf->team_count > 0 ? &conf->teams[0] : NULL;
 }
 
+/* Everything one evaluation builds, with the capacities of its arrays. */
+struct sla_build {
+	const struct conf *conf;
+	const struct calendar *cal;          /* [calendar]: months, quarters */
+	struct calendar **team_cals;         /* per conf->calendars, may be NULL */
+	int64_t now;
+	struct sla_result *r;
+	size_t tcap, pcap, wcap, fcap, ccap, scap, kcap, rcap;
+	struct sla_rating *ratings;
+	size_t rating_count;
+	bool nomem;
+};
+
+/* One satisfaction answer, before they are summed. */
+struct sla_rating {
+	char agent[EVENT_ACTOR_MAX];
+	char team[64];
+	char month[8];
+	char quarter[8];
+	bool satisfied;
+};
+
+static void *
+sla_push(struct sla_build *b, void **array, size_t *cap, size_t *count, size_t elem)
+{
+	if (sla_grow(array, cap, *count, elem) < 0) {
+		b->nomem = true;
+		return NULL;
+	}
+	return (char *)*array + (*count)++ * elem;
+}
+
+#define SLA_PUSH(b, arr, cap, count) \
+	sla_push((b), (void **)&(arr), &(cap), &(count), sizeof(*(arr)))
+
+static const char *const sla_units[SLA_UNIT_COUNT] = {
+	"pct_month_score", "pct_quarter_score", "pct_wage", "yuan", "points",
+	"pct_month_bonus",
+};
+
+const char *
+sla_unit_name(enum sla_unit u)
+{
+	return (unsigned)u < SLA_UNIT_COUNT ? sla_units[u] : "?";
+}
+
+const char *
+sla_complaint_state_name(enum sla_complaint_state st)
+{
+	static const char *const names[] = { "received", "verifying", "verified", "rejected" };
+
+	return (unsigned)st < 4 ? names[st] : "?";
+}
+
+static const struct {
+	const char *name;
+	const char *code;
+} sla_causes[] = {
+	{ "attitude", "attitude" }, { "态度", "attitude" }, { "服务态度", "attitude" },
+	{ "quality", "quality" }, { "质量", "quality" }, { "服务质量", "quality" },
+	{ "补件质量", "quality" },
+	{ "error", "error" }, { "失误", "error" }, { "服务失误", "error" },
+	{ "个人疏忽", "error" },
+	{ "lateness", "lateness" }, { "late", "lateness" }, { "不及时", "lateness" },
+	{ "延误", "lateness" }, { "超时", "lateness" }, { "处理不及时", "lateness" },
+	{ "perfunctory", "perfunctory" }, { "敷衍", "perfunctory" },
+	{ "敷衍了事", "perfunctory" },
+	{ "wrong_part", "wrong_part" }, { "wrong part", "wrong_part" },
+	{ "补件错误", "wrong_part" }, { "错件", "wrong_part" },
+	{ "process", "process" }, { "流程违规", "process" }, { "流程", "process" },
+	{ "privacy", "privacy" }, { "泄露", "privacy" }, { "信息泄露", "privacy" },
+	{ "隐私", "privacy" },
+};
+
+const char *
+sla_cause_code(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return "other";
+	for (i = 0; i < sizeof(sla_causes) / sizeof(sla_causes[0]); i++)
+		if (strcasecmp(name, sla_causes[i].name) == 0)
+			return sla_causes[i].code;
+	return "other";
+}
+
+bool
+sla_decision_allowed(const char *from, const char *decision)
+{
+	if (strcmp(decision, "reviewed") == 0)
+		return strcmp(from, "proposed") == 0;
+	if (strcmp(decision, "approved") == 0)
+		return strcmp(from, "proposed") == 0 || strcmp(from, "reviewed") == 0;
+	if (strcmp(decision, "executed") == 0)
+		return strcmp(from, "approved") == 0;
+	if (strcmp(decision, "rejected") == 0)
+		return strcmp(from, "proposed") == 0 || strcmp(from, "reviewed") == 0 ||
+			strcmp(from, "approved") == 0;
+	return false;
+}
+
+const struct sla_proposal *
+sla_result_proposal(const struct sla_result *result, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < result->proposal_count; i++)
+		if (strcmp(result->proposals[i].key, key) == 0)
+			return &result->proposals[i];
+	return NULL;
+}
+
+/* The attrs of EV as a JSON object (json_decref() it), or NULL. */
+static json_t *
+sla_attrs(const struct event *ev)
+{
+	json_t *root;
+
+	if (ev->attrs == NULL || ev->attrs[0] == '\0')
+		return NULL;
+	if ((root = json_loads(ev->attrs, 0, NULL)) != NULL && !json_is_object(root)) {
+		json_decref(root);
+		root = NULL;
+	}
+	return root;
+}
+
+static const char *
+sla_jstr(json_t *obj, const char *key)
+{
+	json_t *v = obj != NULL ? json_object_get(obj, key) : NULL;
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* true / false / -1 when absent; "yes"/"no" strings too (custom fields). */
+static int
+sla_jbool(json_t *obj, const char *key)
+{
+	json_t *v = obj != NULL ? json_object_get(obj, key) : NULL;
+
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+
+		if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0 ||
+		    strcmp(s, "1") == 0 || strcmp(s, "是") == 0)
+			return 1;
+		if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0 ||
+		    strcmp(s, "0") == 0 || strcmp(s, "否") == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* The normalised status of a status event, or NULL. */
+static bool
+sla_status_of(const struct event *ev, char *buf, size_t size)
+{
+	return ev->kind == EVENT_STATUS && sla_attr(ev->attrs, "status", buf, size);
+}
+
 static void
-sla_ticket_evaluate(const struct conf *conf, const struct calendar *cal,
-		    const struct event *evs, size_t n, int64_t now,
-		    struct sla_ticket *t)
+sla_last_month_of_quarter(const char *quarter, char month[8])
+{
+	int q = quarter[6] - '0';
+
+	snprintf(month, 8, "%.4s-%02d", quarter, (q < 1 || q > 4 ? 1 : q) * 3);
+}
+
+/* ---- clocks ---- */
+
+enum sla_stop_kind {
+	SLA_STOP_FIRST_RESPONSE = 0,
+	SLA_STOP_PRELIMINARY,
+	SLA_STOP_RESOLUTION,
+	SLA_STOP_SHIPPED,
+};
+
+/* Does EV stop a clock of kind K? Sets *why_r. */
+static bool
+sla_stops(const struct conf *conf, enum sla_stop_kind k, const struct event *ev,
+	  bool first_reply_seen, const char **why_r)
 {
 	const struct conf_policy *pol = &conf->policy;
-	const int64_t targets[SLA_MILESTONE_COUNT] = {
-		pol->first_response_secs, pol->preliminary_secs, pol->resolution_secs,
-	};
+	char status[32];
+
+	switch (k) {
+	case SLA_STOP_FIRST_RESPONSE:
+		*why_r = "agent_reply";
+		return ev->kind == EVENT_AGENT_REPLY;
+	case SLA_STOP_PRELIMINARY:
+		if (ev->kind == EVENT_PRELIMINARY) {
+			*why_r = "preliminary";
+			return true;
+		}
+		if (pol->first_reply_preliminary && !first_reply_seen &&
+		    ev->kind == EVENT_AGENT_REPLY) {
+			*why_r = "first agent_reply";
+			return true;
+		}
+		/* a solved ticket has had its solution */
+		return sla_stops(conf, SLA_STOP_RESOLUTION, ev, first_reply_seen, why_r);
+	case SLA_STOP_RESOLUTION:
+		if (ev->kind == EVENT_RESOLVED) {
+			*why_r = "resolved";
+			return true;
+		}
+		if (sla_status_of(ev, status, sizeof(status)) &&
+		    conf_status_in(pol->solved_statuses, pol->solved_status_count, status)) {
+			*why_r = "status solved";
+			return true;
+		}
+		return false;
+	case SLA_STOP_SHIPPED:
+		if (ev->kind == EVENT_STATUS) {
+			json_t *a = sla_attrs(ev);
+			const char *hs = sla_jstr(a, "helpdesk_status");
+			bool yes = (hs != NULL && strcasecmp(hs, "shipped") == 0) ||
+				sla_jbool(a, "shipped") == 1;
+
+			json_decref(a);
+			*why_r = "shipped";
+			return yes;
+		}
+		return false;
+	}
+	return false;
+}
+
+/* Whether EV pauses (1), resumes (0) or leaves alone (-1) the clocks. */
+static int
+sla_pause_change(const struct conf *conf, const struct event *ev)
+{
+	const struct conf_policy *pol = &conf->policy;
+	char status[32];
+
+	if (pol->pause_status_count == 0)
+		return -1;
+	if (ev->kind == EVENT_CUSTOMER_MESSAGE)
+		return 0;
+	if (!sla_status_of(ev, status, sizeof(status)))
+		return -1;
+	return conf_status_in(pol->pause_statuses, pol->pause_status_count, status) ? 1 : 0;
+}
+
+/* Run one clock over the ticket's events from FROM: counted time advances
+   only on the calendar and outside pauses; the deadline is the moment the
+   target has been counted, the reminder the moment WARN% of it has. */
+static void
+sla_run_clock(const struct sla_build *b, const struct calendar *cal,
+	      const struct event *evs, size_t n, size_t first, int64_t from,
+	      int64_t target, enum sla_stop_kind kind, struct sla_clock *c,
+	      size_t *stop_index_r)
+{
+	int64_t remaining = target, to_remind, t = from, pause_from = 0, d;
+	bool paused = false, first_reply_seen = false;
+	const char *why = NULL;
+	size_t i;
+
+	c->started_at = from;
+	c->target_secs = target;
+	c->deadline = 0;
+	c->remind_at = 0;
+	c->stopped_at = 0;
+	c->pause_count = 0;
+	c->paused = false;
+	c->stop[0] = '\0';
+	to_remind = target * b->conf->policy.warn_at_pct / 100;
+	*stop_index_r = n;
+	for (i = first; i < n; i++) {
+		const struct event *ev = &evs[i];
+		int change;
+
+		if (ev->time < from)
+			continue;
+		if (!paused) {
+			if (c->remind_at == 0 && (d = calendar_add(cal, t, to_remind)) < ev->time)
+				c->remind_at = d;
+			if (c->deadline == 0 && (d = calendar_add(cal, t, remaining)) < ev->time)
+				c->deadline = d;
+			if (c->deadline == 0) {
+				int64_t e = calendar_elapsed(cal, t, ev->time);
+
+				remaining -= e;
+				if (c->remind_at == 0)
+					to_remind -= e;
+				t = ev->time;
+			}
+		}
+		if (sla_stops(b->conf, kind, ev, first_reply_seen, &why)) {
+			c->stopped_at = ev->time;
+			sla_copy(c->stop, sizeof(c->stop), why);
+			*stop_index_r = i;
+			break;
+		}
+		if (ev->kind == EVENT_AGENT_REPLY)
+			first_reply_seen = true;
+		if (c->deadline != 0)
+			continue;	/* decided: later pauses change nothing */
+		change = sla_pause_change(b->conf, ev);
+		if (change == 1 && !paused) {
+			paused = true;
+			pause_from = ev->time;
+			if (c->pause_count < SLA_PAUSES_MAX)
+				c->pauses[c->pause_count].from = ev->time;
+			c->pause_count++;
+		} else if (change == 0 && paused) {
+			paused = false;
+			t = ev->time;
+			if (c->pause_count <= SLA_PAUSES_MAX)
+				c->pauses[c->pause_count - 1].to = ev->time;
+		}
+	}
+	if (paused && c->deadline == 0 && c->stopped_at == 0) {
+		/* projected: as if the clock resumed now */
+		t = b->now > pause_from ? b->now : pause_from;
+		c->paused = true;
+	}
+	if (c->deadline == 0)
+		c->deadline = calendar_add(cal, t, remaining);
+	if (c->remind_at == 0)
+		c->remind_at = calendar_add(cal, t, to_remind);
+	if (c->stopped_at != 0)
+		c->state = c->stopped_at <= c->deadline ? SLA_MET : SLA_MISSED;
+	else
+		c->state = !c->paused && b->now > c->deadline ? SLA_MISSED : SLA_PENDING;
+}
+
+static void
+sla_charge(const struct conf *conf, const struct event *evs, size_t n,
+	   int64_t start, const char *default_agent, struct sla_clock *c)
+{
+	int64_t charge_at;
+
+	if (conf->policy.charge == CONF_CHARGE_OWNER_AT_START)
+		charge_at = start;
+	else if (c->state == SLA_MET)
+		charge_at = c->stopped_at;
+	else
+		charge_at = c->deadline;
+	sla_copy(c->agent, sizeof(c->agent), sla_owner_at(evs, n, charge_at, default_agent));
+}
+
+/* The resolution clock, restarted by each reopen after a met cycle. */
+static void
+sla_run_resolution(const struct sla_build *b, const struct calendar *cal,
+		   const struct event *evs, size_t n, int64_t start, struct sla_clock *c)
+{
+	int64_t from = start;
+	size_t stop = n, i;
+	int reopens = 0;
+	char status[32];
+
+	for (;;) {
+		sla_run_clock(b, cal, evs, n, 0, from, b->conf->policy.resolution_secs,
+			      SLA_STOP_RESOLUTION, c, &stop);
+		c->reopen_count = reopens;
+		if (!b->conf->policy.reopen_restarts || c->state != SLA_MET || stop >= n)
+			return;
+		for (i = stop + 1; i < n; i++)
+			if (sla_status_of(&evs[i], status, sizeof(status)) &&
+			    strcmp(status, "reopened") == 0)
+				break;
+		if (i >= n)
+			return;
+		from = evs[i].time;
+		reopens++;
+	}
+}
+
+static int64_t sla_g16_target(const struct conf *conf, enum severity s);
+
+static void
+sla_pack_clock_add(struct sla_build *b, const char *ticket, const char *rule,
+		   const struct sla_clock *c)
+{
+	struct sla_pack_clock *k = SLA_PUSH(b, b->r->pack_clocks, b->kcap,
+					    b->r->pack_clock_count);
+
+	if (k == NULL)
+		return;
+	sla_copy(k->ticket, sizeof(k->ticket), ticket);
+	sla_copy(k->rule, sizeof(k->rule), rule);
+	k->clock = *c;
+}
+
+/* A clock whose deadline is N working days after the start (W1). */
+static void
+sla_run_wdays(const struct sla_build *b, const struct calendar *cal,
+	      const struct event *evs, size_t n, int64_t start, int days,
+	      enum sla_stop_kind kind, struct sla_clock *c)
+{
+	const char *why = NULL;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->started_at = start;
+	c->deadline = calendar_add_working_days(cal, start, days);
+	c->target_secs = c->deadline - start;
+	c->remind_at = start + (c->deadline - start) * b->conf->policy.warn_at_pct / 100;
+	for (i = 0; i < n; i++)
+		if (evs[i].time >= start && sla_stops(b->conf, kind, &evs[i], false, &why)) {
+			c->stopped_at = evs[i].time;
+			sla_copy(c->stop, sizeof(c->stop), why);
+			break;
+		}
+	if (c->stopped_at != 0)
+		c->state = c->stopped_at <= c->deadline ? SLA_MET : SLA_MISSED;
+	else
+		c->state = b->now > c->deadline ? SLA_MISSED : SLA_PENDING;
+}
+
+static bool
+sla_ticket_is_parts(const struct conf *conf, const struct event *evs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_t *a = sla_attrs(&evs[i]);
+		const char *type = sla_jstr(a, "type"), *tag = sla_jstr(a, "tag");
+		bool yes = (type != NULL && strcasecmp(type, conf->policy.s1_parts_marker) == 0) ||
+			(tag != NULL && strcasecmp(tag, conf->policy.s1_parts_marker) == 0);
+
+		json_decref(a);
+		if (yes)
+			return true;
+	}
+	return false;
+}
+
+/* Complaints, ratings and feedback of one ticket. */
+static void
+sla_ticket_items(struct sla_build *b, const struct calendar *cal, const struct event *evs,
+		 size_t n, const struct sla_ticket *t, const char *default_agent)
+{
+	const struct conf *conf = b->conf;
+	size_t i, j, first_complaint = b->r->complaint_count;
+
+	for (i = 0; i < n; i++) {
+		const struct event *ev = &evs[i];
+		json_t *a;
+
+		if (ev->kind != EVENT_COMPLAINT && ev->kind != EVENT_SATISFACTION &&
+		    ev->kind != EVENT_FEEDBACK)
+			continue;
+		a = sla_attrs(ev);
+		if (ev->kind == EVENT_COMPLAINT) {
+			const char *id = sla_jstr(a, "id"), *cause = sla_jstr(a, "cause");
+			const char *agent = sla_jstr(a, "agent"), *state = sla_jstr(a, "state");
+			int verified = sla_jbool(a, "verified");
+			struct sla_complaint *cp = NULL;
+
+			if (id == NULL)
+				id = "";
+			for (j = first_complaint; j < b->r->complaint_count; j++)
+				if (strcmp(b->r->complaints[j].id, id) == 0)
+					cp = &b->r->complaints[j];
+			if (cp == NULL) {
+				if ((cp = SLA_PUSH(b, b->r->complaints, b->ccap,
+						   b->r->complaint_count)) == NULL) {
+					json_decref(a);
+					return;
+				}
+				sla_copy(cp->ticket, sizeof(cp->ticket), t->ticket);
+				sla_copy(cp->id, sizeof(cp->id), id);
+				sla_copy(cp->cause, sizeof(cp->cause), "other");
+				cp->received_at = ev->time;
+				calendar_month(b->cal, ev->time, cp->month);
+				calendar_quarter(b->cal, ev->time, cp->quarter);
+				sla_copy(cp->agent, sizeof(cp->agent), agent != NULL ? agent :
+					 sla_owner_at(evs, n, ev->time, default_agent));
+			} else if (agent != NULL)
+				sla_copy(cp->agent, sizeof(cp->agent), agent);
+			if (cause != NULL)
+				sla_copy(cp->cause, sizeof(cp->cause), sla_cause_code(cause));
+			if (state != NULL) {
+				if (strcmp(state, "verifying") == 0)
+					cp->state = SLA_COMPLAINT_VERIFYING;
+				else if (strcmp(state, "verified") == 0)
+					verified = 1;
+				else if (strcmp(state, "rejected") == 0)
+					verified = 0;
+			}
+			if (verified >= 0) {
+				cp->state = verified ? SLA_COMPLAINT_VERIFIED :
+					SLA_COMPLAINT_REJECTED;
+				cp->decided_at = ev->time;
+			}
+		} else if (ev->kind == EVENT_SATISFACTION) {
+			const char *rating = sla_jstr(a, "rating"), *agent = sla_jstr(a, "agent");
+			const struct conf_team *team;
+			struct sla_rating *rt;
+
+			if (rating == NULL || (rt = SLA_PUSH(b, b->ratings, b->rcap,
+							     b->rating_count)) == NULL) {
+				json_decref(a);
+				continue;
+			}
+			sla_copy(rt->agent, sizeof(rt->agent), agent != NULL ? agent :
+				 sla_owner_at(evs, n, ev->time, default_agent));
+			team = conf_agent_team(conf, rt->agent);
+			sla_copy(rt->team, sizeof(rt->team), team != NULL ? team->name : t->team);
+			calendar_month(b->cal, ev->time, rt->month);
+			calendar_quarter(b->cal, ev->time, rt->quarter);
+			rt->satisfied = strcmp(rating, "satisfied") == 0;
+		} else if (sla_jbool(a, "handled") != 1 && sla_jstr(a, "state") == NULL) {
+			/* S14.5: feedback to record and report in time */
+			struct sla_clock c;
+
+			memset(&c, 0, sizeof(c));
+			c.started_at = ev->time;
+			c.target_secs = conf->policy.feedback_within_secs;
+			c.deadline = calendar_add(cal, ev->time, c.target_secs);
+			c.remind_at = calendar_add(cal, ev->time, c.target_secs *
+						   conf->policy.warn_at_pct / 100);
+			for (j = i + 1; j < n; j++) {
+				json_t *a2;
+				bool handled = evs[j].kind == EVENT_AGENT_NOTE ||
+					evs[j].kind == EVENT_AGENT_REPLY;
+
+				if (!handled && evs[j].kind == EVENT_FEEDBACK) {
+					a2 = sla_attrs(&evs[j]);
+					handled = sla_jbool(a2, "handled") == 1 ||
+						sla_jstr(a2, "state") != NULL;
+					json_decref(a2);
+				}
+				if (handled) {
+					c.stopped_at = evs[j].time;
+					sla_copy(c.stop, sizeof(c.stop), event_kind_name(evs[j].kind));
+					break;
+				}
+			}
+			if (c.stopped_at != 0)
+				c.state = c.stopped_at <= c.deadline ? SLA_MET : SLA_MISSED;
+			else
+				c.state = b->now > c.deadline ? SLA_MISSED : SLA_PENDING;
+			sla_charge(conf, evs, n, ev->time, default_agent, &c);
+			sla_pack_clock_add(b, t->ticket, "S14.5", &c);
+		}
+		json_decref(a);
+	}
+}
+
+static void
+sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
+		    struct sla_ticket *t)
+{
+	const struct conf *conf = b->conf;
+	const struct conf_policy *pol = &conf->policy;
 	const struct conf_team *team;
+	const struct calendar *cal = b->cal;
 	const char *default_agent;
 	char value[32];
-	size_t i;
+	size_t i, ignored;
 	int m;
 
 	memset(t, 0, sizeof(*t));
@@ -151,41 +702,125 @@ sla_ticket_evaluate(const struct conf *conf, const struct calendar *cal,
 	team = sla_ticket_team(conf, evs, n);
 	sla_copy(t->team, sizeof(t->team), team != NULL ? team->name : "");
 	default_agent = team != NULL ? team->default_agent : NULL;
+	if (team != NULL && team->calendar >= 0 && b->team_cals != NULL &&
+	    b->team_cals[team->calendar] != NULL)
+		cal = b->team_cals[team->calendar];
 
-	for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
-		struct sla_clock *c = &t->clocks[m];
-		int64_t charge_at;
+	sla_run_clock(b, cal, evs, n, 0, t->start, pol->first_response_secs,
+		      SLA_STOP_FIRST_RESPONSE, &t->clocks[SLA_FIRST_RESPONSE], &ignored);
+	sla_run_clock(b, cal, evs, n, 0, t->start, pol->preliminary_secs,
+		      SLA_STOP_PRELIMINARY, &t->clocks[SLA_PRELIMINARY], &ignored);
+	sla_run_resolution(b, cal, evs, n, t->start, &t->clocks[SLA_RESOLUTION]);
+	for (m = 0; m < SLA_MILESTONE_COUNT; m++)
+		sla_charge(conf, evs, n, t->start, default_agent, &t->clocks[m]);
 
-		c->deadline = calendar_add(cal, t->start, targets[m]);
-		for (i = 0; i < n && c->stopped_at == 0; i++) {
-			enum event_kind k = evs[i].kind;
+	sla_ticket_items(b, cal, evs, n, t, default_agent);
 
-			if (evs[i].time < t->start)
-				continue;
-			if ((m == SLA_FIRST_RESPONSE && k == EVENT_AGENT_REPLY) ||
-			    (m == SLA_PRELIMINARY &&
-			     (k == EVENT_PRELIMINARY || k == EVENT_RESOLVED)) ||
-			    (m == SLA_RESOLUTION && k == EVENT_RESOLVED))
-				c->stopped_at = evs[i].time;
-		}
-		if (c->stopped_at != 0)
-			c->state = c->stopped_at <= c->deadline ? SLA_MET : SLA_MISSED;
-		else
-			c->state = now > c->deadline ? SLA_MISSED : SLA_PENDING;
+	if (conf_pack_enabled(conf, CONF_PACK_S1) && sla_ticket_is_parts(conf, evs, n)) {
+		struct sla_clock c;
 
-		if (pol->charge == CONF_CHARGE_OWNER_AT_START)
-			charge_at = t->start;
-		else if (c->state == SLA_MET)
-			charge_at = c->stopped_at;
-		else
-			charge_at = c->deadline;
-		sla_copy(c->agent, sizeof(c->agent),
-			 sla_owner_at(evs, n, charge_at, default_agent));
+		memset(&c, 0, sizeof(c));
+		sla_run_clock(b, cal, evs, n, 0, t->start, pol->s1_response_secs,
+			      SLA_STOP_FIRST_RESPONSE, &c, &ignored);
+		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_pack_clock_add(b, t->ticket, "S1.r", &c);
+		memset(&c, 0, sizeof(c));
+		sla_run_clock(b, cal, evs, n, 0, t->start, pol->s1_ship_secs,
+			      SLA_STOP_SHIPPED, &c, &ignored);
+		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_pack_clock_add(b, t->ticket, "S1.s", &c);
+	}
+	if (conf_pack_enabled(conf, CONF_PACK_G16)) {
+		struct sla_clock c;
+
+		memset(&c, 0, sizeof(c));
+		sla_run_clock(b, cal, evs, n, 0, t->start, sla_g16_target(conf, t->severity),
+			      SLA_STOP_PRELIMINARY, &c, &ignored);
+		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_pack_clock_add(b, t->ticket, "G16", &c);
+	}
+	if (conf_pack_enabled(conf, CONF_PACK_W1)) {
+		struct sla_clock c;
+
+		sla_run_wdays(b, cal, evs, n, t->start, pol->w1_answer_days,
+			      SLA_STOP_FIRST_RESPONSE, &c);
+		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_pack_clock_add(b, t->ticket, "W1.a", &c);
+		sla_run_wdays(b, cal, evs, n, t->start, pol->w1_solution_days,
+			      SLA_STOP_RESOLUTION, &c);
+		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_pack_clock_add(b, t->ticket, "W1.s", &c);
 	}
 }
 
+/* ---- results ---- */
+
+static struct sla_proposal *
+sla_propose(struct sla_build *b, const char *rule, const char *agent, const char *month,
+	    const char *period, enum sla_unit unit, int amount, bool reward,
+	    const char *tickets, const char *key_tail)
+{
+	struct sla_proposal *p = SLA_PUSH(b, b->r->proposals, b->pcap, b->r->proposal_count);
+
+	if (p == NULL)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	snprintf(p->key, sizeof(p->key), "%s:%s:%s", rule, agent, key_tail);
+	sla_copy(p->agent, sizeof(p->agent), agent);
+	sla_copy(p->rule, sizeof(p->rule), rule);
+	sla_copy(p->month, sizeof(p->month), month);
+	sla_copy(p->period, sizeof(p->period), period != NULL ? period : month);
+	p->unit = unit;
+	p->pct = amount;
+	p->reward = reward;
+	sla_copy(p->tickets, sizeof(p->tickets), tickets);
+	sla_copy(p->state, sizeof(p->state), "proposed");
+	return p;
+}
+
+static void
+sla_warn(struct sla_build *b, const char *rule, const char *agent, const char *ticket,
+	 int64_t at)
+{
+	struct sla_warning *w = SLA_PUSH(b, b->r->warnings, b->wcap, b->r->warning_count);
+
+	if (w == NULL)
+		return;
+	sla_copy(w->agent, sizeof(w->agent), agent);
+	sla_copy(w->rule, sizeof(w->rule), rule);
+	sla_copy(w->ticket, sizeof(w->ticket), ticket);
+	calendar_month(b->cal, at, w->month);
+	w->at = at;
+}
+
+static void
+sla_flag(struct sla_build *b, const char *rule, const char *kind, const char *agent,
+	 const char *period, const char *month, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static void
+sla_flag(struct sla_build *b, const char *rule, const char *kind, const char *agent,
+	 const char *period, const char *month, const char *fmt, ...)
+{
+	struct sla_flag *f = SLA_PUSH(b, b->r->flags, b->fcap, b->r->flag_count);
+	va_list ap;
+
+	if (f == NULL)
+		return;
+	sla_copy(f->agent, sizeof(f->agent), agent);
+	sla_copy(f->rule, sizeof(f->rule), rule);
+	sla_copy(f->kind, sizeof(f->kind), kind);
+	sla_copy(f->period, sizeof(f->period), period);
+	sla_copy(f->month, sizeof(f->month), month);
+	va_start(ap, fmt);
+	vsnprintf(f->reason, sizeof(f->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* A run of decided clocks, for the streak rules (S14.1s, S14.5). */
 struct sla_fr {
-	const struct sla_ticket *ticket;
+	const char *agent;
+	const char *ticket;
 	int64_t deadline;
 	bool missed;
 };
@@ -194,59 +829,33 @@ static int
 sla_fr_cmp(const void *a, const void *b)
 {
 	const struct sla_fr *x = a, *y = b;
-	int c = strcmp(x->ticket->clocks[SLA_FIRST_RESPONSE].agent,
-		       y->ticket->clocks[SLA_FIRST_RESPONSE].agent);
+	int c = strcmp(x->agent, y->agent);
 
 	if (c != 0)
 		return c;
 	if (x->deadline != y->deadline)
 		return x->deadline < y->deadline ? -1 : 1;
-	return strcmp(x->ticket->ticket, y->ticket->ticket);
+	return strcmp(x->ticket, y->ticket);
 }
 
-static struct sla_proposal *
-sla_proposal_new(struct sla_result *r, size_t *cap)
+/* LENGTH misses in a row of one agent propose -PCT%, booked to the month
+   of the last; a met clock resets the run, and so (by setting) do firing
+   and the month boundary. */
+static void
+sla_streak_run(struct sla_build *b, struct sla_fr *frs, size_t n, const char *rule,
+	       int length, int pct, bool reset_month_end, bool reset_after_fire)
 {
-	if (sla_grow((void **)&r->proposals, cap, r->proposal_count,
-		     sizeof(*r->proposals)) < 0)
-		return NULL;
-	return &r->proposals[r->proposal_count++];
-}
-
-/* S14.1s: consecutive first-response misses per agent. */
-static int
-sla_streaks(const struct conf *conf, const struct calendar *cal,
-	    struct sla_result *r, size_t *pcap)
-{
-	const struct conf_policy *pol = &conf->policy;
-	struct sla_fr *frs;
-	size_t n = 0, i, run = 0;
+	size_t i, run = 0, k;
 	char month[8], prev_month[8] = "";
-	int ret = -1;
 
-	if ((frs = calloc(r->ticket_count + 1, sizeof(*frs))) == NULL)
-		return -1;
-	for (i = 0; i < r->ticket_count; i++) {
-		const struct sla_ticket *t = &r->tickets[i];
-		const struct sla_clock *c = &t->clocks[SLA_FIRST_RESPONSE];
-
-		if (t->start < 0 || c->state == SLA_PENDING)
-			continue;
-		frs[n].ticket = t;
-		frs[n].deadline = c->deadline;
-		frs[n].missed = c->state == SLA_MISSED;
-		n++;
-	}
 	qsort(frs, n, sizeof(*frs), sla_fr_cmp);
-
 	for (i = 0; i < n; i++) {
-		const char *agent = frs[i].ticket->clocks[SLA_FIRST_RESPONSE].agent;
 		struct sla_proposal *p;
-		size_t k;
+		char tickets[EVENT_ID_MAX] = "";
 
-		calendar_month(cal, frs[i].deadline, month);
-		if (i == 0 || strcmp(agent, frs[i - 1].ticket->clocks[SLA_FIRST_RESPONSE].agent) != 0 ||
-		    (pol->streak_reset_month_end && strcmp(month, prev_month) != 0))
+		calendar_month(b->cal, frs[i].deadline, month);
+		if (i == 0 || strcmp(frs[i].agent, frs[i - 1].agent) != 0 ||
+		    (reset_month_end && strcmp(month, prev_month) != 0))
 			run = 0;
 		memcpy(prev_month, month, sizeof(month));
 		if (!frs[i].missed) {
@@ -254,49 +863,104 @@ sla_streaks(const struct conf *conf, const struct calendar *cal,
 			continue;
 		}
 		run++;
-		if (run < (size_t)pol->streak_length)
+		if (run < (size_t)length)
 			continue;
-		if ((p = sla_proposal_new(r, pcap)) == NULL)
-			goto out;
-		snprintf(p->key, sizeof(p->key), "S14.1s:%s:%s", agent, frs[i].ticket->ticket);
-		sla_copy(p->agent, sizeof(p->agent), agent);
-		sla_copy(p->rule, sizeof(p->rule), "S14.1s");
-		memcpy(p->month, month, sizeof(month));
-		p->pct = pol->streak_deduction_pct;
 		/* The tickets of the streak, most recent last. */
-		for (k = i + 1 - (size_t)pol->streak_length; k <= i; k++) {
-			size_t len = strlen(p->tickets);
+		for (k = i + 1 - (size_t)length; k <= i; k++) {
+			size_t len = strlen(tickets);
 
-			snprintf(p->tickets + len, sizeof(p->tickets) - len, "%s%s",
-				 len > 0 ? " " : "", frs[k].ticket->ticket);
+			snprintf(tickets + len, sizeof(tickets) - len, "%s%s",
+				 len > 0 ? " " : "", frs[k].ticket);
 		}
-		if (pol->streak_reset_after_fire)
+		p = sla_propose(b, rule, frs[i].agent, month, NULL, SLA_UNIT_PCT_MONTH,
+				pct, false, tickets, frs[i].ticket);
+		if (p == NULL)
+			return;
+		if (reset_after_fire)
 			run = 0;
 	}
-	ret = 0;
-out:
+}
+
+/* S14.1w and S14.1s. */
+static void
+sla_streaks(struct sla_build *b)
+{
+	const struct conf_policy *pol = &b->conf->policy;
+	struct sla_result *r = b->r;
+	struct sla_fr *frs;
+	size_t n = 0, i;
+
+	if ((frs = calloc(r->ticket_count + 1, sizeof(*frs))) == NULL) {
+		b->nomem = true;
+		return;
+	}
+	for (i = 0; i < r->ticket_count; i++) {
+		const struct sla_ticket *t = &r->tickets[i];
+		const struct sla_clock *c = &t->clocks[SLA_FIRST_RESPONSE];
+
+		if (c->state == SLA_PENDING)
+			continue;
+		frs[n].agent = c->agent;
+		frs[n].ticket = t->ticket;
+		frs[n].deadline = c->deadline;
+		frs[n].missed = c->state == SLA_MISSED;
+		if (frs[n].missed)
+			sla_warn(b, "S14.1w", c->agent, t->ticket, c->deadline);
+		n++;
+	}
+	sla_streak_run(b, frs, n, "S14.1s", pol->streak_length, pol->streak_deduction_pct,
+		       pol->streak_reset_month_end, pol->streak_reset_after_fire);
 	free(frs);
-	return ret;
+}
+
+/* S14.5: feedback not handled in time, warnings and streaks. */
+static void
+sla_feedback(struct sla_build *b)
+{
+	const struct conf_policy *pol = &b->conf->policy;
+	struct sla_result *r = b->r;
+	struct sla_fr *frs;
+	size_t n = 0, i;
+
+	if ((frs = calloc(r->pack_clock_count + 1, sizeof(*frs))) == NULL) {
+		b->nomem = true;
+		return;
+	}
+	for (i = 0; i < r->pack_clock_count; i++) {
+		const struct sla_pack_clock *k = &r->pack_clocks[i];
+
+		if (strcmp(k->rule, "S14.5") != 0 || k->clock.state == SLA_PENDING)
+			continue;
+		frs[n].agent = k->clock.agent;
+		frs[n].ticket = k->ticket;
+		frs[n].deadline = k->clock.deadline;
+		frs[n].missed = k->clock.state == SLA_MISSED;
+		if (frs[n].missed)
+			sla_warn(b, "S14.5w", k->clock.agent, k->ticket, k->clock.deadline);
+		n++;
+	}
+	sla_streak_run(b, frs, n, "S14.5s", pol->feedback_streak_length,
+		       pol->feedback_deduction_pct, pol->streak_reset_month_end,
+		       pol->feedback_reset_after_fire);
+	free(frs);
 }
 
 /* S14.2d: 24 h and 72 h misses by severity, stacked up to the cap. */
-static int
-sla_severity(const struct conf *conf, const struct calendar *cal,
-	     struct sla_result *r, size_t *pcap)
+static void
+sla_severity(struct sla_build *b)
 {
-	const struct conf_policy *pol = &conf->policy;
+	const struct conf_policy *pol = &b->conf->policy;
+	struct sla_result *r = b->r;
 	size_t i;
 
 	for (i = 0; i < r->ticket_count; i++) {
 		const struct sla_ticket *t = &r->tickets[i];
 		int booked = 0, m;
 
-		if (t->start < 0)
-			continue;
 		for (m = SLA_PRELIMINARY; m <= SLA_RESOLUTION; m++) {
 			const struct sla_clock *c = &t->clocks[m];
-			struct sla_proposal *p;
 			int pct = pol->severity_pct[t->severity];
+			char month[8];
 
 			if (c->state != SLA_MISSED)
 				continue;
@@ -306,19 +970,560 @@ sla_severity(const struct conf *conf, const struct calendar *cal,
 				pct = pol->ticket_cap_pct - booked;
 			if (pct <= 0)
 				break;
-			if ((p = sla_proposal_new(r, pcap)) == NULL)
-				return -1;
-			snprintf(p->key, sizeof(p->key), "S14.2d:%s:%s",
+			calendar_month(b->cal, c->deadline, month);
+			if (sla_propose(b, "S14.2d", c->agent, month, NULL, SLA_UNIT_PCT_MONTH,
+					pct, false, t->ticket, "") == NULL)
+				return;
+			/* the key the engine has always used: milestone and ticket */
+			snprintf(r->proposals[r->proposal_count - 1].key,
+				 sizeof(r->proposals[0].key), "S14.2d:%s:%s",
 				 sla_milestone_name((enum sla_milestone)m), t->ticket);
-			sla_copy(p->agent, sizeof(p->agent), c->agent);
-			sla_copy(p->rule, sizeof(p->rule), "S14.2d");
-			calendar_month(cal, c->deadline, p->month);
-			p->pct = pct;
-			snprintf(p->tickets, sizeof(p->tickets), "%s", t->ticket);
 			booked += pct;
 		}
 	}
-	return 0;
+}
+
+/* S14.4 and the packs' complaint rules (S4, S9, T17). */
+static int
+sla_complaint_cmp(const void *a, const void *b)
+{
+	const struct sla_complaint *x = a, *y = b;
+	int c = strcmp(x->agent, y->agent);
+
+	if (c != 0)
+		return c;
+	if (x->received_at != y->received_at)
+		return x->received_at < y->received_at ? -1 : 1;
+	c = strcmp(x->ticket, y->ticket);
+	return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+static void
+sla_complaints(struct sla_build *b)
+{
+	const struct conf *conf = b->conf;
+	const struct conf_policy *pol = &conf->policy;
+	struct sla_result *r = b->r;
+	size_t i, j;
+
+	qsort(r->complaints, r->complaint_count, sizeof(*r->complaints), sla_complaint_cmp);
+	for (i = 0; i < r->complaint_count; i++) {
+		const struct sla_complaint *cp = &r->complaints[i];
+		char tail[EVENT_ID_MAX + 80];
+
+		if (cp->state != SLA_COMPLAINT_VERIFIED)
+			continue;
+		snprintf(tail, sizeof(tail), "%s%s%s", cp->ticket, cp->id[0] ? "#" : "", cp->id);
+		if (strcmp(cp->cause, "attitude") == 0) {
+			sla_propose(b, "S14.4", cp->agent, cp->month, NULL, SLA_UNIT_PCT_MONTH,
+				    pol->attitude_deduction_pct, false, cp->ticket, tail);
+			sla_flag(b, "S14.4", "training", cp->agent, cp->month, cp->month,
+				 "verified attitude complaint on %s", cp->ticket);
+		}
+		if (conf_pack_enabled(conf, CONF_PACK_S9)) {
+			/* S9: the n-th verified complaint (or service error) of the
+			   agent in the month costs the n-th step of the ladder */
+			bool error = strcmp(cp->cause, "error") == 0;
+			int k = 0;
+
+			for (j = 0; j <= i; j++) {
+				const struct sla_complaint *o = &r->complaints[j];
+
+				if (o->state == SLA_COMPLAINT_VERIFIED &&
+				    strcmp(o->agent, cp->agent) == 0 &&
+				    strcmp(o->month, cp->month) == 0 &&
+				    (strcmp(o->cause, "error") == 0) == error)
+					k++;
+			}
+			if (k > CONF_TIERS)
+				k = CONF_TIERS;
+			sla_propose(b, error ? "S9.e" : "S9.c", cp->agent, cp->month, NULL,
+				    SLA_UNIT_PCT_WAGE, error ? pol->s9_error_pct[k - 1] :
+				    pol->s9_complaint_pct[k - 1], false, cp->ticket, tail);
+		}
+		if (conf_pack_enabled(conf, CONF_PACK_T17) && strcmp(cp->cause, "attitude") == 0) {
+			/* T17: the first of the month is a warning, each later -1 point */
+			int k = 0;
+
+			for (j = 0; j <= i; j++) {
+				const struct sla_complaint *o = &r->complaints[j];
+
+				if (o->state == SLA_COMPLAINT_VERIFIED &&
+				    strcmp(o->agent, cp->agent) == 0 &&
+				    strcmp(o->month, cp->month) == 0 &&
+				    strcmp(o->cause, "attitude") == 0)
+					k++;
+			}
+			if (k == 1)
+				sla_warn(b, "T17", cp->agent, cp->ticket, cp->received_at);
+			else
+				sla_propose(b, "T17", cp->agent, cp->month, NULL, SLA_UNIT_POINTS,
+					    1, false, cp->ticket, tail);
+		}
+	}
+	if (!conf_pack_enabled(conf, CONF_PACK_S4))
+		return;
+	/* S4: REPEAT verified complaints with one cause, one agent, one
+	   calendar quarter: a review flag, once per agent, quarter and cause */
+	for (i = 0; i < r->complaint_count; i++) {
+		const struct sla_complaint *cp = &r->complaints[i];
+		int count = 0, before = 0;
+		char month[8];
+
+		if (cp->state != SLA_COMPLAINT_VERIFIED)
+			continue;
+		for (j = 0; j < r->complaint_count; j++) {
+			const struct sla_complaint *o = &r->complaints[j];
+
+			if (o->state != SLA_COMPLAINT_VERIFIED || strcmp(o->agent, cp->agent) != 0 ||
+			    strcmp(o->quarter, cp->quarter) != 0 || strcmp(o->cause, cp->cause) != 0)
+				continue;
+			count++;
+			if (j < i)
+				before++;
+		}
+		if (before != 0 || count < pol->s4_repeat)
+			continue;
+		sla_last_month_of_quarter(cp->quarter, month);
+		sla_flag(b, "S4", "review", cp->agent, cp->quarter, month,
+			 "%d verified %s complaints in %s: demotion/dismissal review",
+			 count, cp->cause, cp->quarter);
+	}
+}
+
+/* Satisfaction per agent and team, per quarter (S14.3) and month (S9, W1). */
+static struct sla_satisfaction *
+sla_sat_slot(struct sla_build *b, const char *who, const char *period)
+{
+	struct sla_result *r = b->r;
+	size_t i;
+
+	for (i = 0; i < r->satisfaction_count; i++)
+		if (strcmp(r->satisfaction[i].who, who) == 0 &&
+		    strcmp(r->satisfaction[i].period, period) == 0)
+			return &r->satisfaction[i];
+	return SLA_PUSH(b, r->satisfaction, b->scap, r->satisfaction_count);
+}
+
+static void
+sla_sat_add(struct sla_build *b, const char *who, const char *period, bool satisfied)
+{
+	struct sla_satisfaction *s = sla_sat_slot(b, who, period);
+
+	if (s == NULL)
+		return;
+	if (s->responses == 0) {
+		sla_copy(s->who, sizeof(s->who), who);
+		sla_copy(s->period, sizeof(s->period), period);
+	}
+	s->responses++;
+	s->satisfied += satisfied;
+}
+
+static void
+sla_satisfaction(struct sla_build *b)
+{
+	const struct conf *conf = b->conf;
+	const struct conf_policy *pol = &conf->policy;
+	struct sla_result *r = b->r;
+	size_t i;
+	int k;
+
+	for (i = 0; i < b->rating_count; i++) {
+		const struct sla_rating *rt = &b->ratings[i];
+		char team[80];
+
+		snprintf(team, sizeof(team), "team:%s", rt->team);
+		sla_sat_add(b, rt->agent, rt->quarter, rt->satisfied);
+		sla_sat_add(b, rt->agent, rt->month, rt->satisfied);
+		if (rt->team[0] != '\0') {
+			sla_sat_add(b, team, rt->quarter, rt->satisfied);
+			sla_sat_add(b, team, rt->month, rt->satisfied);
+		}
+	}
+	for (i = 0; i < r->satisfaction_count; i++) {
+		const struct sla_satisfaction *s = &r->satisfaction[i];
+		bool quarter = s->period[5] == 'Q';
+		char month[8], what[64];
+		int64_t lhs = (int64_t)s->satisfied * 1000;
+
+		if (s->responses == 0)
+			continue;
+		snprintf(what, sizeof(what), "%d/%d satisfied", s->satisfied, s->responses);
+		if (quarter) {
+			/* S14.3: below the target; integers, so exactly 90.0% meets */
+			if (lhs >= (int64_t)pol->satisfaction_target_permille * s->responses)
+				continue;
+			sla_last_month_of_quarter(s->period, month);
+			sla_propose(b, "S14.3", s->who, month, s->period, SLA_UNIT_PCT_QUARTER,
+				    pol->satisfaction_deduction_pct, false, what, s->period);
+			sla_flag(b, "S14.3", "training", s->who, s->period, month,
+				 "satisfaction %s in %s, below the target", what, s->period);
+			continue;
+		}
+		if (conf_pack_enabled(conf, CONF_PACK_S9) &&
+		    strncmp(s->who, "team:", 5) != 0) {
+			for (k = CONF_TIERS - 1; k >= 0; k--)
+				if (lhs >= (int64_t)pol->s9_satisfaction_permille[k] * s->responses)
+					break;
+			if (k >= 0)
+				sla_propose(b, "S9.s", s->who, s->period, NULL, SLA_UNIT_PCT_WAGE,
+					    pol->s9_satisfaction_reward_pct[k], true, what,
+					    s->period);
+		}
+		if (conf_pack_enabled(conf, CONF_PACK_W1) &&
+		    s->satisfied * 100 < pol->w1_satisfaction_pct * s->responses)
+			sla_flag(b, "W1.s", "kpi", s->who, s->period, s->period,
+				 "satisfaction %s, below %d%%", what, pol->w1_satisfaction_pct);
+	}
+}
+
+/* S14.6 and the other records: the pseudo tickets' status events. */
+static void
+sla_records(struct sla_build *b, const struct event *evs, size_t count)
+{
+	const struct conf_policy *pol = &b->conf->policy;
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		const struct event *ev = &evs[i];
+		const char *rec, *agent;
+		char month[8], tail[64];
+		json_t *a;
+
+		if (ev->kind != EVENT_STATUS || ev->attrs == NULL ||
+		    strstr(ev->attrs, "\"record\"") == NULL)
+			continue;
+		a = sla_attrs(ev);
+		rec = sla_jstr(a, "record");
+		agent = sla_jstr(a, "agent");
+		if (rec != NULL && agent != NULL && strcmp(rec, "training_missed") == 0) {
+			calendar_month(b->cal, ev->time, month);
+			snprintf(tail, sizeof(tail), "%lld", (long long)ev->time);
+			sla_propose(b, "S14.6", agent, month, NULL, SLA_UNIT_PCT_MONTH,
+				    pol->training_deduction_pct, false, "training missed", tail);
+		}
+		json_decref(a);
+	}
+}
+
+/* S9 speed rewards, G16 escalations, S1 penalties, W1 timeliness. */
+static void
+sla_packs(struct sla_build *b)
+{
+	const struct conf *conf = b->conf;
+	const struct conf_policy *pol = &conf->policy;
+	struct sla_result *r = b->r;
+	size_t i, j;
+	int k;
+
+	for (i = 0; i < r->pack_clock_count; i++) {
+		const struct sla_pack_clock *pk = &r->pack_clocks[i];
+		const struct sla_clock *c = &pk->clock;
+		char month[8];
+
+		if (c->state != SLA_MISSED)
+			continue;
+		calendar_month(b->cal, c->deadline, month);
+		if (strncmp(pk->rule, "S1.", 3) == 0) {
+			sla_warn(b, pk->rule, c->agent, pk->ticket, c->deadline);
+			sla_propose(b, pk->rule, c->agent, month, NULL, SLA_UNIT_YUAN,
+				    pol->s1_penalty_yuan, false, pk->ticket, pk->ticket);
+		} else if (strcmp(pk->rule, "G16") == 0) {
+			static const char *const levels[] = { "一般", "较大", "重大" };
+			static const char *const up[] = {
+				"售后部门负责人 (department head)",
+				"售后应急领导小组 (GM's emergency group)",
+				"总经理 (general manager)",
+			};
+			const struct sla_ticket *t = NULL;
+			int lv;
+
+			for (j = 0; j < r->ticket_count; j++)
+				if (strcmp(r->tickets[j].ticket, pk->ticket) == 0)
+					t = &r->tickets[j];
+			lv = t == NULL ? 0 : t->severity == SEVERITY_CRITICAL ? 2 :
+				t->severity == SEVERITY_HIGH ? 1 : 0;
+			sla_flag(b, "G16", "escalate", c->agent, month, month,
+				 "%s: %s reply deadline missed, escalate to %s", pk->ticket,
+				 levels[lv], up[lv]);
+		}
+	}
+	if (conf_pack_enabled(conf, CONF_PACK_S9)) {
+		/* time saved against the resolution target, per agent and month,
+		   over met resolutions; a month with a miss earns nothing */
+		for (i = 0; i < r->ticket_count; i++) {
+			const struct sla_clock *c = &r->tickets[i].clocks[SLA_RESOLUTION];
+			int64_t target = 0, saved = 0;
+			bool missed = false, first = true;
+			char month[8], m2[8], what[64];
+
+			if (c->state == SLA_PENDING)
+				continue;
+			calendar_month(b->cal, c->deadline, month);
+			for (j = 0; j < r->ticket_count; j++) {
+				const struct sla_clock *o = &r->tickets[j].clocks[SLA_RESOLUTION];
+
+				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
+					continue;
+				calendar_month(b->cal, o->deadline, m2);
+				if (strcmp(m2, month) != 0)
+					continue;
+				if (j < i)
+					first = false;
+				if (o->state == SLA_MISSED)
+					missed = true;
+				target += o->target_secs;
+				saved += calendar_elapsed(b->cal, o->stopped_at, o->deadline);
+			}
+			if (!first || missed || target == 0)
+				continue;
+			for (k = CONF_TIERS - 1; k >= 0; k--)
+				if (saved * 100 >= (int64_t)pol->s9_speed_pct[k] * target)
+					break;
+			if (k < 0)
+				continue;
+			snprintf(what, sizeof(what), "%lld%% faster than target",
+				 (long long)(saved * 100 / target));
+			sla_propose(b, "S9.t", c->agent, month, NULL, SLA_UNIT_PCT_WAGE,
+				    pol->s9_speed_reward_pct[k], true, what, month);
+		}
+	}
+	if (conf_pack_enabled(conf, CONF_PACK_W1)) {
+		/* timeliness: met ÷ due over the W1 clocks, per agent and month */
+		for (i = 0; i < r->pack_clock_count; i++) {
+			const struct sla_pack_clock *pk = &r->pack_clocks[i];
+			int met = 0, due = 0;
+			bool first = true;
+			char month[8], m2[8];
+
+			if (strncmp(pk->rule, "W1.", 3) != 0 || pk->clock.state == SLA_PENDING)
+				continue;
+			calendar_month(b->cal, pk->clock.deadline, month);
+			for (j = 0; j < r->pack_clock_count; j++) {
+				const struct sla_pack_clock *o = &r->pack_clocks[j];
+
+				if (strncmp(o->rule, "W1.", 3) != 0 || o->clock.state == SLA_PENDING ||
+				    strcmp(o->clock.agent, pk->clock.agent) != 0)
+					continue;
+				calendar_month(b->cal, o->clock.deadline, m2);
+				if (strcmp(m2, month) != 0)
+					continue;
+				if (j < i)
+					first = false;
+				due++;
+				met += o->clock.state == SLA_MET;
+			}
+			if (first && met * 100 < pol->w1_timely_pct * due)
+				sla_flag(b, "W1.t", "kpi", pk->clock.agent, month, month,
+					 "timeliness %d/%d, below %d%%", met, due, pol->w1_timely_pct);
+		}
+		/* complaint rate: verified complaints ÷ tickets, below the limit */
+		for (i = 0; i < r->ticket_count; i++) {
+			const struct sla_clock *c = &r->tickets[i].clocks[SLA_FIRST_RESPONSE];
+			int tickets = 0, complaints = 0;
+			bool first = true;
+			char month[8], m2[8];
+
+			if (c->state == SLA_PENDING)
+				continue;
+			calendar_month(b->cal, c->deadline, month);
+			for (j = 0; j < r->ticket_count; j++) {
+				const struct sla_clock *o = &r->tickets[j].clocks[SLA_FIRST_RESPONSE];
+
+				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
+					continue;
+				calendar_month(b->cal, o->deadline, m2);
+				if (strcmp(m2, month) != 0)
+					continue;
+				if (j < i)
+					first = false;
+				tickets++;
+			}
+			for (j = 0; j < r->complaint_count; j++)
+				if (r->complaints[j].state == SLA_COMPLAINT_VERIFIED &&
+				    strcmp(r->complaints[j].agent, c->agent) == 0 &&
+				    strcmp(r->complaints[j].month, month) == 0)
+					complaints++;
+			if (first && complaints * 100 >= pol->w1_complaint_rate_pct * tickets)
+				if (complaints > 0)
+					sla_flag(b, "W1.c", "kpi", c->agent, month, month,
+						 "complaint rate %d/%d, not below %d%%", complaints,
+						 tickets, pol->w1_complaint_rate_pct);
+		}
+	}
+}
+
+static int64_t
+sla_g16_target(const struct conf *conf, enum severity s)
+{
+	return conf->policy.g16_reply_secs[s == SEVERITY_CRITICAL ? 2 :
+					   s == SEVERITY_HIGH ? 1 : 0];
+}
+
+/* G20 (monthly score 100 minus the month's % deductions, downgrade after
+   months in a row below the threshold) and T17 (points bands). */
+static void
+sla_scores(struct sla_build *b)
+{
+	const struct conf *conf = b->conf;
+	const struct conf_policy *pol = &conf->policy;
+	struct sla_result *r = b->r;
+	size_t i, j, n0 = r->proposal_count;
+
+	if (!conf_pack_enabled(conf, CONF_PACK_G20) && !conf_pack_enabled(conf, CONF_PACK_T17))
+		return;
+	for (i = 0; i < n0; i++) {
+		const struct sla_proposal *p = &r->proposals[i];
+		int score = 100, points = pol->t17_points, k;
+		bool first = true;
+		char agent[EVENT_ACTOR_MAX], month[8];
+
+		for (j = 0; j < n0; j++) {
+			const struct sla_proposal *o = &r->proposals[j];
+
+			if (strcmp(o->agent, p->agent) != 0 || strcmp(o->month, p->month) != 0)
+				continue;
+			if (j < i)
+				first = false;
+			if (o->unit == SLA_UNIT_PCT_MONTH && !o->reward)
+				score -= o->pct;
+			if (o->unit == SLA_UNIT_POINTS)
+				points += o->reward ? o->pct : -o->pct;
+		}
+		if (!first || strncmp(p->agent, "team:", 5) == 0)
+			continue;
+		sla_copy(agent, sizeof(agent), p->agent);
+		memcpy(month, p->month, sizeof(month));
+		if (conf_pack_enabled(conf, CONF_PACK_T17) && strcmp(p->rule, "T17") == 0) {
+			for (k = CONF_TIERS - 1; k >= 0; k--)
+				if (points < pol->t17_band[k])
+					break;
+			if (k >= 0) {
+				char what[48];
+
+				snprintf(what, sizeof(what), "%d of %d points", points,
+					 pol->t17_points);
+				sla_propose(b, "T17.b", agent, month, NULL, SLA_UNIT_PCT_BONUS,
+					    pol->t17_band_pct[k], false, what, month);
+			}
+		}
+		if (conf_pack_enabled(conf, CONF_PACK_G20) && score < pol->g20_threshold) {
+			/* the months before, in a row, below too */
+			int run = 1, y = atoi(month), mo = atoi(month + 5);
+
+			while (run < pol->g20_months) {
+				char prev[8];
+				int s2 = 100;
+				bool any = false;
+
+				if (--mo == 0) {
+					mo = 12;
+					y--;
+				}
+				snprintf(prev, sizeof(prev), "%04u-%02u", (unsigned)y % 10000u,
+					 (unsigned)mo % 100u);
+				for (j = 0; j < n0; j++) {
+					const struct sla_proposal *o = &r->proposals[j];
+
+					if (strcmp(o->agent, agent) == 0 && strcmp(o->month, prev) == 0 &&
+					    o->unit == SLA_UNIT_PCT_MONTH && !o->reward) {
+						s2 -= o->pct;
+						any = true;
+					}
+				}
+				if (!any || s2 >= pol->g20_threshold)
+					break;
+				run++;
+			}
+			if (run >= pol->g20_months)
+				sla_flag(b, "G20", "downgrade", agent, month, month,
+					 "score %d in %s, %d months in a row below %d", score, month,
+					 run, pol->g20_threshold);
+		}
+	}
+}
+
+/* Decisions, notifications and appeals from the records; orphans for
+   decisions whose proposal the engine no longer makes. */
+static void
+sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
+{
+	const struct conf_policy *pol = &b->conf->policy;
+	struct sla_result *r = b->r;
+	size_t i, j;
+
+	for (i = 0; i < count; i++) {
+		const struct event *ev = &evs[i];
+		const char *rec, *key;
+		struct sla_proposal *p = NULL;
+		json_t *a;
+
+		if (ev->kind != EVENT_STATUS || ev->attrs == NULL ||
+		    strncmp(ev->ticket, SLA_PROPOSAL_TICKET_PREFIX,
+			    strlen(SLA_PROPOSAL_TICKET_PREFIX)) != 0)
+			continue;
+		a = sla_attrs(ev);
+		rec = sla_jstr(a, "record");
+		key = sla_jstr(a, "key");
+		if (rec == NULL || key == NULL) {
+			json_decref(a);
+			continue;
+		}
+		for (j = 0; j < r->proposal_count; j++)
+			if (strcmp(r->proposals[j].key, key) == 0)
+				p = &r->proposals[j];
+		if (strcmp(rec, "decision") == 0) {
+			const char *state = sla_jstr(a, "state"), *by = sla_jstr(a, "by");
+			const char *rule = sla_jstr(a, "rule"), *agent = sla_jstr(a, "agent");
+			const char *month = sla_jstr(a, "month"), *unit = sla_jstr(a, "unit");
+			const char *reason = sla_jstr(a, "reason");
+			json_t *amount = json_object_get(a, "amount");
+			int amt = json_is_integer(amount) ? (int)json_integer_value(amount) : 0;
+
+			if (state == NULL) {
+				json_decref(a);
+				continue;
+			}
+			if (p == NULL) {
+				enum sla_unit u = SLA_UNIT_PCT_MONTH;
+				int k;
+
+				for (k = 0; unit != NULL && k < SLA_UNIT_COUNT; k++)
+					if (strcmp(unit, sla_units[k]) == 0)
+						u = (enum sla_unit)k;
+				p = sla_propose(b, rule != NULL ? rule : "?", agent != NULL ? agent : "",
+						month != NULL ? month : "", NULL, u, amt, false,
+						reason != NULL ? reason : "", "");
+				if (p == NULL) {
+					json_decref(a);
+					return;
+				}
+				sla_copy(p->key, sizeof(p->key), key);
+				p->orphaned = true;
+				p->basis_changed = true;
+			} else if (!p->orphaned) {
+				/* the basis the person saw, against the one now */
+				p->basis_changed = (unit != NULL && strcmp(unit, sla_unit_name(p->unit)) != 0) ||
+					amt != p->pct ||
+					(reason != NULL && strcmp(reason, p->tickets) != 0) ||
+					(agent != NULL && strcmp(agent, p->agent) != 0) ||
+					(month != NULL && strcmp(month, p->month) != 0);
+			}
+			sla_copy(p->state, sizeof(p->state), state);
+			sla_copy(p->decided_by, sizeof(p->decided_by), by);
+			p->decided_at = ev->time;
+		} else if (p != NULL && strcmp(rec, "notified") == 0) {
+			p->notified_at = ev->time;
+			p->appeal_by = calendar_add_working_days(b->cal, ev->time,
+								 pol->appeal_window_days);
+		} else if (p != NULL && strcmp(rec, "appeal") == 0) {
+			p->appealed_at = ev->time;
+			p->reply_by = calendar_add_working_days(b->cal, ev->time,
+								pol->appeal_reply_days);
+		}
+		json_decref(a);
+	}
 }
 
 int
@@ -326,31 +1531,57 @@ sla_evaluate_events(const struct conf *conf, const struct calendar *cal,
 		    const struct event *events, size_t count, int64_t now,
 		    struct sla_result *result, const char **error_r)
 {
-	size_t tcap = 0, pcap = 0, i = 0;
+	struct sla_build b;
+	size_t i = 0;
+	const char *ignored;
 
 	memset(result, 0, sizeof(*result));
-	while (i < count) {
+	memset(&b, 0, sizeof(b));
+	b.conf = conf;
+	b.cal = cal;
+	b.now = now;
+	b.r = result;
+	if (conf->calendar_count > 0 &&
+	    (b.team_cals = calloc(conf->calendar_count, sizeof(*b.team_cals))) != NULL)
+		for (i = 0; i < conf->calendar_count; i++)
+			if (calendar_new(&conf->calendars[i].cal, &b.team_cals[i], &ignored) < 0)
+				b.team_cals[i] = NULL;
+	i = 0;
+	while (i < count && !b.nomem) {
 		size_t j = i + 1;
+		struct sla_ticket *t;
 
 		while (j < count && strcmp(events[j].ticket, events[i].ticket) == 0)
 			j++;
-		if (sla_grow((void **)&result->tickets, &tcap, result->ticket_count,
-			     sizeof(*result->tickets)) < 0)
-			goto nomem;
-		sla_ticket_evaluate(conf, cal, events + i, j - i, now,
-				    &result->tickets[result->ticket_count]);
-		if (result->tickets[result->ticket_count].start >= 0)
-			result->ticket_count++;
+		if ((t = SLA_PUSH(&b, result->tickets, b.tcap, result->ticket_count)) == NULL)
+			break;
+		sla_ticket_evaluate(&b, events + i, j - i, t);
+		/* the engine may have grown the array: look the ticket up again */
+		if (result->tickets[result->ticket_count - 1].start < 0)
+			result->ticket_count--;
 		i = j;
 	}
-	if (sla_streaks(conf, cal, result, &pcap) < 0 ||
-	    sla_severity(conf, cal, result, &pcap) < 0)
-		goto nomem;
+	if (!b.nomem) {
+		sla_streaks(&b);
+		sla_severity(&b);
+		sla_feedback(&b);
+		sla_complaints(&b);
+		sla_satisfaction(&b);
+		sla_records(&b, events, count);
+		sla_packs(&b);
+		sla_scores(&b);
+		sla_decisions(&b, events, count);
+	}
+	for (i = 0; b.team_cals != NULL && i < conf->calendar_count; i++)
+		calendar_free(&b.team_cals[i]);
+	free(b.team_cals);
+	free(b.ratings);
+	if (b.nomem) {
+		sla_result_clear(result);
+		*error_r = "out of memory evaluating clocks";
+		return -1;
+	}
 	return 0;
-nomem:
-	sla_result_clear(result);
-	*error_r = "out of memory evaluating clocks";
-	return -1;
 }
 
 /* Events copied out of the store's row buffers. */
@@ -457,8 +1688,9 @@ sla_persist(struct store *store, const struct calendar *cal,
 		const struct sla_proposal *p = &result->proposals[i];
 		struct store_proposal sp = {
 			.key = p->key, .agent = p->agent, .rule = p->rule,
-			.month = p->month, .unit = "pct_month_score",
-			.amount = p->pct, .state = "proposed", .reason = p->tickets,
+			.month = p->month, .unit = sla_unit_name(p->unit),
+			.amount = p->reward ? -p->pct : p->pct, .state = p->state,
+			.reason = p->tickets,
 		};
 
 		if (store_proposal_put(store, &sp, error_r) < 0)

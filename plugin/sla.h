@@ -27,6 +27,42 @@
  *         the first counts when stacking is off.
  *
  * Every result is booked to the local month of its deadline.
+ *
+ * Pauses: while the ticket's status is one of pause_statuses (none by
+ * default) no clock counts; a status outside the list, or a customer
+ * message, resumes them. A paused pending clock's deadline is projected as
+ * if it resumed at NOW. Reopen: a "reopened" status after a met resolution
+ * restarts the resolution clock with the full target (a miss already
+ * booked stays booked). A status in solved_statuses stops it, as a
+ * resolved event does. remind_at is when warn_at% of the target has been
+ * counted: a reminder is due while the clock is pending at or after it;
+ * reminders are not warnings and are never counted as such.
+ *
+ * Beyond the clocks (issue 7):
+ * S14.3   quarterly satisfaction per agent and per team (satisfied ÷
+ *         responses, integers: exactly the target is no miss) below the
+ *         target proposes -satisfaction_deduction% of the QUARTER's score
+ *         (unit pct_quarter_score, booked to the quarter's last month) and a
+ *         training flag. A rating is the agent's who owned the ticket then.
+ * S14.4   a verified attitude complaint proposes -attitude_deduction% of
+ *         the month's score (month of the complaint) and a training flag.
+ *         Complaints: {"cause":…} opens one (received), {"state":"verifying"},
+ *         {"verified":true|false} decides it; "id" tells several apart on one
+ *         ticket, "agent" names who it is about (else the owner then).
+ * S14.5   feedback not handled (no agent note/reply, no {"handled":true})
+ *         within feedback_within is a warning; feedback_streak_length such
+ *         misses in a row propose -feedback_deduction%.
+ * S14.6   a lead's record {"record":"training_missed","agent":…} (a status
+ *         event, see sla_record_*) proposes -training_deduction%.
+ * Packs (pack = S14, S4, …): S4 same-cause review flag; S9 wage ladder and
+ * rewards; S1 parts clocks in yuan; G16 severity reply clocks and
+ * escalation flags; G20 monthly score and downgrade flag; T17 points;
+ * W1 working-day clocks and KPI flags. See slaclock.conf(5).
+ *
+ * Decisions on proposals are events too (ticket "proposal:KEY", see
+ * sla_decision_attrs()), so the engine knows each proposal's state, who
+ * decided and when, the appeal window, and whether the basis the decision
+ * was taken on has changed since (basis_changed) or is gone (orphaned).
  */
 #ifndef SLACLOCK_SLA_H
 #define SLACLOCK_SLA_H
@@ -54,11 +90,36 @@ enum sla_state {
 	SLA_MISSED,        /* stopped late, or deadline passed unstopped */
 };
 
+#define SLA_PAUSES_MAX 8        /* pauses kept per clock for explain */
+#define SLA_RULE_MAX 16
+#define SLA_REASON_MAX 256
+
+struct sla_pause {
+	int64_t from;
+	int64_t to;                /* 0 while still paused */
+};
+
 struct sla_clock {
 	enum sla_state state;
 	int64_t deadline;
 	int64_t stopped_at;        /* 0 when not stopped */
 	char agent[EVENT_ACTOR_MAX]; /* responsible: charged on a miss, credited on a met */
+	/* added (issue 7) */
+	int64_t started_at;        /* the ticket's start, or the reopen that restarted it */
+	int64_t target_secs;
+	int64_t remind_at;         /* warn_at% counted: remind while pending from then */
+	bool paused;               /* pending and paused now (deadline projected) */
+	int pause_count;           /* all of them; the first SLA_PAUSES_MAX below */
+	struct sla_pause pauses[SLA_PAUSES_MAX];
+	int reopen_count;
+	char stop[32];             /* what stopped it: "agent_reply", "status solved" */
+};
+
+/* A pack's own clock on a ticket (S1, G16, W1) or an S14.5 feedback. */
+struct sla_pack_clock {
+	char ticket[EVENT_ID_MAX];
+	char rule[SLA_RULE_MAX];   /* "S14.5", "S1.r", "S1.s", "G16", "W1.a", "W1.s" */
+	struct sla_clock clock;
 };
 
 struct sla_ticket {
@@ -69,14 +130,85 @@ struct sla_ticket {
 	struct sla_clock clocks[SLA_MILESTONE_COUNT];
 };
 
+/* Units are never mixed: every amount carries its own. */
+enum sla_unit {
+	SLA_UNIT_PCT_MONTH = 0,       /* % of the month's performance score */
+	SLA_UNIT_PCT_QUARTER,         /* % of the quarter's performance score */
+	SLA_UNIT_PCT_WAGE,            /* % of the month's wage (S9) */
+	SLA_UNIT_YUAN,                /* S1 */
+	SLA_UNIT_POINTS,              /* T17 */
+	SLA_UNIT_PCT_BONUS,           /* % of the month's bonus (T17 bands) */
+	SLA_UNIT_COUNT
+};
+
 /* A deduction (or other sanction) proposed for a person to approve. */
 struct sla_proposal {
 	char key[EVENT_ID_MAX + EVENT_ACTOR_MAX + 32]; /* stable: rule, agent, last ticket */
-	char agent[EVENT_ACTOR_MAX];
-	char rule[16];                /* "S14.1s", "S14.2d" */
-	char month[8];
-	int pct;                      /* % of that month's score */
+	char agent[EVENT_ACTOR_MAX];  /* or "team:NAME" for a team's (S14.3) */
+	char rule[16];                /* "S14.1s", "S14.2d", "S14.3", ... */
+	char month[8];                /* booked to; a quarter's: its last month */
+	int pct;                      /* the amount, in UNIT (name kept from when all were %) */
 	char tickets[EVENT_ID_MAX];   /* the tickets involved, for the reader */
+	/* added (issue 7) */
+	enum sla_unit unit;
+	bool reward;                  /* added to, not deducted from */
+	char period[8];               /* "YYYY-MM", or "YYYY-Qn" for S14.3 */
+	char state[16];               /* "proposed" or the last decision */
+	char decided_by[EVENT_ACTOR_MAX];
+	int64_t decided_at;
+	bool basis_changed;           /* decided on another amount/unit/reason */
+	bool orphaned;                /* decided, but no longer proposed */
+	int64_t notified_at;          /* 0: the agent was not notified yet */
+	int64_t appeal_by;            /* end of the appeal window (working days) */
+	int64_t appealed_at;
+	int64_t reply_by;             /* the appeal's reply deadline */
+};
+
+struct sla_warning {
+	char agent[EVENT_ACTOR_MAX];
+	char rule[SLA_RULE_MAX];      /* "S14.1w", "S14.5w", "S1.r", "T17" */
+	char ticket[EVENT_ID_MAX];
+	char month[8];
+	int64_t at;
+};
+
+/* Flags: no amount, something a person must look at. */
+struct sla_flag {
+	char agent[EVENT_ACTOR_MAX];  /* or "team:NAME" */
+	char rule[SLA_RULE_MAX];      /* "S14.3", "S14.4", "S4", "G16", "G20", "W1.t" */
+	char kind[16];                /* "training", "review", "escalate", "downgrade", "kpi" */
+	char period[8];               /* "YYYY-MM" or "YYYY-Qn" */
+	char month[8];                /* booked to */
+	char reason[SLA_REASON_MAX];
+};
+
+enum sla_complaint_state {
+	SLA_COMPLAINT_RECEIVED = 0,
+	SLA_COMPLAINT_VERIFYING,
+	SLA_COMPLAINT_VERIFIED,
+	SLA_COMPLAINT_REJECTED,
+};
+
+struct sla_complaint {
+	char ticket[EVENT_ID_MAX];
+	char id[64];
+	char agent[EVENT_ACTOR_MAX];
+	char cause[16];               /* attitude, quality, error, lateness,
+					 perfunctory, wrong_part, process,
+					 privacy, other */
+	enum sla_complaint_state state;
+	int64_t received_at;
+	int64_t decided_at;
+	char month[8];
+	char quarter[8];
+};
+
+/* Satisfaction of an agent or a team ("team:NAME") in a quarter or month. */
+struct sla_satisfaction {
+	char who[EVENT_ACTOR_MAX];
+	char period[8];
+	int satisfied;
+	int responses;
 };
 
 struct sla_result {
@@ -84,6 +216,17 @@ struct sla_result {
 	size_t ticket_count;
 	struct sla_proposal *proposals;
 	size_t proposal_count;
+	/* added (issue 7) */
+	struct sla_warning *warnings;
+	size_t warning_count;
+	struct sla_flag *flags;
+	size_t flag_count;
+	struct sla_complaint *complaints;
+	size_t complaint_count;
+	struct sla_satisfaction *satisfaction;  /* quarters and months */
+	size_t satisfaction_count;
+	struct sla_pack_clock *pack_clocks;
+	size_t pack_clock_count;
 };
 
 /* Evaluate every ticket of STORE under CONF at time NOW (deadlines after
@@ -107,6 +250,34 @@ int sla_persist(struct store *store, const struct calendar *cal,
 void sla_result_clear(struct sla_result *result);
 
 const char *sla_milestone_rule(enum sla_milestone m);  /* "S14.1", ... */
+const char *sla_unit_name(enum sla_unit u);  /* "pct_month_score", ... */
+const char *sla_complaint_state_name(enum sla_complaint_state s);
+/* Our cause code for a helpdesk's or a person's name of it ("服务态度" ->
+   "attitude"); "other" when unknown. */
+const char *sla_cause_code(const char *name);
+
+/* Proposal states and the moves between them: proposed -> reviewed ->
+   approved -> executed, and rejected from any but executed. Whether a
+   decision DECISION ("reviewed", "approved", "executed", "rejected") may
+   follow state FROM. */
+bool sla_decision_allowed(const char *from, const char *decision);
+
+/* Records: status events (kind EVENT_STATUS) whose attrs carry "record",
+   on the pseudo ticket "proposal:KEY" or "agent:ADDRESS". The engine reads
+   them; the CLI writes them (plugin/cmd_policy.c):
+     {"record":"decision","key":K,"state":S,"by":B,"note":N,
+      "rule":R,"agent":A,"month":M,"unit":U,"amount":X,"reason":T}
+     {"record":"notified","key":K,"by":B}
+     {"record":"appeal","key":K,"by":B,"note":N}
+     {"record":"training_missed","agent":A,"by":B,"note":N}
+   The basis of a decision is its rule, agent, month, unit, amount and
+   reason; a later evaluation that differs flags basis_changed. */
+#define SLA_PROPOSAL_TICKET_PREFIX "proposal:"
+#define SLA_AGENT_TICKET_PREFIX "agent:"
+
+/* The proposal of RESULT with KEY, or NULL. */
+const struct sla_proposal *sla_result_proposal(const struct sla_result *result,
+					       const char *key);
 const char *sla_milestone_name(enum sla_milestone m);  /* "first_response", ... */
 
 #endif
