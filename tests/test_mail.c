@@ -186,6 +186,57 @@ START_TEST(test_html_only)
 }
 END_TEST
 
+START_TEST(test_chinese_html_clients)
+{
+	/* QQ Mail / Foxmail: GBK HTML, the history after a 原始邮件 rule. */
+	static const char qq[] =
+		"From: =?gb18030?B?1cXI/Q==?= <z@qq.com>\r\n"
+		"Subject: =?gb18030?B?u9i4tKO6t/7O8cb35bS7+g==?=\r\n"
+		"X-Mailer: QQMail 2.x\r\n"
+		"Content-Type: text/html; charset=\"gb18030\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n"
+		"\r\n"
+		"PGh0bWw+PGJvZHk+PGRpdj66w7XEo6zS0b6ttKbA7aGjPC9kaXY+PGRpdj48YnI+PC9kaXY+PGRp\r\n"
+		"diBzdHlsZT0iZm9udC1zaXplOiAxMnB4O2ZvbnQtZmFtaWx5OiBBcmlhbCBOYXJyb3c7Ij4tLS0t\r\n"
+		"LS0tLS0tLS0tLS0tLS0mbmJzcDvUrcq808q8/iZuYnNwOy0tLS0tLS0tLS0tLS0tLS0tLTwvZGl2\r\n"
+		"PjxkaXYgc3R5bGU9ImZvbnQtc2l6ZTogMTJweDtiYWNrZ3JvdW5kOiNlZmVmZWY7cGFkZGluZzo4\r\n"
+		"cHg7Ij48ZGl2PjxiPreivP7Iyzo8L2I+Jm5ic3A7ItXFyP0iJmx0O3pAcXEuY29tJmd0Ozs8L2Rp\r\n"
+		"dj48ZGl2PjxiPreiy83KsbzkOjwvYj4mbmJzcDsyMDI0xOox1MIxyNUo0MfG2tK7KSDJz87nMTA6\r\n"
+		"MDA8L2Rpdj48ZGl2PjxiPtb3zOI6PC9iPiZuYnNwO7f+zvHG9+W0u/o8L2Rpdj48L2Rpdj48ZGl2\r\n"
+		"Pjxicj48L2Rpdj63/s7xxvfO3reotcfCvDwvYm9keT48L2h0bWw+\r\n";
+	/* NetEase 163: GB2312 in quoted-printable, a 写道 line above a
+	   blockquote. */
+	static const char netease[] =
+		"From: zhangsan@163.com\r\n"
+		"Subject: Re: test\r\n"
+		"Content-Type: text/html; charset=GB2312\r\n"
+		"Content-Transfer-Encoding: quoted-printable\r\n"
+		"\r\n"
+		"<div>=CA=D5=B5=BD=A3=AC=D0=BB=D0=BB=A3=A1</div><div style=3D\"position:relat=\r\n"
+		"ive;zoom:1\"></div><div id=3D\"divNeteaseMailCard\"></div><br>=D4=DA 2024-01-0=\r\n"
+		"1 10:00:00=A3=AC\"=D5=C5=C8=FD\"&nbsp;&lt;zhangsan@163.com&gt; =D0=B4=B5=C0=\r\n"
+		"=A3=BA<br><blockquote id=3D\"isReplyContent\" style=3D\"PADDING-LEFT: 1ex; MAR=\r\n"
+		"GIN: 0px 0px 0px 0.8ex; BORDER-LEFT: #ccc 1px solid\">=B7=FE=CE=F1=C6=F7=E5=\r\n"
+		"=B4=BB=FA</blockquote>\r\n";
+	struct mail_msg msg;
+
+	parse_ok(qq, NULL, &msg);
+	ck_assert_str_eq(msg.subject, "回复：服务器宕机");
+	ck_assert_str_eq(msg.from_name, "张三");
+	ck_assert_ptr_nonnull(strstr(msg.body, "服务器无法登录"));
+	ck_assert_str_eq(msg.reply_text, "好的，已经处理。");
+	ck_assert(msg.quoted);
+	mail_msg_clear(&msg);
+
+	parse_ok(netease, NULL, &msg);
+	ck_assert_str_eq(msg.charset, "GB2312");
+	ck_assert_ptr_nonnull(strstr(msg.body, "服务器宕机"));
+	ck_assert_str_eq(msg.reply_text, "收到，谢谢！");
+	ck_assert(msg.quoted);
+	mail_msg_clear(&msg);
+}
+END_TEST
+
 START_TEST(test_extra_headers)
 {
 	static const char text[] =
@@ -365,6 +416,7 @@ main(void)
 	tcase_add_test(tc, test_encoded_word_rules);
 	tcase_add_test(tc, test_qp_multipart);
 	tcase_add_test(tc, test_html_only);
+	tcase_add_test(tc, test_chinese_html_clients);
 	tcase_add_test(tc, test_extra_headers);
 	tcase_add_test(tc, test_auto_kinds);
 	tcase_add_test(tc, test_not_a_message);
