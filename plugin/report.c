@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "calendar.h"
 #include "report.h"
@@ -11,7 +12,48 @@ struct report {
 	struct report_row *rows;
 	size_t count, cap;
 	int64_t from, to;
+	const char *period;
+	const char *agent;         /* filters, may be NULL */
+	const char *team;
+	int64_t now;
 };
+
+bool
+report_period_has_month(const char *period, const char *month)
+{
+	size_t len = strlen(period);
+	int q, m;
+
+	if (len == 7 && period[5] != 'Q')
+		return strcmp(period, month) == 0;
+	if (strncmp(period, month, 4) != 0)
+		return false;
+	if (len == 4)
+		return true;
+	if (len != 7 || strlen(month) != 7)
+		return false;
+	q = period[6] - '0';
+	m = (month[5] - '0') * 10 + (month[6] - '0');
+	return m >= q * 3 - 2 && m <= q * 3;
+}
+
+static const char *report_agent(const char *agent);
+
+/* Whether the filters let AGENT through. */
+static bool
+report_selects(const struct conf *conf, const struct report *r, const char *agent)
+{
+	const struct conf_team *team;
+
+	if (r->agent != NULL && strcasecmp(r->agent, agent) != 0)
+		return false;
+	if (r->team == NULL)
+		return true;
+	if (strncmp(agent, "team:", 5) == 0)
+		return strcmp(agent + 5, r->team) == 0;
+	team = conf_agent_team(conf, agent);
+	return team != NULL && strcmp(team->name, r->team) == 0;
+}
 
 int
 report_format_from_name(const char *name, enum report_format *format_r)
@@ -48,7 +90,8 @@ report_row(const struct conf *conf, struct report *r, const char *agent)
 	memset(&r->rows[r->count], 0, sizeof(r->rows[0]));
 	r->rows[r->count].agent = agent;
 	team = conf_agent_team(conf, agent);
-	r->rows[r->count].team = team != NULL ? team->name : "-";
+	r->rows[r->count].team = team != NULL ? team->name :
+		strncmp(agent, "team:", 5) == 0 ? agent + 5 : "-";
 	return &r->rows[r->count++];
 }
 
@@ -70,20 +113,32 @@ static int
 report_build(const struct conf *conf, const struct sla_result *res,
 	     const char *month, struct report *r)
 {
+	struct report_row *row;
 	size_t i;
 	int m;
 
+	(void)month;
 	for (i = 0; i < res->ticket_count; i++) {
 		const struct sla_ticket *t = &res->tickets[i];
 
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
 			const struct sla_clock *c = &t->clocks[m];
-			struct report_row *row;
+			const char *agent = report_agent(c->agent);
 
+			if (!report_selects(conf, r, agent))
+				continue;
+			/* a reminder due in the period while the clock ran */
+			if (c->remind_at >= r->from && c->remind_at < r->to &&
+			    (c->stopped_at == 0 || c->stopped_at > c->remind_at) &&
+			    (r->now == 0 || c->remind_at <= r->now)) {
+				if ((row = report_row(conf, r, agent)) == NULL)
+					return -1;
+				row->reminders++;
+			}
 			if (c->state == SLA_PENDING || c->deadline < r->from ||
 			    c->deadline >= r->to)
 				continue;
-			if ((row = report_row(conf, r, report_agent(c->agent))) == NULL)
+			if ((row = report_row(conf, r, agent)) == NULL)
 				return -1;
 			if (c->state == SLA_MET)
 				row->met[m]++;
@@ -93,22 +148,72 @@ report_build(const struct conf *conf, const struct sla_result *res,
 				row->tickets++;
 		}
 	}
+	for (i = 0; i < res->warning_count; i++) {
+		const struct sla_warning *w = &res->warnings[i];
+
+		if (!report_period_has_month(r->period, w->month) ||
+		    !report_selects(conf, r, report_agent(w->agent)))
+			continue;
+		if ((row = report_row(conf, r, report_agent(w->agent))) == NULL)
+			return -1;
+		row->warnings++;
+	}
 	for (i = 0; i < res->proposal_count; i++) {
 		const struct sla_proposal *p = &res->proposals[i];
-		struct report_row *row;
 
-		if (strcmp(p->month, month) != 0)
+		if (!report_period_has_month(r->period, p->month) ||
+		    !report_selects(conf, r, report_agent(p->agent)))
 			continue;
+		if (strcmp(p->state, "rejected") == 0)
+			continue;	/* shown in the list, counted nowhere */
 		if ((row = report_row(conf, r, report_agent(p->agent))) == NULL)
 			return -1;
+		if (p->reward) {
+			row->rewarded[p->unit] += p->pct;
+			continue;
+		}
+		row->deducted[p->unit] += p->pct;
 		if (strcmp(p->rule, "S14.1s") == 0)
 			row->streak_deductions++;
-		else
+		else if (strcmp(p->rule, "S14.2d") == 0)
 			row->severity_pct += p->pct;
+		else if (p->unit == SLA_UNIT_PCT_MONTH)
+			row->other_pct += p->pct;
 	}
-	/* qsort() must not see NULL, even for no rows (an empty month). */
-	if (r->count > 1)
-		qsort(r->rows, r->count, sizeof(*r->rows), report_row_cmp);
+	for (i = 0; i < res->complaint_count; i++) {
+		const struct sla_complaint *cp = &res->complaints[i];
+
+		if (cp->state != SLA_COMPLAINT_VERIFIED ||
+		    !report_period_has_month(r->period, cp->month) ||
+		    !report_selects(conf, r, report_agent(cp->agent)))
+			continue;
+		if ((row = report_row(conf, r, report_agent(cp->agent))) == NULL)
+			return -1;
+		row->complaints_verified++;
+	}
+	for (i = 0; i < res->satisfaction_count; i++) {
+		const struct sla_satisfaction *sa = &res->satisfaction[i];
+
+		/* the monthly figures add up to any period */
+		if (sa->period[5] == 'Q' || !report_period_has_month(r->period, sa->period) ||
+		    !report_selects(conf, r, sa->who))
+			continue;
+		if ((row = report_row(conf, r, sa->who)) == NULL)
+			return -1;
+		row->satisfied += sa->satisfied;
+		row->responses += sa->responses;
+	}
+	for (i = 0; i < res->flag_count; i++) {
+		const struct sla_flag *f = &res->flags[i];
+
+		if (!report_period_has_month(r->period, f->month) ||
+		    !report_selects(conf, r, report_agent(f->agent)))
+			continue;
+		if ((row = report_row(conf, r, report_agent(f->agent))) == NULL)
+			return -1;
+		row->flags++;
+	}
+	qsort(r->rows, r->count, sizeof(*r->rows), report_row_cmp);
 	return 0;
 }
 
@@ -116,7 +221,7 @@ int
 report_row_total(const struct conf *conf, const struct report_row *row)
 {
 	return row->streak_deductions * conf->policy.streak_deduction_pct +
-		row->severity_pct;
+		row->severity_pct + row->other_pct;
 }
 
 /* RFC 4180: quote a field that holds a comma, quote or line break. */
@@ -144,7 +249,10 @@ report_rows_csv(const struct conf *conf, const struct report_row *rows,
 
 	fputs("agent,team,tickets,first_response_met,first_response_missed,"
 	      "preliminary_met,preliminary_missed,resolution_met,resolution_missed,"
-	      "warnings,streak_deductions,severity_deduction_pct,total_deduction_pct\n",
+	      "warnings,streak_deductions,severity_deduction_pct,total_deduction_pct,"
+	      "other_deduction_pct,quarter_deduction_pct,wage_deduction_pct,"
+	      "wage_reward_pct,yuan_deduction,points_deduction,bonus_deduction_pct,"
+	      "complaints_verified,satisfied,satisfaction_responses,flags\n",
 	      out);
 	for (i = 0; i < count; i++) {
 		const struct report_row *row = &rows[i];
@@ -152,11 +260,16 @@ report_rows_csv(const struct conf *conf, const struct report_row *rows,
 		report_csv_field(out, row->agent);
 		fputc(',', out);
 		report_csv_field(out, row->team);
-		fprintf(out, ",%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", row->tickets,
+		fprintf(out, ",%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d", row->tickets,
 			row->met[0], row->missed[0], row->met[1], row->missed[1],
-			row->met[2], row->missed[2], row->missed[0],
+			row->met[2], row->missed[2], row->warnings,
 			row->streak_deductions, row->severity_pct,
 			report_row_total(conf, row));
+		fprintf(out, ",%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", row->other_pct,
+			row->deducted[SLA_UNIT_PCT_QUARTER], row->deducted[SLA_UNIT_PCT_WAGE],
+			row->rewarded[SLA_UNIT_PCT_WAGE], row->deducted[SLA_UNIT_YUAN],
+			row->deducted[SLA_UNIT_POINTS], row->deducted[SLA_UNIT_PCT_BONUS],
+			row->complaints_verified, row->satisfied, row->responses, row->flags);
 	}
 }
 
@@ -189,6 +302,11 @@ report_breach_cmp(const void *a, const void *b)
 	return strcmp(x->ticket->ticket, y->ticket->ticket);
 }
 
+static const char *const report_unit_text[SLA_UNIT_COUNT] = {
+	"% of the month's score", "% of the quarter's score", "% of the month's wage",
+	"yuan", "points", "% of the month's bonus",
+};
+
 static void
 report_text(const struct conf *conf, const struct calendar *cal,
 	    const struct sla_result *res, const struct report *r,
@@ -196,22 +314,39 @@ report_text(const struct conf *conf, const struct calendar *cal,
 {
 	const struct conf_policy *pol = &conf->policy;
 	struct report_breach *list;
-	size_t i, breaches = 0, proposals = 0;
-	int m;
+	size_t i, breaches = 0, n;
+	int m, u, sums[2][SLA_UNIT_COUNT];
+	bool any;
 
-	fprintf(out, "slaclock monthly report %s  (pack %s, calendar %s %s)\n",
+	memset(sums, 0, sizeof(sums));
+	fprintf(out, "slaclock report %s  (pack %s, calendar %s %s)\n",
 		month, pol->pack, conf->calendar.always_open ? "24x7" : "business hours",
 		conf->calendar.timezone);
+	if (r->agent != NULL || r->team != NULL)
+		fprintf(out, "only %s%s%s\n", r->agent != NULL ? r->agent : "",
+			r->agent != NULL && r->team != NULL ? " in team " : "",
+			r->team != NULL ? r->team : "");
 	fprintf(out, "targets: first response %llds (S14.1), preliminary solution %llds (S14.2p), "
-		"resolution %llds (S14.2r)\n\n",
+		"resolution %llds (S14.2r)\n",
 		(long long)pol->first_response_secs, (long long)pol->preliminary_secs,
 		(long long)pol->resolution_secs);
+	if (conf_pack_enabled(conf, CONF_PACK_G20) && strlen(month) == 7) {
+		int y = atoi(month), mo = atoi(month + 5) + 1;
+
+		if (mo > 12) {
+			mo = 1;
+			y++;
+		}
+		fprintf(out, "G20: results to HR before %04u-%02u-05\n", (unsigned)y % 10000u,
+			(unsigned)mo % 100u);
+	}
+	fputc('\n', out);
 
 	fprintf(out, "%-28s %-14s %7s %12s %12s %12s %8s %10s\n", "agent", "team",
 		"tickets", "1st resp", "24h prelim", "72h resolve", "warnings",
 		"deduction");
 	fprintf(out, "%-28s %-14s %7s %12s %12s %12s %8s %10s\n", "", "", "",
-		"met/missed", "met/missed", "met/missed", "S14.1w", "% of month");
+		"met/missed", "met/missed", "met/missed", "S14.1w+", "% of month");
 	for (i = 0; i < r->count; i++) {
 		const struct report_row *row = &r->rows[i];
 		char cells[3][24], ded[16];
@@ -225,10 +360,23 @@ report_text(const struct conf *conf, const struct calendar *cal,
 			snprintf(ded, sizeof(ded), "0");
 		fprintf(out, "%-28s %-14s %7d %12s %12s %12s %8d %10s\n", row->agent,
 			row->team, row->tickets, cells[0], cells[1], cells[2],
-			row->missed[0], ded);
+			row->warnings, ded);
+		for (u = SLA_UNIT_PCT_QUARTER; u < SLA_UNIT_COUNT; u++) {
+			if (row->deducted[u] != 0)
+				fprintf(out, "%-28s   also -%d %s\n", "", row->deducted[u],
+					report_unit_text[u]);
+			if (row->rewarded[u] != 0)
+				fprintf(out, "%-28s   reward +%d %s\n", "", row->rewarded[u],
+					report_unit_text[u]);
+		}
+		if (row->responses > 0)
+			fprintf(out, "%-28s   satisfaction %d/%d\n", "", row->satisfied,
+				row->responses);
+		if (row->reminders > 0)
+			fprintf(out, "%-28s   reminders %d (not warnings)\n", "", row->reminders);
 	}
 	if (r->count == 0)
-		fputs("(nothing booked in this month)\n", out);
+		fputs("(nothing booked in this period)\n", out);
 
 	fputs("\nbreaches (charged to the ticket owner at the deadline)\n", out);
 	list = calloc(res->ticket_count * SLA_MILESTONE_COUNT + 1, sizeof(*list));
@@ -237,7 +385,7 @@ report_text(const struct conf *conf, const struct calendar *cal,
 			const struct sla_clock *c = &res->tickets[i].clocks[m];
 
 			if (c->state != SLA_MISSED || c->deadline < r->from ||
-			    c->deadline >= r->to)
+			    c->deadline >= r->to || !report_selects(conf, r, report_agent(c->agent)))
 				continue;
 			list[breaches].ticket = &res->tickets[i];
 			list[breaches].milestone = (enum sla_milestone)m;
@@ -261,63 +409,271 @@ report_text(const struct conf *conf, const struct calendar *cal,
 			due, late, t->ticket, severity_name(t->severity));
 	}
 	free(list);
-	if (breaches == 0)
+	for (i = 0, n = 0; i < res->pack_clock_count; i++) {
+		const struct sla_pack_clock *k = &res->pack_clocks[i];
+		char due[20];
+
+		if (k->clock.state != SLA_MISSED || k->clock.deadline < r->from ||
+		    k->clock.deadline >= r->to ||
+		    !report_selects(conf, r, report_agent(k->clock.agent)))
+			continue;
+		calendar_format(cal, k->clock.deadline, due);
+		fprintf(out, "  %-7s %-28s due %s  %s\n", k->rule,
+			report_agent(k->clock.agent), due, k->ticket);
+		n++;
+	}
+	if (breaches == 0 && n == 0)
 		fputs("  none\n", out);
 
-	fputs("\nproposed deductions (need approval; % of that month's performance score)\n", out);
-	for (i = 0; i < res->proposal_count; i++) {
-		const struct sla_proposal *p = &res->proposals[i];
+	fputs("\nwarnings (警告; reminders are not warnings)\n", out);
+	for (i = 0, any = false; i < res->warning_count; i++) {
+		const struct sla_warning *w = &res->warnings[i];
+		char when[20];
 
-		if (strcmp(p->month, month) != 0)
+		if (!report_period_has_month(r->period, w->month) ||
+		    !report_selects(conf, r, report_agent(w->agent)))
 			continue;
-		fprintf(out, "  %-7s %-28s -%d%%  proposed  %s\n", p->rule,
-			report_agent(p->agent), p->pct, p->tickets);
-		proposals++;
+		calendar_format(cal, w->at, when);
+		fprintf(out, "  %-7s %-28s %s  %s\n", w->rule, report_agent(w->agent), when,
+			w->ticket);
+		any = true;
 	}
-	if (proposals == 0)
+	if (!any)
+		fputs("  none\n", out);
+
+	fputs("\nproposals (need a person's decision; each in its own unit)\n", out);
+	for (i = 0, any = false; i < res->proposal_count; i++) {
+		const struct sla_proposal *p = &res->proposals[i];
+		char appeal[64] = "";
+
+		if (!report_period_has_month(r->period, p->month) ||
+		    !report_selects(conf, r, report_agent(p->agent)))
+			continue;
+		if (p->appeal_by != 0) {
+			char by[20];
+
+			calendar_format(cal, p->reply_by != 0 ? p->reply_by : p->appeal_by, by);
+			snprintf(appeal, sizeof(appeal), "  %s %.10s",
+				 p->reply_by != 0 ? "appeal reply by" : "appeal by", by);
+		}
+		fprintf(out, "  %-7s %-28s %c%d %s  %s%s%s  %s%s\n    key %s\n", p->rule,
+			report_agent(p->agent), p->reward ? '+' : '-', p->pct,
+			report_unit_text[p->unit], p->state,
+			p->basis_changed ? " BASIS CHANGED" : "",
+			p->orphaned ? " (no longer proposed)" : "", p->tickets, appeal, p->key);
+		if (strcmp(p->state, "rejected") != 0)
+			sums[p->reward][p->unit] += p->pct;
+		any = true;
+	}
+	if (!any)
+		fputs("  none\n", out);
+	fputs("\ntotals by unit (never added together; rejected ones left out)\n", out);
+	for (u = 0, any = false; u < SLA_UNIT_COUNT; u++) {
+		if (sums[0][u] != 0)
+			fprintf(out, "  deductions -%d %s\n", sums[0][u], report_unit_text[u]);
+		if (sums[1][u] != 0)
+			fprintf(out, "  rewards    +%d %s\n", sums[1][u], report_unit_text[u]);
+		any = any || sums[0][u] != 0 || sums[1][u] != 0;
+	}
+	if (!any)
+		fputs("  none\n", out);
+
+	fputs("\nflags (no amount; for a person to act on)\n", out);
+	for (i = 0, any = false; i < res->flag_count; i++) {
+		const struct sla_flag *f = &res->flags[i];
+
+		if (!report_period_has_month(r->period, f->month) ||
+		    !report_selects(conf, r, report_agent(f->agent)))
+			continue;
+		fprintf(out, "  %-7s %-28s %-9s %s\n", f->rule, report_agent(f->agent),
+			f->kind, f->reason);
+		any = true;
+	}
+	if (!any)
+		fputs("  none\n", out);
+
+	fputs("\ncomplaints (only verified ones count)\n", out);
+	for (i = 0, any = false; i < res->complaint_count; i++) {
+		const struct sla_complaint *cp = &res->complaints[i];
+
+		if (!report_period_has_month(r->period, cp->month) ||
+		    !report_selects(conf, r, report_agent(cp->agent)))
+			continue;
+		fprintf(out, "  %-28s %-11s %-9s %s\n", report_agent(cp->agent), cp->cause,
+			sla_complaint_state_name(cp->state), cp->ticket);
+		any = true;
+	}
+	if (!any)
+		fputs("  none\n", out);
+
+	fputs("\nsatisfaction by quarter (S14.3: satisfied / responses)\n", out);
+	for (i = 0, any = false; i < res->satisfaction_count; i++) {
+		const struct sla_satisfaction *sa = &res->satisfaction[i];
+		char last[8];
+
+		if (sa->period[5] != 'Q')
+			continue;
+		snprintf(last, sizeof(last), "%.4s-%02u", sa->period,
+			 ((unsigned)(sa->period[6] - '0') % 5u) * 3u);
+		if (!report_period_has_month(r->period, last) || !report_selects(conf, r, sa->who))
+			continue;
+		fprintf(out, "  %-28s %s  %d/%d\n", sa->who, sa->period, sa->satisfied,
+			sa->responses);
+		any = true;
+	}
+	if (!any)
 		fputs("  none\n", out);
 }
 
+static json_t *
+report_time(const struct calendar *cal, int64_t t)
+{
+	char buf[20];
+
+	if (t == 0)
+		return json_null();
+	calendar_format(cal, t, buf);
+	return json_string(buf);
+}
+
 static int
-report_json(const struct conf *conf, const struct sla_result *res,
-	    const struct report *r, const char *month, FILE *out)
+report_json(const struct conf *conf, const struct calendar *cal,
+	    const struct sla_result *res, const struct report *r, const char *month,
+	    FILE *out)
 {
 	json_t *root = json_object(), *agents = json_array(), *props = json_array();
+	json_t *warns = json_array(), *flags = json_array(), *cps = json_array();
+	json_t *totals = json_object(), *rewards = json_object(), *sats = json_array();
+	int sums[2][SLA_UNIT_COUNT], u;
 	size_t i;
 	int ret = -1;
 
-	if (root == NULL || agents == NULL || props == NULL)
+	memset(sums, 0, sizeof(sums));
+	if (root == NULL || agents == NULL || props == NULL || warns == NULL ||
+	    flags == NULL || cps == NULL || totals == NULL || rewards == NULL || sats == NULL)
 		goto out;
 	json_object_set_new(root, "month", json_string(month));
+	json_object_set_new(root, "period", json_string(month));
 	json_object_set_new(root, "pack", json_string(conf->policy.pack));
+	json_object_set_new(root, "agent_filter", r->agent ? json_string(r->agent) : json_null());
+	json_object_set_new(root, "team_filter", r->team ? json_string(r->team) : json_null());
 	for (i = 0; i < r->count; i++) {
 		const struct report_row *row = &r->rows[i];
-
-		json_array_append_new(agents, json_pack(
+		json_t *a = json_pack(
 			"{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
 			"agent", row->agent, "team", row->team, "tickets", row->tickets,
 			"first_response_met", row->met[0],
 			"first_response_missed", row->missed[0],
 			"preliminary_met", row->met[1], "preliminary_missed", row->missed[1],
 			"resolution_met", row->met[2], "resolution_missed", row->missed[2],
-			"warnings", row->missed[0],
+			"warnings", row->warnings,
 			"streak_deductions", row->streak_deductions,
 			"severity_deduction_pct", row->severity_pct,
-			"total_deduction_pct", report_row_total(conf, row)));
+			"total_deduction_pct", report_row_total(conf, row));
+		json_t *d = json_object(), *w = json_object();
+
+		for (u = 0; u < SLA_UNIT_COUNT; u++) {
+			json_object_set_new(d, sla_unit_name((enum sla_unit)u),
+					    json_integer(row->deducted[u]));
+			json_object_set_new(w, sla_unit_name((enum sla_unit)u),
+					    json_integer(row->rewarded[u]));
+		}
+		json_object_set_new(a, "other_deduction_pct", json_integer(row->other_pct));
+		json_object_set_new(a, "deductions", d);
+		json_object_set_new(a, "rewards", w);
+		json_object_set_new(a, "complaints_verified", json_integer(row->complaints_verified));
+		json_object_set_new(a, "satisfied", json_integer(row->satisfied));
+		json_object_set_new(a, "satisfaction_responses", json_integer(row->responses));
+		json_object_set_new(a, "flags", json_integer(row->flags));
+		json_object_set_new(a, "reminders", json_integer(row->reminders));
+		json_array_append_new(agents, a);
 	}
 	for (i = 0; i < res->proposal_count; i++) {
 		const struct sla_proposal *p = &res->proposals[i];
+		json_t *o;
 
-		if (strcmp(p->month, month) != 0)
+		if (!report_period_has_month(r->period, p->month) ||
+		    !report_selects(conf, r, report_agent(p->agent)))
 			continue;
-		json_array_append_new(props, json_pack(
-			"{s:s, s:s, s:s, s:i, s:s, s:s, s:s}", "key", p->key,
-			"agent", report_agent(p->agent), "rule", p->rule, "pct", p->pct,
-			"unit", "pct_month_score", "state", "proposed",
-			"tickets", p->tickets));
+		o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s}", "key", p->key,
+			      "agent", report_agent(p->agent), "rule", p->rule, "pct", p->pct,
+			      "unit", sla_unit_name(p->unit), "state", p->state,
+			      "tickets", p->tickets);
+		json_object_set_new(o, "amount", json_integer(p->pct));
+		json_object_set_new(o, "reward", json_boolean(p->reward));
+		json_object_set_new(o, "month", json_string(p->month));
+		json_object_set_new(o, "period", json_string(p->period));
+		json_object_set_new(o, "decided_by", p->decided_by[0] ?
+				    json_string(p->decided_by) : json_null());
+		json_object_set_new(o, "decided_at", report_time(cal, p->decided_at));
+		json_object_set_new(o, "basis_changed", json_boolean(p->basis_changed));
+		json_object_set_new(o, "orphaned", json_boolean(p->orphaned));
+		json_object_set_new(o, "notified_at", report_time(cal, p->notified_at));
+		json_object_set_new(o, "appeal_by", report_time(cal, p->appeal_by));
+		json_object_set_new(o, "appealed_at", report_time(cal, p->appealed_at));
+		json_object_set_new(o, "reply_by", report_time(cal, p->reply_by));
+		json_array_append_new(props, o);
+		if (strcmp(p->state, "rejected") != 0)
+			sums[p->reward][p->unit] += p->pct;
+	}
+	for (u = 0; u < SLA_UNIT_COUNT; u++) {
+		json_object_set_new(totals, sla_unit_name((enum sla_unit)u), json_integer(sums[0][u]));
+		json_object_set_new(rewards, sla_unit_name((enum sla_unit)u), json_integer(sums[1][u]));
+	}
+	for (i = 0; i < res->warning_count; i++) {
+		const struct sla_warning *w = &res->warnings[i];
+
+		if (!report_period_has_month(r->period, w->month) ||
+		    !report_selects(conf, r, report_agent(w->agent)))
+			continue;
+		json_array_append_new(warns, json_pack("{s:s, s:s, s:s, s:o}", "rule", w->rule,
+			"agent", report_agent(w->agent), "ticket", w->ticket,
+			"at", report_time(cal, w->at)));
+	}
+	for (i = 0; i < res->flag_count; i++) {
+		const struct sla_flag *f = &res->flags[i];
+
+		if (!report_period_has_month(r->period, f->month) ||
+		    !report_selects(conf, r, report_agent(f->agent)))
+			continue;
+		json_array_append_new(flags, json_pack("{s:s, s:s, s:s, s:s, s:s}", "rule",
+			f->rule, "agent", report_agent(f->agent), "kind", f->kind,
+			"period", f->period, "reason", f->reason));
+	}
+	for (i = 0; i < res->complaint_count; i++) {
+		const struct sla_complaint *cp = &res->complaints[i];
+
+		if (!report_period_has_month(r->period, cp->month) ||
+		    !report_selects(conf, r, report_agent(cp->agent)))
+			continue;
+		json_array_append_new(cps, json_pack("{s:s, s:s, s:s, s:s, s:o}", "ticket",
+			cp->ticket, "agent", report_agent(cp->agent), "cause", cp->cause,
+			"state", sla_complaint_state_name(cp->state),
+			"received_at", report_time(cal, cp->received_at)));
+	}
+	for (i = 0; i < res->satisfaction_count; i++) {
+		const struct sla_satisfaction *sa = &res->satisfaction[i];
+		char probe[8];
+
+		if (sa->period[5] == 'Q')
+			snprintf(probe, sizeof(probe), "%.4s-%02u", sa->period,
+				 ((unsigned)(sa->period[6] - '0') % 5u) * 3u);
+		else
+			snprintf(probe, sizeof(probe), "%s", sa->period);
+		if (!report_period_has_month(r->period, probe) || !report_selects(conf, r, sa->who))
+			continue;
+		json_array_append_new(sats, json_pack("{s:s, s:s, s:i, s:i}", "who", sa->who,
+			"period", sa->period, "satisfied", sa->satisfied,
+			"responses", sa->responses));
 	}
 	json_object_set(root, "agents", agents);
 	json_object_set(root, "proposals", props);
+	json_object_set(root, "deduction_totals", totals);
+	json_object_set(root, "reward_totals", rewards);
+	json_object_set(root, "warnings", warns);
+	json_object_set(root, "flags", flags);
+	json_object_set(root, "complaints", cps);
+	json_object_set(root, "satisfaction", sats);
 	if (json_dumpf(root, out, JSON_INDENT(2)) == 0) {
 		fputc('\n', out);
 		ret = 0;
@@ -325,8 +681,38 @@ report_json(const struct conf *conf, const struct sla_result *res,
 out:
 	json_decref(agents);
 	json_decref(props);
+	json_decref(warns);
+	json_decref(flags);
+	json_decref(cps);
+	json_decref(totals);
+	json_decref(rewards);
+	json_decref(sats);
 	json_decref(root);
 	return ret;
+}
+
+static int
+report_prepare(const struct conf *conf, const struct calendar *cal,
+	       const struct sla_result *result, const struct report_opts *opts,
+	       struct report *r, const char **error_r)
+{
+	memset(r, 0, sizeof(*r));
+	if (opts->period == NULL ||
+	    calendar_period_range(cal, opts->period, &r->from, &r->to) < 0) {
+		*error_r = "the period must be YYYY-MM, YYYY-Qn or YYYY";
+		return -1;
+	}
+	r->period = opts->period;
+	r->agent = opts->agent;
+	r->team = opts->team;
+	r->now = opts->now;
+	if (report_build(conf, result, opts->period, r) < 0) {
+		free(r->rows);
+		r->rows = NULL;
+		*error_r = "out of memory building the report";
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -334,23 +720,45 @@ report_rows(const struct conf *conf, const struct calendar *cal,
 	    const struct sla_result *result, const char *month,
 	    struct report_row **rows_r, size_t *count_r, const char **error_r)
 {
+	struct report_opts opts = { .period = month };
 	struct report r;
 
-	memset(&r, 0, sizeof(r));
 	*rows_r = NULL;
 	*count_r = 0;
-	if (calendar_month_range(cal, month, &r.from, &r.to) < 0) {
-		*error_r = "month must be YYYY-MM";
+	if (report_prepare(conf, cal, result, &opts, &r, error_r) < 0)
 		return -1;
-	}
-	if (report_build(conf, result, month, &r) < 0) {
-		free(r.rows);
-		*error_r = "out of memory building the report";
-		return -1;
-	}
 	*rows_r = r.rows;
 	*count_r = r.count;
 	return 0;
+}
+
+int
+report_render_opts(const struct conf *conf, const struct calendar *cal,
+		   const struct sla_result *result, const struct report_opts *opts,
+		   FILE *out, const char **error_r)
+{
+	struct report r;
+	int ret = -1;
+
+	if (report_prepare(conf, cal, result, opts, &r, error_r) < 0)
+		return -1;
+	switch (opts->format) {
+	case REPORT_CSV:
+		report_rows_csv(conf, r.rows, r.count, out);
+		ret = 0;
+		break;
+	case REPORT_JSON:
+		ret = report_json(conf, cal, result, &r, opts->period, out);
+		if (ret < 0)
+			*error_r = "cannot write JSON";
+		break;
+	case REPORT_TEXT:
+		report_text(conf, cal, result, &r, opts->period, out);
+		ret = 0;
+		break;
+	}
+	free(r.rows);
+	return ret;
 }
 
 int
@@ -358,34 +766,7 @@ report_render(const struct conf *conf, const struct calendar *cal,
 	      const struct sla_result *result, const char *month,
 	      enum report_format format, FILE *out, const char **error_r)
 {
-	struct report r;
-	int ret = -1;
+	struct report_opts opts = { .period = month, .format = format };
 
-	memset(&r, 0, sizeof(r));
-	if (calendar_month_range(cal, month, &r.from, &r.to) < 0) {
-		*error_r = "month must be YYYY-MM";
-		return -1;
-	}
-	if (report_build(conf, result, month, &r) < 0) {
-		*error_r = "out of memory building the report";
-		goto out;
-	}
-	switch (format) {
-	case REPORT_CSV:
-		report_rows_csv(conf, r.rows, r.count, out);
-		ret = 0;
-		break;
-	case REPORT_JSON:
-		ret = report_json(conf, result, &r, month, out);
-		if (ret < 0)
-			*error_r = "cannot write JSON";
-		break;
-	case REPORT_TEXT:
-		report_text(conf, cal, result, &r, month, out);
-		ret = 0;
-		break;
-	}
-out:
-	free(r.rows);
-	return ret;
+	return report_render_opts(conf, cal, result, &opts, out, error_r);
 }

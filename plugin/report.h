@@ -5,18 +5,36 @@
  *
  *   agent,team,tickets,first_response_met,first_response_missed,
  *   preliminary_met,preliminary_missed,resolution_met,resolution_missed,
- *   warnings,streak_deductions,severity_deduction_pct,total_deduction_pct
+ *   warnings,streak_deductions,severity_deduction_pct,total_deduction_pct,
+ *   other_deduction_pct,quarter_deduction_pct,wage_deduction_pct,
+ *   wage_reward_pct,yuan_deduction,points_deduction,bonus_deduction_pct,
+ *   complaints_verified,satisfied,satisfaction_responses,flags
  *
  * "tickets" counts the first-response clocks the agent was responsible
  * for whose deadline falls in the month (met or missed). Preliminary and
  * resolution columns count the clocks, met or missed, for which the agent
  * was responsible. streak_deductions is the number of S14.1s proposals;
  * severity_deduction_pct the sum of S14.2d proposals; total_deduction_pct
- * = streak_deductions * streak_deduction_pct + severity_deduction_pct.
+ * = streak_deductions * streak_deduction_pct + severity_deduction_pct +
+ * other_deduction_pct: the sum of the % of the MONTH's score only.
+ *
+ * Added at the end (issue 7), each in its own unit, never summed together:
+ * other_deduction_pct (S14.4, S14.5s, S14.6: % of the month's score),
+ * quarter_deduction_pct (S14.3: % of the quarter's score), wage_deduction_pct
+ * and wage_reward_pct (S9: % of the month's wage), yuan_deduction (S1),
+ * points_deduction (T17), bonus_deduction_pct (T17 bands: % of the month's
+ * bonus); complaints_verified, satisfied and satisfaction_responses (the
+ * agent's ratings in the period), flags (training, review, escalation,
+ * downgrade, KPI). Reminders (warn_at%; not warnings) are counted in
+ * report_row and shown in text and JSON, not in the CSV. "warnings" counts every warning rule (S14.1w, S14.5w, S1.r,
+ * S1.s, T17).
+ *
+ * The period is a month "YYYY-MM", a quarter "YYYY-Qn" or a year "YYYY".
  */
 #ifndef SLACLOCK_REPORT_H
 #define SLACLOCK_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "sla.h"
 
@@ -44,7 +62,34 @@ struct report_row {
 	int missed[SLA_MILESTONE_COUNT];
 	int streak_deductions;
 	int severity_pct;
+	/* added (issue 7) */
+	int warnings;
+	int other_pct;                 /* S14.4, S14.5s, S14.6: % of the month */
+	int deducted[SLA_UNIT_COUNT];  /* every deduction, by unit */
+	int rewarded[SLA_UNIT_COUNT];  /* every reward, by unit */
+	int complaints_verified;
+	int satisfied;
+	int responses;
+	int flags;
+	int reminders;
 };
+
+/* What report_render_opts() shows. */
+struct report_opts {
+	const char *period;            /* "YYYY-MM", "YYYY-Qn" or "YYYY" */
+	const char *agent;             /* only this agent, or NULL */
+	const char *team;              /* only this team, or NULL */
+	enum report_format format;
+	int64_t now;                   /* for "pending" and reminders; 0 = none */
+};
+
+/* report_render() with filters. 0 or -1 with *error_r. */
+int report_render_opts(const struct conf *conf, const struct calendar *cal,
+		       const struct sla_result *result, const struct report_opts *opts,
+		       FILE *out, const char **error_r);
+
+/* Does PERIOD ("YYYY-MM", "YYYY-Qn", "YYYY") contain MONTH ("YYYY-MM")? */
+bool report_period_has_month(const char *period, const char *month);
 
 /* The rows report_render() shows for MONTH, sorted by agent, for callers
    that render the tally themselves (the digest mail). *rows_r is malloc'ed
