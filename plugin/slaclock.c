@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "calendar.h"
+#include "cmd_policy.h"
 #include "conf.h"
 #include "ingest.h"
 #include "log.h"
@@ -35,6 +36,7 @@ struct ctx {
 	struct conf *conf;
 	struct calendar *cal;
 	struct store *store;
+	const char *agent, *team;  /* report filters */
 };
 
 static void
@@ -92,8 +94,10 @@ cmd_recompute_and_report(struct ctx *c, const char *month, enum report_format fo
 		fprintf(stderr, "slaclock: recompute: %s\n", error);
 		goto out;
 	}
-	if (print && report_render(c->conf, c->cal, &result, month, format, stdout,
-				   &error) < 0) {
+	if (print && report_render_opts(c->conf, c->cal, &result, &(struct report_opts){
+					.period = month, .agent = c->agent, .team = c->team,
+					.format = format, .now = (int64_t)time(NULL) },
+				   stdout, &error) < 0) {
 		fprintf(stderr, "slaclock: report: %s\n", error);
 		ret = EXIT_USAGE;
 		goto out;
@@ -133,15 +137,20 @@ usage(FILE *out)
 	fputs("usage: slaclock check [-c FILE]\n"
 	      "       slaclock ingest [-c FILE] --maildir DIR\n"
 	      "       slaclock report [-c FILE] --month YYYY-MM [--format text|csv|json]\n"
+	      "       slaclock report [-c FILE] --quarter YYYY-Qn | --year YYYY [--agent A] [--team T]\n"
 	      "       slaclock recompute [-c FILE]\n"
 	      "       slaclock explain [-c FILE] TICKET\n"
+	      "       slaclock review|approve|execute|reject [-c FILE] ID --by NAME [--note TEXT]\n"
+	      "       slaclock notify|appeal [-c FILE] ID --by NAME [--note TEXT]\n"
+	      "       slaclock training-missed [-c FILE] AGENT --by NAME [--note TEXT]\n"
 	      "       slaclock parse [-c FILE] MESSAGE-FILE...\n"
 	      "       slaclock demo [--dir DIR] [--examples DIR] [--month YYYY-MM] [--format F]\n"
 	      "       slaclock --version\n"
 	      "The default FILE is " SLACLOCK_DEFAULT_CONF ".\n", out);
 }
 
-enum { OPT_MAILDIR = 256, OPT_MONTH, OPT_FORMAT, OPT_DIR, OPT_EXAMPLES };
+enum { OPT_MAILDIR = 256, OPT_MONTH, OPT_FORMAT, OPT_DIR, OPT_EXAMPLES,
+       OPT_QUARTER, OPT_YEAR, OPT_AGENT, OPT_TEAM, OPT_BY, OPT_NOTE };
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -150,6 +159,12 @@ static const struct option long_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "examples", required_argument, NULL, OPT_EXAMPLES },
+	{ "quarter", required_argument, NULL, OPT_QUARTER },
+	{ "year", required_argument, NULL, OPT_YEAR },
+	{ "agent", required_argument, NULL, OPT_AGENT },
+	{ "team", required_argument, NULL, OPT_TEAM },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "note", required_argument, NULL, OPT_NOTE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -163,6 +178,7 @@ struct args {
 	const char *examples;
 	enum report_format format;
 	bool quiet;
+	const char *agent, *team, *by, *note;
 };
 
 static int
@@ -196,6 +212,22 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_EXAMPLES:
 			a->examples = optarg;
+			break;
+		case OPT_QUARTER:
+		case OPT_YEAR:
+			a->month = optarg;	/* a period: report takes all three */
+			break;
+		case OPT_AGENT:
+			a->agent = optarg;
+			break;
+		case OPT_TEAM:
+			a->team = optarg;
+			break;
+		case OPT_BY:
+			a->by = optarg;
+			break;
+		case OPT_NOTE:
+			a->note = optarg;
 			break;
 		case 'q':
 			a->quiet = true;
@@ -251,93 +283,83 @@ cmd_report(struct args *a, bool persist)
 	int ret;
 
 	if (!persist && a->month == NULL) {
-		fputs("slaclock report: --month YYYY-MM is required\n", stderr);
+		fputs("slaclock report: --month YYYY-MM, --quarter YYYY-Qn or --year YYYY "
+		      "is required\n", stderr);
 		return EXIT_USAGE;
 	}
 	if ((ret = ctx_open(&c, a->config, true)) != 0)
 		return ret;
+	c.agent = a->agent;
+	c.team = a->team;
 	ret = cmd_recompute_and_report(&c, a->month, a->format, persist, !persist);
 	ctx_close(&c);
 	return ret;
 }
 
-struct explain_ctx {
-	const char *ticket;
-	const struct calendar *cal;
-	int count;
-};
-
-static int
-explain_cb(void *ctx, const struct event *ev)
-{
-	struct explain_ctx *x = ctx;
-	char when[20];
-
-	if (strcmp(ev->ticket, x->ticket) != 0)
-		return 0;
-	calendar_format(x->cal, ev->time, when);
-	printf("  %s  %-18s %-30s %s\n", when, event_kind_name(ev->kind), ev->actor,
-	       ev->attrs != NULL ? ev->attrs : "");
-	x->count++;
-	return 0;
-}
-
 static int
 cmd_explain(struct args *a, const char *ticket)
 {
-	struct sla_result result;
-	struct explain_ctx x = { .ticket = ticket };
 	const char *error;
 	struct ctx c;
-	size_t i;
-	int ret, m;
+	int ret;
 
 	if ((ret = ctx_open(&c, a->config, true)) != 0)
 		return ret;
-	x.cal = c.cal;
-	printf("ticket %s\ntimeline (%s)\n", ticket, c.conf->calendar.timezone);
-	ret = EXIT_FAILURE;
-	if (store_events_foreach(c.store, explain_cb, &x, &error) < 0) {
-		fprintf(stderr, "slaclock: %s\n", error);
-		goto out;
-	}
-	if (x.count == 0) {
+	ret = cmd_policy_explain(c.conf, c.cal, c.store, ticket, (int64_t)time(NULL),
+				 stdout, &error);
+	if (ret < 0)
+		fprintf(stderr, "slaclock explain: %s\n", error);
+	else if (ret > 0)
 		fprintf(stderr, "slaclock: no events for ticket '%s'\n", ticket);
-		ret = EXIT_DATA;
-		goto out;
-	}
-	if (sla_evaluate(c.conf, c.cal, c.store, (int64_t)time(NULL), &result, &error) < 0) {
-		fprintf(stderr, "slaclock: evaluate: %s\n", error);
-		goto out;
-	}
-	for (i = 0; i < result.ticket_count; i++) {
-		const struct sla_ticket *t = &result.tickets[i];
-
-		if (strcmp(t->ticket, ticket) != 0)
-			continue;
-		printf("clocks (started at the first customer message; priority %s)\n",
-		       severity_name(t->severity));
-		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
-			const struct sla_clock *cl = &t->clocks[m];
-			static const char *const states[] = { "pending", "met", "MISSED" };
-			char due[20], stop[20] = "-";
-
-			calendar_format(c.cal, cl->deadline, due);
-			if (cl->stopped_at != 0)
-				calendar_format(c.cal, cl->stopped_at, stop);
-			printf("  %-7s %-21s due %s  stopped %-19s %-7s %s %s\n",
-			       sla_milestone_rule((enum sla_milestone)m),
-			       sla_milestone_name((enum sla_milestone)m), due, stop,
-			       states[cl->state],
-			       cl->state == SLA_MISSED ? "charged to" : "owner",
-			       cl->agent[0] != '\0' ? cl->agent : "(unassigned)");
-		}
-	}
-	sla_result_clear(&result);
-	ret = EXIT_SUCCESS;
-out:
 	ctx_close(&c);
-	return ret;
+	return ret < 0 ? EXIT_FAILURE : ret > 0 ? EXIT_DATA : EXIT_SUCCESS;
+}
+
+/* review, approve, execute, reject, notify, appeal, training-missed,
+   recompute: the policy commands of cmd_policy.h. */
+static int
+cmd_policy(struct args *a, const char *cmd, const char *arg)
+{
+	static const struct {
+		const char *cmd;
+		const char *decision;
+	} decisions[] = {
+		{ "review", "reviewed" }, { "approve", "approved" },
+		{ "execute", "executed" }, { "reject", "rejected" },
+	};
+	int64_t now = (int64_t)time(NULL);
+	const char *error = NULL, *by = a->by;
+	struct ctx c;
+	size_t i;
+	int ret;
+
+	if (by == NULL)
+		by = getenv("USER");
+	if (arg == NULL && strcmp(cmd, "recompute") != 0) {
+		fprintf(stderr, "slaclock %s: %s is required\n", cmd,
+			strcmp(cmd, "training-missed") == 0 ? "AGENT" : "ID");
+		return EXIT_USAGE;
+	}
+	if ((ret = ctx_open(&c, a->config, true)) != 0)
+		return ret;
+	ret = -1;
+	for (i = 0; i < sizeof(decisions) / sizeof(decisions[0]); i++)
+		if (strcmp(cmd, decisions[i].cmd) == 0)
+			ret = cmd_policy_decide(c.conf, c.cal, c.store, arg, decisions[i].decision,
+						by, a->note, now, stdout, &error);
+	if (strcmp(cmd, "notify") == 0 || strcmp(cmd, "appeal") == 0)
+		ret = cmd_policy_mark(c.conf, c.cal, c.store, arg,
+				      strcmp(cmd, "notify") == 0 ? "notified" : "appeal",
+				      by, a->note, now, stdout, &error);
+	else if (strcmp(cmd, "training-missed") == 0)
+		ret = cmd_policy_training_missed(c.conf, c.cal, c.store, arg, by, a->note,
+						 now, stdout, &error);
+	else if (strcmp(cmd, "recompute") == 0)
+		ret = cmd_policy_recompute(c.conf, c.cal, c.store, now, stdout, &error);
+	if (ret < 0)
+		fprintf(stderr, "slaclock %s: %s\n", cmd, error != NULL ? error : "failed");
+	ctx_close(&c);
+	return ret < 0 ? EXIT_DATA : EXIT_SUCCESS;
 }
 
 /* The thread a message belongs to, from its headers alone: the root of
@@ -585,7 +607,12 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(&a, false);
 	if (strcmp(cmd, "recompute") == 0)
-		return cmd_report(&a, true);
+		return cmd_policy(&a, cmd, NULL);
+	if (strcmp(cmd, "review") == 0 || strcmp(cmd, "approve") == 0 ||
+	    strcmp(cmd, "execute") == 0 || strcmp(cmd, "reject") == 0 ||
+	    strcmp(cmd, "notify") == 0 || strcmp(cmd, "appeal") == 0 ||
+	    strcmp(cmd, "training-missed") == 0)
+		return cmd_policy(&a, cmd, optind + 1 < argc ? argv[optind + 1] : NULL);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(&a);
 	if (strcmp(cmd, "parse") == 0)
