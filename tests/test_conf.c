@@ -278,6 +278,48 @@ static const struct {
 	{ "[policy]\nstreak_length = 0\n", "bad number '0' for streak_length" },
 	{ "[policy]\nstack_24h_72h = maybe\n", "bad boolean 'maybe' for stack_24h_72h" },
 	{ "[policy]\npack = S99\n", "unknown rule pack 'S99'" },
+	{ "[policy]\npack = S14, S4, S4\n", "test.conf:2: rule pack S4 given twice" },
+	{ "[policy]\npack = S14,,S9\n", "test.conf:2: bad pack list" },
+	{ "[policy]\npause_statuses = waiting\n", "test.conf:2: unknown status 'waiting' for pause_statuses" },
+	{ "[policy]\npause_statuses = reopened\n", "test.conf:2: unknown status 'reopened'" },
+	{ "[policy]\npause_statuses = pending, solved\n", "test.conf:2: status 'solved' is both in pause_statuses and in solved_statuses" },
+	{ "[policy]\nsolved_statuses = solved,\n", "test.conf:2: bad list 'solved,' for solved_statuses" },
+	{ "[policy]\nreopen_restarts = sometimes\n", "test.conf:2: bad boolean 'sometimes' for reopen_restarts" },
+	{ "[policy]\nsatisfaction_target = 100.1%\n", "test.conf:2: bad percentage '100.1%' for satisfaction_target" },
+	{ "[policy]\nsatisfaction_target = 89.95%\n", "test.conf:2: bad percentage '89.95%'" },
+	{ "[policy]\nsatisfaction_target = 0%\n", "test.conf:2: bad percentage '0%' for satisfaction_target" },
+	{ "[policy]\nsatisfaction_deduction = 0%\n", "test.conf:2: bad value '0%' for satisfaction_deduction" },
+	{ "[policy]\nattitude_deduction = 101%\n", "test.conf:2: bad value '101%' for attitude_deduction" },
+	{ "[policy]\nfeedback_within = soon\n", "test.conf:2: bad duration 'soon' for feedback_within" },
+	{ "[policy]\nfeedback_streak_length = 0\n", "test.conf:2: bad value '0' for feedback_streak_length" },
+	{ "[policy]\nfeedback_deduction = -1%\n", "test.conf:2: bad value '-1%' for feedback_deduction" },
+	{ "[policy]\ntraining_deduction = 5 %\n", "test.conf:2: bad value '5 %' for training_deduction" },
+	{ "[policy]\nappeal_window = 0\n", "test.conf:2: bad value '0' for appeal_window" },
+	{ "[policy]\nappeal_reply = 5 days\n", "test.conf:2: bad value '5 days' for appeal_reply" },
+	{ "[policy]\nappeal_reply = 61 working days\n", "test.conf:2: bad value '61 working days'" },
+	{ "[pack S4]\nrepeat = 3\n", "test.conf:1: section [pack S4] is set but the pack is not on" },
+	{ "[pack S14]\n", "test.conf:1: unknown pack section [pack S14]" },
+	{ "[pack X1]\n", "test.conf:1: unknown pack section [pack X1]" },
+	{ "[policy]\npack = S4\n[pack S4]\nrepeat = 1\n", "test.conf:4: bad value '1' for repeat" },
+	{ "[policy]\npack = S4\n[pack S4]\nrepeats = 3\n", "test.conf:4: unknown key 'repeats' in section [pack S4]" },
+	{ "[policy]\npack = S4\n[pack S4]\nrepeat = 3\nrepeat = 4\n", "test.conf:5: key 'repeat' given twice in section [pack S4]" },
+	{ "[policy]\npack = S4\n[pack S4]\n[pack S4]\n", "test.conf:4: section [pack S4] given twice (first at line 3)" },
+	{ "[policy]\npack = S9\n[pack S9]\ncomplaint_ladder = 5%, 10%\n", "test.conf:4: bad value '5%, 10%' for complaint_ladder" },
+	{ "[policy]\npack = S9\n[pack S9]\nsatisfaction_tiers = 95%, 90%, 100%\n", "test.conf:4: satisfaction_tiers: the three values must rise" },
+	{ "[policy]\npack = S9\n[pack S9]\nsatisfaction_tiers = 90%, 95%, 101%\n", "test.conf:4: bad value '90%, 95%, 101%' for satisfaction_tiers" },
+	{ "[policy]\npack = S9\n[pack S9]\nspeed_tiers = 10%, 20%, 100%\n", "test.conf:4: bad value" },
+	{ "[policy]\npack = S1\n[pack S1]\npenalty = 49\n", "test.conf:4: bad value '49' for penalty (expected 50 to 500; S1 (yuan))" },
+	{ "[policy]\npack = S1\n[pack S1]\npenalty = 501\n", "test.conf:4: bad value '501' for penalty" },
+	{ "[policy]\npack = S1\n[pack S1]\nship = 0h\n", "test.conf:4: bad duration '0h' for ship" },
+	{ "[policy]\npack = G16\n[pack G16]\nreply_major = 2 days\n", "test.conf:4: bad duration '2 days' for reply_major" },
+	{ "[policy]\npack = G20\n[pack G20]\nmonths = 13\n", "test.conf:4: bad value '13' for months" },
+	{ "[policy]\npack = T17\n[pack T17]\nbands = 15, 20, 25\n", "test.conf:4: bands: the three values must fall" },
+	{ "[policy]\npack = W1\n[pack W1]\nanswer = 0\n", "test.conf:4: bad value '0' for answer" },
+	{ "[policy]\npack = W1\n[pack W1]\ntimely = 101%\n", "test.conf:4: bad value '101%' for timely" },
+	{ "[calendar]\nworkweek = Mon-Fry\n", "test.conf:2: bad workweek 'Mon-Fry'" },
+	{ "[calendar x]\n[calendar x]\n", "test.conf:2: duplicate calendar 'x' (first defined at line 1)" },
+	{ "[calendar x]\ntimezone = Mars/Base\n", "test.conf:2: unknown time zone 'Mars/Base'" },
+	{ "[team t]\nagents = a@x.cn\ncalendar = nowhere\n", "test.conf:3: team t: no section [calendar nowhere]" },
 	{ "[policy]\ncharge = whoever\n", "bad value 'whoever' for charge" },
 	{ "[policy]\nassignment_header = X Owner\n", "bad header field name 'X Owner'" },
 	{ "[policy]\npriority_header = X-Prio:\n", "bad header field name 'X-Prio:'" },
@@ -325,6 +367,78 @@ static const struct {
 	{ "[policy]\nresolved_marker = \xe3\x80\n", "test.conf:2: line is not valid UTF-8" },
 	{ "[policy]\nresolved_marker = \xc0\xaf\n", "not valid UTF-8" },
 };
+
+/* The issue-7 settings: packs, pauses, S14.3-S14.6, appeals, team calendars. */
+START_TEST(test_policy_settings)
+{
+	static const char text[] =
+		"[calendar]\nworkweek = Mon-Fri, Sat\n"
+		"[calendar sh]\ntimezone = Asia/Shanghai\nhours = Mon-Fri 08:30-17:30\n"
+		"holiday = 2026-10-01\n"
+		"[policy]\npack = s4, S9, S14, G16, W1\npause_statuses = pending\n"
+		"solved_statuses = solved\nreopen_restarts = no\n"
+		"satisfaction_target = 89.5%\nsatisfaction_deduction = 6%\n"
+		"attitude_deduction = 7%\nfeedback_within = 2h\nfeedback_streak_length = 4\n"
+		"feedback_deduction = 11%\ntraining_deduction = 3%\n"
+		"appeal_window = 3 working days\nappeal_reply = 15\n"
+		"[pack S4]\nrepeat = 4\n"
+		"[pack S9]\nsatisfaction_tiers = 90%, 95.5%, 100%\n"
+		"[team t]\nagents = a@x.cn\ncalendar = sh\n";
+	struct conf *conf = NULL, *again = NULL;
+	char *error = NULL, *printed;
+
+	if (conf_load_buffer("test.conf", text, sizeof(text) - 1, &conf, &error) < 0)
+		ck_abort_msg("%s", error);
+	ck_assert_str_eq(conf->policy.pack, "S14, S4, S9, G16, W1");
+	ck_assert(conf_pack_enabled(conf, CONF_PACK_S4));
+	ck_assert(!conf_pack_enabled(conf, CONF_PACK_S1));
+	ck_assert_uint_eq(conf->policy.pause_status_count, 1);
+	ck_assert_str_eq(conf->policy.pause_statuses[0], "pending");
+	ck_assert(!conf->policy.reopen_restarts);
+	ck_assert_int_eq(conf->policy.satisfaction_target_permille, 895);
+	ck_assert_int_eq(conf->policy.feedback_within_secs, 7200);
+	ck_assert_int_eq(conf->policy.appeal_window_days, 3);
+	ck_assert_int_eq(conf->policy.appeal_reply_days, 15);
+	ck_assert_int_eq(conf->policy.s4_repeat, 4);
+	ck_assert_int_eq(conf->policy.s9_satisfaction_permille[1], 955);
+	ck_assert_uint_eq(conf->calendar.workweek, 0x7e);
+	ck_assert_uint_eq(conf->calendar_count, 1);
+	ck_assert_int_eq(conf->teams[0].calendar, 0);
+	ck_assert(conf_team_calendar(conf, &conf->teams[0]) == &conf->calendars[0].cal);
+	ck_assert_uint_eq(conf->calendars[0].cal.workweek, 0x3e);
+	/* conf_print() reads back to the same settings */
+	printed = print_to_string(conf);
+	if (conf_load_buffer("again.conf", printed, strlen(printed), &again, &error) < 0)
+		ck_abort_msg("%s\n%s", error, printed);
+	ck_assert_str_eq(again->policy.pack, conf->policy.pack);
+	ck_assert_int_eq(again->policy.satisfaction_target_permille, 895);
+	ck_assert_int_eq(again->policy.s9_satisfaction_permille[1], 955);
+	ck_assert_int_eq(again->teams[0].calendar, 0);
+	ck_assert_uint_eq(again->calendar.workweek, 0x7e);
+	free(printed);
+	conf_free(&again);
+	conf_free(&conf);
+}
+END_TEST
+
+START_TEST(test_policy_defaults)
+{
+	struct conf *conf = NULL;
+	const char *error;
+
+	ck_assert_int_eq(conf_defaults(&conf, &error), 0);
+	ck_assert(conf_pack_enabled(conf, CONF_PACK_S14));
+	ck_assert(!conf_pack_enabled(conf, CONF_PACK_S4));
+	ck_assert_uint_eq(conf->policy.pause_status_count, 0);
+	ck_assert_int_eq(conf->policy.satisfaction_target_permille, 900);
+	ck_assert_int_eq(conf->policy.appeal_window_days, 5);
+	ck_assert_int_eq(conf->policy.appeal_reply_days, 5);
+	ck_assert_int_eq(conf->policy.s1_penalty_yuan, 50);
+	ck_assert_int_eq(conf->policy.g16_reply_secs[1], 48 * 3600);
+	ck_assert_uint_eq(conf->calendar.workweek, 0x3e);
+	conf_free(&conf);
+}
+END_TEST
 
 START_TEST(test_bad_case)
 {
@@ -705,6 +819,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_good_fixture);
 	tcase_add_test(tc, test_bad_fixture_collects_all);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_policy_settings);
+	tcase_add_test(tc, test_policy_defaults);
 	tcase_add_loop_test(tc, test_bad_case, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_line_at_limit);
