@@ -636,13 +636,19 @@ mailer_outbox_run(const struct mailer_conf *conf, struct store *store,
 	bool found;
 	int ret = 0;
 
+	int handled = 0;
+
 	memset(&item, 0, sizeof(item));
-	for (;;) {
+	while (handled < MAILER_RUN_MAX) {
 		found = false;
-		if (store_outbox_next(store, now, &item, &found, error_r) < 0)
+		if (store_outbox_next_channel(store, now, MAILER_CHANNEL, &item, &found,
+					      error_r) < 0)
 			return -1;
 		if (!found)
 			break;
+		handled++;
+		/* the prefix also matches the marks, which are always done and
+		   so never come back; anything else here is not ours */
 		if (strcmp(item.channel, MAILER_CHANNEL) != 0) {
 			store_outbox_item_clear(&item);
 			break;

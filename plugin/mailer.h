@@ -144,9 +144,11 @@ struct mailer_stats {
 	size_t sent, tempfail, permfail;
 };
 
-/* Deliver due mail rows until the outbox has none due at NOW or the next
-   due row belongs to another channel (which the daemon's dispatcher hands
-   to its owner). 0 or -1 with *error_r. */
+/* Deliver the mail rows due at NOW, at most MAILER_RUN_MAX of them so a
+   long queue does not hold the event loop (the daemon comes back for the
+   rest); rows of other channels are left to their deliverers. 0 or -1
+   with *error_r; stats->sent + tempfail + permfail = rows handled. */
+#define MAILER_RUN_MAX 100
 int mailer_outbox_run(const struct mailer_conf *conf, struct store *store,
 		      int64_t now, struct mailer_stats *stats, const char **error_r);
 

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +18,10 @@
 #include <unistd.h>
 
 #include "calendar.h"
+#include "alert.h"
 #include "conf.h"
+#include "deliver.h"
+#include "digest.h"
 #include "helpdesk.h"
 #include "imap.h"
 #include "log.h"
@@ -33,9 +37,10 @@
 #define DAEMON_SLA_DEBOUNCE_MS 200
 #define DAEMON_SLA_MAX_WAIT_MS (60 * 60 * 1000)
 
-/* Outbox delivery: at once after something was queued, else this often,
-   so rows waiting for a retry are looked at without a busy loop. */
-#define DAEMON_OUTBOX_IDLE_MS (30 * 1000)
+/* The monthly digest job looks whether its month is due this often; it
+   is cheap once the month's mark exists, and a daemon that was down at the
+   scheduled time sends the missed digest on its first look. */
+#define DAEMON_DIGEST_CHECK_MS (15 * 60 * 1000)
 
 struct daemon_counters {
 	uint64_t imap_events;
@@ -45,7 +50,8 @@ struct daemon_counters {
 	uint64_t open_clocks;        /* after the last evaluation */
 	uint64_t breaches;           /* missed clocks, after the last evaluation */
 	uint64_t notes_queued;
-	uint64_t outbox_errors;
+	uint64_t alerts_queued;
+	uint64_t digests_queued;
 };
 
 struct daemon {
@@ -59,8 +65,8 @@ struct daemon {
 	struct webhook_settings ws;
 	struct loop_timer *sla_timer;
 	int64_t sla_timer_at;
-	struct loop_timer *outbox_timer;
-	int64_t outbox_timer_at;
+	struct deliver *deliver;
+	struct loop_timer *digest_timer;
 	struct daemon_counters n;
 	int exit_code;
 };
@@ -199,6 +205,23 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 		daemon_outbox_soon(d, 0);
 	}
 	*next_r = notify_next(d->s->conf, d->s->cal, &result, now);
+	if (d->s->mailer != NULL) {
+		size_t mails = 0;
+		int64_t tick = alert_next_tick(d->s->mailer, now);
+
+		if (alert_tick(d->s->conf, d->s->mailer, d->s->cal, d->store, &result, now,
+			       &mails, &err) < 0) {
+			log_error("breach alerts: %s", err);
+			d->n.evaluation_errors++;
+		} else if (mails > 0) {
+			d->n.alerts_queued += mails;
+			log_info("queued %zu breach alert mail(s)", mails);
+			daemon_outbox_soon(d, 0);
+		}
+		/* alerts are grouped per interval: come back at the next one */
+		if (tick > now && (*next_r == 0 || tick < *next_r))
+			*next_r = tick;
+	}
 	sla_result_clear(&result);
 	return 0;
 }
@@ -225,46 +248,38 @@ daemon_sla_timer(void *ctx)
 	daemon_sla_arm(d, when);
 }
 
-/* ---- outbox delivery ---------------------------------------------------- */
-
-static void daemon_outbox_timer(void *ctx);
-
-static void
-daemon_outbox_arm(struct daemon *d, int64_t when_ms)
-{
-	if (d->outbox_timer != NULL && d->outbox_timer_at <= when_ms)
-		return;
-	loop_timer_remove(&d->outbox_timer);
-	d->outbox_timer = loop_timer_add(d->loop, when_ms, daemon_outbox_timer, d);
-	d->outbox_timer_at = when_ms;
-	if (d->outbox_timer == NULL)
-		log_error("out of memory arming the outbox timer");
-}
+/* ---- outbox delivery: on its own thread (plugin/deliver.h) ------------- */
 
 static void
 daemon_outbox_soon(struct daemon *d, int64_t delay_ms)
 {
-	daemon_outbox_arm(d, loop_now_ms() + delay_ms);
+	(void)delay_ms;
+	deliver_kick(d->deliver);
 }
 
 static void
-daemon_outbox_timer(void *ctx)
+daemon_digest_timer(void *ctx)
 {
 	struct daemon *d = ctx;
 	const char *err;
-	int handled = 0;
+	size_t queued = 0;
 
-	d->outbox_timer = NULL;
-	if (d->s->helpdesk_count > 0) {
-		handled = helpdesk_outbox_run(d->store, d->s->helpdesk_ptrs,
-					      d->s->helpdesk_count, (int64_t)time(NULL), &err);
-		if (handled < 0) {
-			log_error("outbox: %s", err);
-			d->n.outbox_errors++;
+	d->digest_timer = NULL;
+	if (d->s->mailer != NULL) {
+		if (digest_tick(d->s->conf, d->s->mailer, d->s->cal, d->store,
+				(int64_t)time(NULL), &queued, &err) < 0) {
+			log_error("monthly digest: %s", err);
+			d->n.evaluation_errors++;
+		} else if (queued > 0) {
+			d->n.digests_queued += queued;
+			log_info("queued %zu monthly digest mail(s)", queued);
+			daemon_outbox_soon(d, 0);
 		}
 	}
-	/* A full run may have left more behind: come back at once. */
-	daemon_outbox_soon(d, handled >= HELPDESK_RUN_MAX ? 0 : DAEMON_OUTBOX_IDLE_MS);
+	d->digest_timer = loop_timer_add(d->loop, loop_now_ms() + DAEMON_DIGEST_CHECK_MS,
+					 daemon_digest_timer, d);
+	if (d->digest_timer == NULL)
+		log_error("out of memory arming the digest timer");
 }
 
 /* ---- webhook server ----------------------------------------------------- */
@@ -292,11 +307,14 @@ static void
 daemon_metrics(void *ctx, FILE *out)
 {
 	struct daemon *d = ctx;
+	struct deliver_counters dn = { 0 };
 	const char *err;
 	int64_t depth = -1;
 
 	if (store_outbox_depth(d->store, &depth, &err) < 0)
 		depth = -1;
+	if (d->deliver != NULL)
+		deliver_counters_get(d->deliver, &dn);
 	fprintf(out,
 		"# HELP slaclock_imap_events_total Events stored from IMAP.\n"
 		"# TYPE slaclock_imap_events_total counter\n"
@@ -314,17 +332,33 @@ daemon_metrics(void *ctx, FILE *out)
 		"# TYPE slaclock_errors_total counter\n"
 		"slaclock_errors_total{part=\"evaluation\"} %llu\n"
 		"slaclock_errors_total{part=\"outbox\"} %llu\n"
+		"slaclock_errors_total{part=\"mail\"} %llu\n"
 		"# HELP slaclock_notes_queued_total Helpdesk notes queued.\n"
 		"# TYPE slaclock_notes_queued_total counter\n"
 		"slaclock_notes_queued_total %llu\n"
+		"# HELP slaclock_mails_queued_total Mails queued, by kind.\n"
+		"# TYPE slaclock_mails_queued_total counter\n"
+		"slaclock_mails_queued_total{kind=\"alert\"} %llu\n"
+		"slaclock_mails_queued_total{kind=\"digest\"} %llu\n"
+		"# HELP slaclock_mails_sent_total Mails the SMTP server accepted.\n"
+		"# TYPE slaclock_mails_sent_total counter\n"
+		"slaclock_mails_sent_total %llu\n"
+		"# HELP slaclock_notes_delivered_total Notes posted into helpdesks.\n"
+		"# TYPE slaclock_notes_delivered_total counter\n"
+		"slaclock_notes_delivered_total %llu\n"
 		"# HELP slaclock_outbox_depth Outbox rows not yet delivered.\n"
 		"# TYPE slaclock_outbox_depth gauge\n"
 		"slaclock_outbox_depth %lld\n",
 		(unsigned long long)d->n.imap_events, (unsigned long long)d->n.open_clocks,
 		(unsigned long long)d->n.breaches, (unsigned long long)d->n.evaluations,
 		(unsigned long long)d->n.evaluation_errors,
-		(unsigned long long)d->n.outbox_errors,
-		(unsigned long long)d->n.notes_queued, (long long)depth);
+		(unsigned long long)dn.errors,
+		(unsigned long long)dn.mail_failures,
+		(unsigned long long)d->n.notes_queued,
+		(unsigned long long)d->n.alerts_queued,
+		(unsigned long long)d->n.digests_queued,
+		(unsigned long long)dn.mails_sent,
+		(unsigned long long)dn.notes_delivered, (long long)depth);
 }
 
 /* Point the webhook settings at the current configuration. The server
@@ -377,11 +411,13 @@ static void
 daemon_on_hup(void *ctx, int signo)
 {
 	struct daemon *d = ctx;
-	struct settings *s = NULL, *old;
+	struct settings *s = NULL, *old, *for_deliver = NULL;
 	bool relisten;
 
 	log_info("SIGHUP: reloading %s", d->conf_path);
-	if (daemon_settings_load(d->conf_path, true, &s) < 0) {
+	if (daemon_settings_load(d->conf_path, true, &s) < 0 ||
+	    daemon_settings_load(d->conf_path, true, &for_deliver) < 0) {
+		settings_free(&s);
 		log_error("%s: new configuration is invalid; keeping the old one",
 			  d->conf_path);
 		return;
@@ -403,9 +439,9 @@ daemon_on_hup(void *ctx, int signo)
 	else
 		daemon_webhook_settings(d);
 	settings_free(&old);
+	deliver_reload(d->deliver, for_deliver);
 	(void)daemon_sources_start(d);
 	daemon_sla_soon(d, 0);
-	daemon_outbox_soon(d, 0);
 	log_info("configuration reloaded: %zu IMAP source(s), %zu helpdesk(s)",
 		 d->source_count, d->s->helpdesk_count);
 }
@@ -450,6 +486,12 @@ main(int argc, char **argv)
 
 	if (daemon_settings_load(d.conf_path, true, &d.s) < 0)
 		return 1;
+	/* before any thread: libcurl's global state is not thread-safe */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		log_error("cannot initialise libcurl");
+		settings_free(&d.s);
+		return 1;
+	}
 	if (check) {
 		printf("%s: configuration OK (%zu IMAP source(s), %zu helpdesk(s), "
 		       "webhook server %s)\n", d.conf_path, d.s->imap_count,
@@ -477,8 +519,19 @@ main(int argc, char **argv)
 		d.exit_code = 1;
 		goto out;
 	}
+	{
+		struct settings *for_deliver = NULL;
+
+		if (daemon_settings_load(d.conf_path, true, &for_deliver) < 0 ||
+		    deliver_start(for_deliver, &d.deliver, &err) < 0) {
+			log_error("outbox delivery: %s", for_deliver != NULL ? err :
+				  "configuration changed while starting");
+			d.exit_code = 1;
+			goto out;
+		}
+	}
 	daemon_sla_soon(&d, 0);
-	daemon_outbox_soon(&d, 0);
+	daemon_digest_timer(&d);
 	log_info("started with %zu IMAP source(s), %zu helpdesk(s), store %s",
 		 d.source_count, d.s->helpdesk_count, d.s->conf->store_path);
 	if (loop_run(d.loop, &err) < 0) {
@@ -490,9 +543,11 @@ out:
 	   leaves half a transaction behind. */
 	daemon_sources_stop(&d);
 	webhook_server_stop(&d.web);
+	deliver_stop(&d.deliver);
 	loop_free(&d.loop);
 	store_close(&d.store);
 	settings_free(&d.s);
+	curl_global_cleanup();
 	if (d.exit_code == 0)
 		log_info("stopped");
 	return d.exit_code;
