@@ -130,6 +130,103 @@ START_TEST(test_always_open)
 END_TEST
 
 /* POLICY.md worked example 9. */
+/* Working-day units: the same time on the N-th working day, or from a
+   non-working day the end of the N-th; holidays skipped, 调休 counted. */
+START_TEST(test_working_days)
+{
+	struct fixture f;
+	int64_t wed = CN(2026, 11, 25, 10, 0), fri = CN(2026, 11, 27, 17, 20);
+
+	setup_cal(&f, "[calendar]\ntimezone = Asia/Shanghai\n");
+	/* 24x7 still counts appeal windows on Mon-Fri */
+	ck_assert(calendar_is_working_day(f.cal, wed));
+	ck_assert(!calendar_is_working_day(f.cal, CN(2026, 11, 28, 10, 0)));
+	ck_assert_int_eq(calendar_add_working_days(f.cal, wed, 0), wed);
+	ck_assert_int_eq(calendar_add_working_days(f.cal, wed, 1), CN(2026, 11, 26, 10, 0));
+	ck_assert_int_eq(calendar_add_working_days(f.cal, wed, 5), CN(2026, 12, 2, 10, 0));
+	ck_assert_int_eq(calendar_add_working_days(f.cal, fri, 1), CN(2026, 11, 30, 17, 20));
+	/* from Saturday: Monday is the first, due at its end */
+	ck_assert_int_eq(calendar_add_working_days(f.cal, CN(2026, 11, 28, 9, 0), 1),
+			 CN(2026, 12, 1, 0, 0));
+	ck_assert_int_eq(calendar_add_working_days(f.cal, CN(2026, 11, 28, 9, 0), 5),
+			 CN(2026, 12, 5, 0, 0));
+	teardown_cal(&f);
+
+	/* a holiday Monday followed by nothing; a make-up Saturday before it */
+	setup_cal(&f, "[calendar]\ntimezone = Asia/Shanghai\nholiday = 2026-11-30\n"
+		  "workday = 2026-11-28\n");
+	ck_assert(calendar_is_working_day(f.cal, CN(2026, 11, 28, 10, 0)));
+	ck_assert(!calendar_is_working_day(f.cal, CN(2026, 11, 30, 10, 0)));
+	ck_assert_int_eq(calendar_add_working_days(f.cal, fri, 1), CN(2026, 11, 28, 17, 20));
+	ck_assert_int_eq(calendar_add_working_days(f.cal, fri, 2), CN(2026, 12, 1, 17, 20));
+	/* Golden Week: Oct 8 and 9 work, the make-up Saturday Oct 10 too */
+	teardown_cal(&f);
+	setup_cal(&f, "[calendar]\ntimezone = Asia/Shanghai\nholiday = 2026-10-01, "
+		  "2026-10-02, 2026-10-05, 2026-10-06, 2026-10-07\nworkday = 2026-10-10\n");
+	ck_assert_int_eq(calendar_add_working_days(f.cal, CN(2026, 9, 30, 12, 0), 2),
+			 CN(2026, 10, 9, 12, 0));
+	ck_assert_int_eq(calendar_add_working_days(f.cal, CN(2026, 9, 30, 12, 0), 3),
+			 CN(2026, 10, 10, 12, 0));
+	ck_assert_int_eq(calendar_add_working_days(f.cal, CN(2026, 9, 30, 12, 0), 4),
+			 CN(2026, 10, 12, 12, 0));
+	teardown_cal(&f);
+
+	/* business hours decide the workweek unless it is given */
+	setup_cal(&f, "[calendar]\ntimezone = Asia/Shanghai\nhours = Mon-Sat 09:00-18:00\n");
+	ck_assert(calendar_is_working_day(f.cal, CN(2026, 11, 28, 10, 0)));
+	teardown_cal(&f);
+	setup_cal(&f, "[calendar]\ntimezone = Asia/Shanghai\nhours = Mon-Sat 09:00-18:00\n"
+		  "workweek = Mon-Fri\n");
+	ck_assert(!calendar_is_working_day(f.cal, CN(2026, 11, 28, 10, 0)));
+	teardown_cal(&f);
+}
+END_TEST
+
+/* Working days across DST: the local time of day is kept. */
+START_TEST(test_working_days_dst)
+{
+	struct fixture f;
+	int64_t fri = at(2026, 3, 6, 10, 0, 0, -5);
+
+	setup_cal(&f, "[calendar]\ntimezone = America/New_York\n");
+	ck_assert_int_eq(calendar_add_working_days(f.cal, fri, 1), at(2026, 3, 9, 10, 0, 0, -4));
+	ck_assert_int_eq(calendar_add_working_days(f.cal, at(2026, 3, 7, 10, 0, 0, -5), 1),
+			 at(2026, 3, 10, 0, 0, 0, -4));
+	teardown_cal(&f);
+}
+END_TEST
+
+/* Quarters and years: calendar_quarter() and calendar_period_range(). */
+START_TEST(test_periods)
+{
+	struct fixture f;
+	int64_t from, to;
+	char q[8];
+
+	setup_cal(&f, "[calendar]\ntimezone = Asia/Shanghai\n");
+	calendar_quarter(f.cal, CN(2026, 3, 31, 23, 59), q);
+	ck_assert_str_eq(q, "2026-Q1");
+	calendar_quarter(f.cal, CN(2026, 4, 1, 0, 0), q);
+	ck_assert_str_eq(q, "2026-Q2");
+	calendar_quarter(f.cal, CN(2026, 12, 31, 23, 59), q);
+	ck_assert_str_eq(q, "2026-Q4");
+	ck_assert_int_eq(calendar_period_range(f.cal, "2026-Q2", &from, &to), 0);
+	ck_assert_int_eq(from, CN(2026, 4, 1, 0, 0));
+	ck_assert_int_eq(to, CN(2026, 7, 1, 0, 0));
+	ck_assert_int_eq(calendar_period_range(f.cal, "2026-Q4", &from, &to), 0);
+	ck_assert_int_eq(to, CN(2027, 1, 1, 0, 0));
+	ck_assert_int_eq(calendar_period_range(f.cal, "2026", &from, &to), 0);
+	ck_assert_int_eq(from, CN(2026, 1, 1, 0, 0));
+	ck_assert_int_eq(to, CN(2027, 1, 1, 0, 0));
+	ck_assert_int_eq(calendar_period_range(f.cal, "2026-11", &from, &to), 0);
+	ck_assert_int_eq(from, CN(2026, 11, 1, 0, 0));
+	ck_assert_int_eq(calendar_period_range(f.cal, "2026-Q5", &from, &to), -1);
+	ck_assert_int_eq(calendar_period_range(f.cal, "2026-13", &from, &to), -1);
+	ck_assert_int_eq(calendar_period_range(f.cal, "26", &from, &to), -1);
+	teardown_cal(&f);
+}
+END_TEST
+
 START_TEST(test_example_9)
 {
 	struct fixture f;
@@ -459,6 +556,9 @@ calendar_suite(void)
 	tcase_add_test(tc, test_new_unknown_zone);
 	tcase_add_test(tc, test_always_open);
 	tcase_add_test(tc, test_example_9);
+	tcase_add_test(tc, test_working_days);
+	tcase_add_test(tc, test_working_days_dst);
+	tcase_add_test(tc, test_periods);
 	tcase_add_test(tc, test_boundaries);
 	tcase_add_test(tc, test_golden_week);
 	tcase_add_test(tc, test_makeup_uses_weekday_hours);
