@@ -1395,7 +1395,7 @@ sla_scores(struct sla_build *b)
 			continue;
 		sla_copy(agent, sizeof(agent), p->agent);
 		memcpy(month, p->month, sizeof(month));
-		if (conf_pack_enabled(conf, CONF_PACK_T17) && strcmp(p->rule, "T17") == 0) {
+		if (conf_pack_enabled(conf, CONF_PACK_T17) && points < pol->t17_points) {
 			for (k = CONF_TIERS - 1; k >= 0; k--)
 				if (points < pol->t17_band[k])
 					break;
