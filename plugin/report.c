@@ -195,7 +195,9 @@ report_build(const struct conf *conf, const struct sla_result *res,
 		const struct sla_satisfaction *sa = &res->satisfaction[i];
 
 		/* the monthly figures add up to any period */
-		if (sa->period[5] == 'Q' || !report_period_has_month(r->period, sa->period) ||
+		/* a team's figures are in the satisfaction list, not a row */
+		if (sa->period[5] == 'Q' || strncmp(sa->who, "team:", 5) == 0 ||
+		    !report_period_has_month(r->period, sa->period) ||
 		    !report_selects(conf, r, sa->who))
 			continue;
 		if ((row = report_row(conf, r, sa->who)) == NULL)
@@ -213,7 +215,8 @@ report_build(const struct conf *conf, const struct sla_result *res,
 			return -1;
 		row->flags++;
 	}
-	qsort(r->rows, r->count, sizeof(*r->rows), report_row_cmp);
+	if (r->count > 1)	/* no rows: no array, and qsort(NULL) is undefined */
+		qsort(r->rows, r->count, sizeof(*r->rows), report_row_cmp);
 	return 0;
 }
 

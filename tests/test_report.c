@@ -1,0 +1,339 @@
+/* The tally and the policy commands: periods, filters, units kept apart,
+ * and decisions recorded through a real store (cmd_policy). */
+#include "config.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "cmd_policy.h"
+#include "conf.h"
+#include "report.h"
+#include "sla.h"
+#include "store.h"
+#include "testutil.h"
+
+/* 2026-11-02 10:00:00 Asia/Shanghai, a Monday */
+#define T0 INT64_C(1793584800)
+#define MIN 60
+#define HOUR 3600
+
+static struct conf *conf;
+static struct calendar *cal;
+
+static void
+load(const char *extra)
+{
+	const char *error;
+	char *errors = NULL, *text = NULL;
+
+	calendar_free(&cal);
+	conf_free(&conf);
+	ck_assert_int_ge(asprintf(&text, "%s[team one]\nagents = a@hd.example\n"
+				  "default_agent = a@hd.example\n[team two]\n"
+				  "agents = b@hd.example\n", extra), 0);
+	ck_assert_msg(conf_load_buffer("test.conf", text, strlen(text), &conf, &errors) == 0,
+		      "%s", errors);
+	ck_assert_int_eq(calendar_new(&conf->calendar, &cal, &error), 0);
+	free(text);
+}
+
+static void
+setup(void)
+{
+	load("[policy]\npack = S9\n");
+}
+
+static void
+teardown(void)
+{
+	calendar_free(&cal);
+	conf_free(&conf);
+}
+
+struct ev {
+	const char *ticket;
+	int64_t at;
+	enum event_kind kind;
+	const char *actor;
+	const char *attrs;
+};
+
+/* a@ misses three first responses in November (S14.1s), a high ticket's
+   resolution (S14.2d) and has a verified attitude complaint (S14.4, and
+   S9.c in wage) and one unsatisfied rating (S14.3 in the quarter's score);
+   b@ of team two meets everything in December. */
+static const struct ev rows[] = {
+	{ "T1", 0, EVENT_CUSTOMER_MESSAGE, "customer", NULL },
+	{ "T1", 0, EVENT_PRIORITY, "system", "{\"priority\":\"high\"}" },
+	{ "T1", 45 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL },
+	{ "T1", HOUR, EVENT_COMPLAINT, "system", "{\"cause\":\"attitude\",\"verified\":true}" },
+	{ "T1", HOUR, EVENT_SATISFACTION, "customer", "{\"rating\":\"unsatisfied\"}" },
+	{ "T1", 80 * HOUR, EVENT_RESOLVED, "a@hd.example", NULL },
+	{ "T2", 2 * HOUR, EVENT_CUSTOMER_MESSAGE, "customer", NULL },
+	{ "T2", 3 * HOUR, EVENT_AGENT_REPLY, "a@hd.example", NULL },
+	{ "T2", 4 * HOUR, EVENT_RESOLVED, "a@hd.example", NULL },
+	{ "T3", 5 * HOUR, EVENT_CUSTOMER_MESSAGE, "customer", NULL },
+	{ "T3", 6 * HOUR, EVENT_AGENT_REPLY, "a@hd.example", NULL },
+	{ "T3", 7 * HOUR, EVENT_RESOLVED, "a@hd.example", NULL },
+	{ "U1", 30 * 24 * HOUR, EVENT_CUSTOMER_MESSAGE, "customer", NULL },
+	{ "U1", 30 * 24 * HOUR + MIN, EVENT_AGENT_REPLY, "b@hd.example", NULL },
+	{ "U1", 30 * 24 * HOUR + HOUR, EVENT_RESOLVED, "b@hd.example", NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static void
+fill(struct event *evs, size_t *n_r)
+{
+	size_t n;
+
+	for (n = 0; rows[n].ticket != NULL; n++) {
+		memset(&evs[n], 0, sizeof(evs[n]));
+		evs[n].source = "test";
+		evs[n].external_id = rows[n].ticket;
+		evs[n].ticket = rows[n].ticket;
+		evs[n].time = T0 + rows[n].at;
+		evs[n].kind = rows[n].kind;
+		evs[n].actor = rows[n].actor;
+		evs[n].attrs = rows[n].attrs;
+	}
+	*n_r = n;
+}
+
+static struct sla_result
+evaluate(void)
+{
+	struct event evs[32];
+	struct sla_result r;
+	const char *error;
+	size_t n;
+
+	fill(evs, &n);
+	ck_assert_int_eq(sla_evaluate_events(conf, cal, evs, n, T0 + 90 * 24 * HOUR, &r,
+					     &error), 0);
+	return r;
+}
+
+static char *
+render(const struct sla_result *r, const char *period, const char *agent,
+       const char *team, enum report_format format)
+{
+	struct report_opts opts = { .period = period, .agent = agent, .team = team,
+				    .format = format };
+	const char *error = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(report_render_opts(conf, cal, r, &opts, f, &error) == 0, "%s", error);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(period_contains)
+{
+	ck_assert(report_period_has_month("2026-11", "2026-11"));
+	ck_assert(!report_period_has_month("2026-11", "2026-10"));
+	ck_assert(report_period_has_month("2026-Q4", "2026-10"));
+	ck_assert(report_period_has_month("2026-Q4", "2026-12"));
+	ck_assert(!report_period_has_month("2026-Q4", "2026-09"));
+	ck_assert(report_period_has_month("2026-Q1", "2026-03"));
+	ck_assert(!report_period_has_month("2026-Q1", "2026-04"));
+	ck_assert(report_period_has_month("2026", "2026-01"));
+	ck_assert(!report_period_has_month("2026", "2027-01"));
+}
+END_TEST
+
+/* Units never mixed: each has its own total, in text, CSV and JSON. */
+START_TEST(units_apart)
+{
+	struct sla_result r = evaluate();
+	json_t *root, *totals, *agents;
+	char *json, *text, *csv;
+
+	json = render(&r, "2026-Q4", NULL, NULL, REPORT_JSON);
+	root = json_loads(json, 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	totals = json_object_get(root, "deduction_totals");
+	/* S14.1s 10 + S14.2d 15 + 5 (24 h and 72 h, capped at 20) + S14.4 5 */
+	ck_assert_int_eq(json_integer_value(json_object_get(totals, "pct_month_score")), 35);
+	/* S14.3 for a@ and for team one */
+	ck_assert_int_eq(json_integer_value(json_object_get(totals, "pct_quarter_score")), 10);
+	ck_assert_int_eq(json_integer_value(json_object_get(totals, "pct_wage")), 5);
+	ck_assert_int_eq(json_integer_value(json_object_get(totals, "yuan")), 0);
+	agents = json_object_get(root, "agents");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(agents, 0), "agent")),
+			 "a@hd.example");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(agents, 0),
+							    "total_deduction_pct")), 35);
+	json_decref(root);
+
+	text = render(&r, "2026-11", NULL, NULL, REPORT_TEXT);
+	ck_assert_ptr_nonnull(strstr(text, "deductions -35 % of the month's score"));
+	ck_assert_ptr_nonnull(strstr(text, "deductions -5 % of the month's wage"));
+	/* S14.3 is booked to the quarter's last month, not to November */
+	ck_assert_ptr_null(strstr(text, "% of the quarter's score\n"));
+	ck_assert_ptr_nonnull(strstr(text, "S14.4 "));
+	ck_assert_ptr_nonnull(strstr(text, "S9.c "));
+	free(text);
+	text = render(&r, "2026-12", NULL, NULL, REPORT_TEXT);
+	ck_assert_ptr_nonnull(strstr(text, "deductions -10 % of the quarter's score"));
+	free(text);
+
+	csv = render(&r, "2026-11", NULL, NULL, REPORT_CSV);
+	ck_assert_ptr_nonnull(strstr(csv, "a@hd.example,one,3,0,3,"));
+	/* other 5 (S14.4), quarter 0 in November, wage 5 */
+	ck_assert_ptr_nonnull(strstr(csv, ",35,5,0,5,0,0,0,0,1,0,1,"));
+	free(csv);
+	free(json);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* --agent and --team keep only theirs; a year holds every month. */
+START_TEST(filters_and_periods)
+{
+	struct sla_result r = evaluate();
+	char *csv;
+
+	csv = render(&r, "2026", NULL, "two", REPORT_CSV);
+	ck_assert_ptr_null(strstr(csv, "a@hd.example"));
+	ck_assert_ptr_nonnull(strstr(csv, "b@hd.example,two,1,1,0,"));
+	free(csv);
+	csv = render(&r, "2026-Q4", "a@hd.example", NULL, REPORT_CSV);
+	ck_assert_ptr_null(strstr(csv, "b@hd.example"));
+	ck_assert_ptr_nonnull(strstr(csv, "a@hd.example"));
+	free(csv);
+	csv = render(&r, "2026-11", NULL, NULL, REPORT_CSV);
+	ck_assert_ptr_null(strstr(csv, "b@hd.example"));
+	free(csv);
+	csv = render(&r, "2026-12", NULL, NULL, REPORT_CSV);
+	ck_assert_ptr_nonnull(strstr(csv, "b@hd.example"));
+	free(csv);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* The digest's entry point still gives the month's rows. */
+START_TEST(rows_for_digest)
+{
+	struct sla_result r = evaluate();
+	struct report_row *tally;
+	const char *error;
+	size_t n;
+
+	ck_assert_int_eq(report_rows(conf, cal, &r, "2026-11", &tally, &n, &error), 0);
+	ck_assert_uint_eq(n, 1);	/* the team's S14.3 row is in December */
+	ck_assert_str_eq(tally[0].agent, "a@hd.example");
+	ck_assert_int_eq(tally[0].missed[SLA_FIRST_RESPONSE], 3);
+	ck_assert_int_eq(tally[0].warnings, 3);
+	ck_assert_int_eq(report_row_total(conf, &tally[0]), 35);
+	free(tally);
+	ck_assert_int_eq(report_rows(conf, cal, &r, "2026-13", &tally, &n, &error), -1);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* Decisions through a real store: the state moves, is an event, survives
+   recompute; a changed policy flags the basis; appeals count working days. */
+START_TEST(decisions_in_store)
+{
+	char *dir = testutil_tmpdir(), *db = NULL, *out = NULL;
+	struct store *store = NULL;
+	struct event evs[32];
+	struct sla_result r;
+	const struct sla_proposal *p;
+	const char *error = NULL;
+	int64_t count0, count1, now = T0 + 40 * 24 * HOUR;
+	size_t n, i, len = 0;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&db, "%s/s.db", dir), 0);
+	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
+	fill(evs, &n);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(store_event_insert(store, &evs[i], NULL, &error) == 0, "%s", error);
+	ck_assert_int_eq(store_event_count(store, &count0, &error), 0);
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(cmd_policy_decide(conf, cal, store, "S14.1s:a@hd.example", "executed",
+					   "hr", NULL, now, f, &error), -1);
+	ck_assert_msg(cmd_policy_decide(conf, cal, store, "S14.1s:a@hd.example", "reviewed",
+					"hr.li", "looked at it", now, f, &error) == 0, "%s", error);
+	ck_assert_msg(cmd_policy_decide(conf, cal, store, "S14.1s:a@hd.example", "approved",
+					"boss", NULL, now + 1, f, &error) == 0, "%s", error);
+	ck_assert_int_eq(cmd_policy_decide(conf, cal, store, "S14.1s:a@hd.example", "reviewed",
+					   "hr", NULL, now + 2, f, &error), -1);
+	ck_assert_int_eq(cmd_policy_decide(conf, cal, store, "S14", "approved", "hr", NULL,
+					   now + 2, f, &error), -1);	/* ambiguous */
+	ck_assert_int_eq(cmd_policy_decide(conf, cal, store, "nothing", "approved", "hr", NULL,
+					   now + 2, f, &error), -1);
+	ck_assert_int_eq(cmd_policy_decide(conf, cal, store, "S14.1s:a@hd.example", "approved",
+					   NULL, NULL, now + 2, f, &error), -1);	/* no --by */
+	ck_assert_int_eq(cmd_policy_mark(conf, cal, store, "S14.1s:a@hd.example", "appeal",
+					 "a", NULL, now + 3, f, &error), -1);	/* not notified */
+	ck_assert_msg(cmd_policy_mark(conf, cal, store, "S14.1s:a@hd.example", "notified",
+				      "lead", NULL, now + 3, f, &error) == 0, "%s", error);
+	ck_assert_msg(cmd_policy_training_missed(conf, cal, store, "b@hd.example", "lead",
+						 "first aid", now + 4, f, &error) == 0, "%s", error);
+	ck_assert_int_eq(cmd_policy_training_missed(conf, cal, store, "x@else.example", "lead",
+						    NULL, now + 4, f, &error), -1);
+	/* recorded as events: reviewed, approved, notified, training */
+	ck_assert_int_eq(store_event_count(store, &count1, &error), 0);
+	ck_assert_int_eq(count1, count0 + 4);
+
+	ck_assert_int_eq(sla_evaluate(conf, cal, store, now + 10, &r, &error), 0);
+	p = sla_result_proposal(&r, "S14.1s:a@hd.example:T3");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->state, "approved");
+	ck_assert_str_eq(p->decided_by, "boss");
+	ck_assert(!p->basis_changed);
+	ck_assert_int_eq(p->notified_at, now + 3);
+	ck_assert_int_eq(p->appeal_by, calendar_add_working_days(cal, now + 3, 5));
+	ck_assert_ptr_nonnull(sla_result_proposal(&r, "S14.6:b@hd.example:1797040804"));
+	sla_result_clear(&r);
+
+	/* a policy change, then recompute: kept, and flagged */
+	conf->policy.streak_deduction_pct = 20;
+	ck_assert_int_eq(cmd_policy_recompute(conf, cal, store, now + 20, f, &error), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "basis changed: S14.1s S14.1s:a@hd.example:T3 (approved by boss)"));
+	ck_assert_ptr_nonnull(strstr(out, "-> approved by boss"));
+	free(out);
+	store_close(&store);
+	testutil_rmtree(dir);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+static Suite *
+report_suite(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("report");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, period_contains);
+	tcase_add_test(tc, units_apart);
+	tcase_add_test(tc, filters_and_periods);
+	tcase_add_test(tc, rows_for_digest);
+	tcase_add_test(tc, decisions_in_store);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(report_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
