@@ -1168,6 +1168,84 @@ START_TEST(packs_g16_w1_g20_t17)
 }
 END_TEST
 
+/* A team's own calendar: its business hours decide its tickets' deadlines;
+   the other team keeps 24x7. Example 9 through the engine. */
+START_TEST(team_calendar)
+{
+	struct ev rows[8];
+	struct sla_result r;
+	size_t n = 0;
+
+	calendar_free(&cal);
+	conf_free(&conf);
+	{
+		static const char text[] =
+			"[calendar office]\nhours = Mon-Fri 08:30-17:30\nholiday = 2026-11-30\n"
+			"[team one]\nagents = a@hd.example\ndefault_agent = a@hd.example\n"
+			"calendar = office\n"
+			"[team two]\nagents = b@hd.example\n";
+		const char *error;
+		char *errors = NULL;
+
+		ck_assert_msg(conf_load_buffer("test.conf", text, sizeof(text) - 1, &conf,
+					       &errors) == 0, "%s", errors);
+		ck_assert_int_eq(calendar_new(&conf->calendar, &cal, &error), 0);
+	}
+	rows[n++] = (struct ev){ "A", cn(2026, 11, 27, 17, 20), EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "A", cn(2026, 11, 27, 17, 21), EVENT_ASSIGN, "a@hd.example", NULL };
+	rows[n++] = (struct ev){ "B", cn(2026, 11, 27, 17, 20), EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "B", cn(2026, 11, 27, 17, 21), EVENT_ASSIGN, "b@hd.example", NULL };
+	rows[n] = (struct ev)END;
+	r = run(rows, cn(2026, 12, 10, 0, 0));
+	/* Friday 17:20 + 30 open minutes, Monday a holiday: Tuesday 08:50 */
+	ck_assert_int_eq(ticket(&r, "A")->clocks[SLA_FIRST_RESPONSE].deadline,
+			 T0 + cn(2026, 12, 1, 8, 50));
+	ck_assert_int_eq(ticket(&r, "B")->clocks[SLA_FIRST_RESPONSE].deadline,
+			 T0 + cn(2026, 11, 27, 17, 50));
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* S14.1s settings: the month boundary resets the run when asked; the
+   deduction is booked to the month of the third miss. */
+START_TEST(streak_month_end)
+{
+	struct ev rows[8];
+	struct sla_result r;
+	size_t n = 0;
+	int64_t t[3];
+	size_t i;
+
+	t[0] = cn(2026, 11, 30, 10, 0);
+	t[1] = cn(2026, 11, 30, 20, 0);
+	t[2] = cn(2026, 12, 1, 10, 0);
+	for (i = 0; i < 3; i++) {
+		static const char *const keys[] = { "M1", "M2", "M3" };
+
+		rows[n++] = (struct ev){ keys[i], t[i], EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ keys[i], t[i] + 31 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, cn(2026, 12, 31, 0, 0));
+	ck_assert_int_eq(proposals(&r, "S14.1s", "a@hd.example", NULL), 1);
+	ck_assert_str_eq(proposal(&r, "S14.1s", "a@hd.example")->month, "2026-12");
+	ck_assert_int_eq(warnings(&r, "S14.1w", "a@hd.example"), 3);
+	sla_result_clear(&r);
+	reload("[policy]\nstreak_reset_month_end = yes\n");
+	r = run(rows, cn(2026, 12, 31, 0, 0));
+	ck_assert_int_eq(proposals(&r, "S14.1s", "a@hd.example", NULL), 0);
+	ck_assert_int_eq(warnings(&r, "S14.1w", "a@hd.example"), 3);
+	sla_result_clear(&r);
+	reload("[policy]\nstreak_reset_after_fire = no\n");
+	rows[n++] = (struct ev){ "M4", t[2] + HOUR, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "M4", t[2] + HOUR + 31 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	rows[n] = (struct ev)END;
+	r = run(rows, cn(2026, 12, 31, 0, 0));
+	ck_assert_int_eq(proposals(&r, "S14.1s", "a@hd.example", NULL), 2);
+	sla_result_clear(&r);
+}
+END_TEST
+
 static Suite *
 sla_suite(void)
 {
@@ -1201,6 +1279,8 @@ sla_suite(void)
 	tcase_add_loop_test(tc, property_live_equals_recompute, 0, 40);
 	tcase_add_test(tc, units_apart);
 	tcase_add_test(tc, packs_g16_w1_g20_t17);
+	tcase_add_test(tc, team_calendar);
+	tcase_add_test(tc, streak_month_end);
 	suite_add_tcase(s, tc);
 	return s;
 }
