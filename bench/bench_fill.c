@@ -67,10 +67,11 @@ fill_put(struct store *store, const char *ticket, uint64_t n, int64_t t,
 	 uint64_t *count)
 {
 	struct event ev;
-	char xid[64];
+	char xid[128];
 	const char *err;
 
-	snprintf(xid, sizeof(xid), "bench-%llu", (unsigned long long)n);
+	/* The ticket in the id keeps two fills of one store apart. */
+	snprintf(xid, sizeof(xid), "%s-%llu", ticket, (unsigned long long)n);
 	memset(&ev, 0, sizeof(ev));
 	ev.source = "bench";
 	ev.external_id = xid;
