@@ -427,7 +427,8 @@ ingest_maildir(const struct conf *conf, struct store *store,
 	ingest_parse_opts(conf, extra, &opts);
 	if (ingest_scan_maildir(&list, dir, error_r) < 0)
 		goto out;
-	qsort(list.files, list.count, sizeof(*list.files), ingest_file_cmp);
+	if (list.count > 1)	/* an empty Maildir has no array: qsort(NULL) is undefined */
+		qsort(list.files, list.count, sizeof(*list.files), ingest_file_cmp);
 
 	for (i = 0; i < list.count; i++) {
 		const char *perr = NULL;

@@ -1006,7 +1006,9 @@ sla_complaints(struct sla_build *b)
 	struct sla_result *r = b->r;
 	size_t i, j;
 
-	qsort(r->complaints, r->complaint_count, sizeof(*r->complaints), sla_complaint_cmp);
+	if (r->complaint_count > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(r->complaints, r->complaint_count, sizeof(*r->complaints),
+		      sla_complaint_cmp);
 	for (i = 0; i < r->complaint_count; i++) {
 		const struct sla_complaint *cp = &r->complaints[i];
 		char tail[EVENT_ID_MAX + 80];
