@@ -477,6 +477,8 @@ START_TEST(test_line_at_limit)
 	char *text = malloc(CONF_LINE_MAX + 64), *error = NULL;
 	struct conf *conf = NULL;
 
+	if (text == NULL)
+		abort();
 	len = (size_t)sprintf(text, "[policy]\n%s", prefix);
 	memset(text + len, 'x', n);
 	text[len + n] = '\0';

@@ -1210,7 +1210,7 @@ END_TEST
    deduction is booked to the month of the third miss. */
 START_TEST(streak_month_end)
 {
-	struct ev rows[8];
+	struct ev rows[16];
 	struct sla_result r;
 	size_t n = 0;
 	int64_t t[3];
