@@ -327,8 +327,11 @@ report_text(const struct conf *conf, const struct calendar *cal,
 		conf->calendar.timezone);
 	if (r->agent != NULL || r->team != NULL)
 		fprintf(out, "only %s%s%s\n", r->agent != NULL ? r->agent : "",
-			r->agent != NULL && r->team != NULL ? " in team " : "",
+			r->team != NULL ? (r->agent != NULL ? " in team " : "team ") : "",
 			r->team != NULL ? r->team : "");
+	if (strlen(month) != 7 || month[5] == 'Q')
+		fputs("(a quarter or a year: each month's % is of that month's score; "
+		      "the sums are per unit, month by month)\n", out);
 	fprintf(out, "targets: first response %llds (S14.1), preliminary solution %llds (S14.2p), "
 		"resolution %llds (S14.2r)\n",
 		(long long)pol->first_response_secs, (long long)pol->preliminary_secs,
