@@ -126,6 +126,8 @@ sla_ticket_team(const struct conf *conf, const struct event *evs, size_t n)
 	return conf->team_count > 0 ? &conf->teams[0] : NULL;
 }
 
+#define SLA_MONTH_CACHE 8
+
 /* Everything one evaluation builds, with the capacities of its arrays. */
 struct sla_build {
 	const struct conf *conf;
@@ -137,6 +139,13 @@ struct sla_build {
 	struct sla_rating *ratings;
 	size_t rating_count;
 	bool nomem;
+	/* months already looked up: the pack rules compare many times'
+	   months, and each lookup switches the process's time zone */
+	struct {
+		int64_t from, to;
+		char month[8];
+	} months[SLA_MONTH_CACHE];
+	unsigned int month_next;
 };
 
 /* One satisfaction answer, before they are summed. */
@@ -156,6 +165,25 @@ sla_push(struct sla_build *b, void **array, size_t *cap, size_t *count, size_t e
 		return NULL;
 	}
 	return (char *)*array + (*count)++ * elem;
+}
+
+/* calendar_month() through the cache of struct sla_build. */
+static void
+sla_month(struct sla_build *b, int64_t t, char month[8])
+{
+	unsigned int i;
+
+	for (i = 0; i < SLA_MONTH_CACHE; i++)
+		if (b->months[i].to != 0 && t >= b->months[i].from && t < b->months[i].to) {
+			memcpy(month, b->months[i].month, 8);
+			return;
+		}
+	calendar_month(b->cal, t, month);
+	i = b->month_next++ % SLA_MONTH_CACHE;
+	if (calendar_month_range(b->cal, month, &b->months[i].from, &b->months[i].to) < 0)
+		b->months[i].to = 0;
+	else
+		memcpy(b->months[i].month, month, 8);
 }
 
 #define SLA_PUSH(b, arr, cap, count) \
@@ -596,7 +624,7 @@ sla_ticket_items(struct sla_build *b, const struct calendar *cal, const struct e
 				sla_copy(cp->id, sizeof(cp->id), id);
 				sla_copy(cp->cause, sizeof(cp->cause), "other");
 				cp->received_at = ev->time;
-				calendar_month(b->cal, ev->time, cp->month);
+				sla_month(b, ev->time, cp->month);
 				calendar_quarter(b->cal, ev->time, cp->quarter);
 				sla_copy(cp->agent, sizeof(cp->agent), agent != NULL ? agent :
 					 sla_owner_at(evs, n, ev->time, default_agent));
@@ -631,7 +659,7 @@ sla_ticket_items(struct sla_build *b, const struct calendar *cal, const struct e
 				 sla_owner_at(evs, n, ev->time, default_agent));
 			team = conf_agent_team(conf, rt->agent);
 			sla_copy(rt->team, sizeof(rt->team), team != NULL ? team->name : t->team);
-			calendar_month(b->cal, ev->time, rt->month);
+			sla_month(b, ev->time, rt->month);
 			calendar_quarter(b->cal, ev->time, rt->quarter);
 			rt->satisfied = strcmp(rating, "satisfied") == 0;
 		} else if (sla_jbool(a, "handled") != 1 && sla_jstr(a, "state") == NULL) {
@@ -789,7 +817,7 @@ sla_warn(struct sla_build *b, const char *rule, const char *agent, const char *t
 	sla_copy(w->agent, sizeof(w->agent), agent);
 	sla_copy(w->rule, sizeof(w->rule), rule);
 	sla_copy(w->ticket, sizeof(w->ticket), ticket);
-	calendar_month(b->cal, at, w->month);
+	sla_month(b, at, w->month);
 	w->at = at;
 }
 
@@ -853,7 +881,7 @@ sla_streak_run(struct sla_build *b, struct sla_fr *frs, size_t n, const char *ru
 		struct sla_proposal *p;
 		char tickets[EVENT_ID_MAX] = "";
 
-		calendar_month(b->cal, frs[i].deadline, month);
+		sla_month(b, frs[i].deadline, month);
 		if (i == 0 || strcmp(frs[i].agent, frs[i - 1].agent) != 0 ||
 		    (reset_month_end && strcmp(month, prev_month) != 0))
 			run = 0;
@@ -970,7 +998,7 @@ sla_severity(struct sla_build *b)
 				pct = pol->ticket_cap_pct - booked;
 			if (pct <= 0)
 				break;
-			calendar_month(b->cal, c->deadline, month);
+			sla_month(b, c->deadline, month);
 			if (sla_propose(b, "S14.2d", c->agent, month, NULL, SLA_UNIT_PCT_MONTH,
 					pct, false, t->ticket, "") == NULL)
 				return;
@@ -1200,7 +1228,7 @@ sla_records(struct sla_build *b, const struct event *evs, size_t count)
 		rec = sla_jstr(a, "record");
 		agent = sla_jstr(a, "agent");
 		if (rec != NULL && agent != NULL && strcmp(rec, "training_missed") == 0) {
-			calendar_month(b->cal, ev->time, month);
+			sla_month(b, ev->time, month);
 			snprintf(tail, sizeof(tail), "%lld", (long long)ev->time);
 			sla_propose(b, "S14.6", agent, month, NULL, SLA_UNIT_PCT_MONTH,
 				    pol->training_deduction_pct, false, "training missed", tail);
@@ -1226,7 +1254,7 @@ sla_packs(struct sla_build *b)
 
 		if (c->state != SLA_MISSED)
 			continue;
-		calendar_month(b->cal, c->deadline, month);
+		sla_month(b, c->deadline, month);
 		if (strncmp(pk->rule, "S1.", 3) == 0) {
 			sla_warn(b, pk->rule, c->agent, pk->ticket, c->deadline);
 			sla_propose(b, pk->rule, c->agent, month, NULL, SLA_UNIT_YUAN,
@@ -1262,13 +1290,13 @@ sla_packs(struct sla_build *b)
 
 			if (c->state == SLA_PENDING)
 				continue;
-			calendar_month(b->cal, c->deadline, month);
+			sla_month(b, c->deadline, month);
 			for (j = 0; j < r->ticket_count; j++) {
 				const struct sla_clock *o = &r->tickets[j].clocks[SLA_RESOLUTION];
 
 				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
 					continue;
-				calendar_month(b->cal, o->deadline, m2);
+				sla_month(b, o->deadline, m2);
 				if (strcmp(m2, month) != 0)
 					continue;
 				if (j < i)
@@ -1301,14 +1329,14 @@ sla_packs(struct sla_build *b)
 
 			if (strncmp(pk->rule, "W1.", 3) != 0 || pk->clock.state == SLA_PENDING)
 				continue;
-			calendar_month(b->cal, pk->clock.deadline, month);
+			sla_month(b, pk->clock.deadline, month);
 			for (j = 0; j < r->pack_clock_count; j++) {
 				const struct sla_pack_clock *o = &r->pack_clocks[j];
 
 				if (strncmp(o->rule, "W1.", 3) != 0 || o->clock.state == SLA_PENDING ||
 				    strcmp(o->clock.agent, pk->clock.agent) != 0)
 					continue;
-				calendar_month(b->cal, o->clock.deadline, m2);
+				sla_month(b, o->clock.deadline, m2);
 				if (strcmp(m2, month) != 0)
 					continue;
 				if (j < i)
@@ -1329,13 +1357,13 @@ sla_packs(struct sla_build *b)
 
 			if (c->state == SLA_PENDING)
 				continue;
-			calendar_month(b->cal, c->deadline, month);
+			sla_month(b, c->deadline, month);
 			for (j = 0; j < r->ticket_count; j++) {
 				const struct sla_clock *o = &r->tickets[j].clocks[SLA_FIRST_RESPONSE];
 
 				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
 					continue;
-				calendar_month(b->cal, o->deadline, m2);
+				sla_month(b, o->deadline, m2);
 				if (strcmp(m2, month) != 0)
 					continue;
 				if (j < i)
