@@ -8,6 +8,7 @@
 #include "calendar.h"
 #include "helpdesk.h"
 #include "notify.h"
+#include "report.h"
 #include "settings.h"
 #include "store.h"
 
@@ -17,27 +18,6 @@ static const char *const notify_what_zh[SLA_MILESTONE_COUNT] = {
 static const char *const notify_what_en[SLA_MILESTONE_COUNT] = {
 	"first response", "preliminary solution", "resolution",
 };
-
-static int64_t
-notify_target(const struct conf *conf, enum sla_milestone m)
-{
-	switch (m) {
-	case SLA_FIRST_RESPONSE:
-		return conf->policy.first_response_secs;
-	case SLA_PRELIMINARY:
-		return conf->policy.preliminary_secs;
-	default:
-		return conf->policy.resolution_secs;
-	}
-}
-
-int64_t
-notify_remind_at(const struct conf *conf, const struct calendar *cal,
-		 const struct sla_ticket *t, enum sla_milestone m)
-{
-	return calendar_add(cal, t->start,
-			    notify_target(conf, m) * conf->policy.warn_at_pct / 100);
-}
 
 /* The helpdesk a ticket key names ("rt:42" → "rt", "42"), or NULL. */
 static const struct helpdesk_conf *
@@ -126,8 +106,8 @@ notify_enqueue(const struct settings *s, struct store *store,
 					 "of the month's score.",
 					 rule, notify_what_zh[m], notify_what_en[m], due,
 					 conf->calendar.timezone, agent);
-			} else if (c->state == SLA_PENDING &&
-				   now >= notify_remind_at(conf, s->cal, t, (enum sla_milestone)m)) {
+			} else if (c->state == SLA_PENDING && !c->paused && c->remind_at > 0 &&
+				   now >= c->remind_at) {
 				snprintf(key, sizeof(key), "note:%s:%s:reminder", t->ticket, rule);
 				snprintf(text, sizeof(text),
 					 "[slaclock] 提醒 reminder: %s %s即将到期 / %s due soon\n"
@@ -156,8 +136,7 @@ fail:
 }
 
 int64_t
-notify_next(const struct conf *conf, const struct calendar *cal,
-	    const struct sla_result *result, int64_t now)
+notify_next(const struct sla_result *result, int64_t now)
 {
 	int64_t next = 0;
 	size_t i;
@@ -172,7 +151,7 @@ notify_next(const struct conf *conf, const struct calendar *cal,
 
 			if (c->state != SLA_PENDING)
 				continue;
-			remind = notify_remind_at(conf, cal, t, (enum sla_milestone)m);
+			remind = c->paused ? 0 : c->remind_at;
 			/* met at the deadline is met: the miss is one second later */
 			when = remind > now ? remind : c->deadline + 1;
 			if (when > now && (next == 0 || when < next))
@@ -180,4 +159,136 @@ notify_next(const struct conf *conf, const struct calendar *cal,
 		}
 	}
 	return next;
+}
+
+void
+notify_tally_month(const struct calendar *cal, int64_t now, char month[8])
+{
+	int64_t from, to;
+	int y, m;
+
+	calendar_month(cal, now, month);
+	if (calendar_month_range(cal, month, &from, &to) == 0 && now < from + 9 * 3600)
+		calendar_month(cal, from - 1, month);	/* not yet: the one before */
+	if (sscanf(month, "%4d-%2d", &y, &m) != 2 || y < 1 || m < 1 || m > 12)
+		return;
+	if (--m == 0) {
+		m = 12;
+		y--;
+	}
+	snprintf(month, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
+}
+
+/* The per-agent table of TEAM, as a person reads it in a ticket. */
+static char *
+notify_tally_text(const struct conf *conf, const struct report_row *rows, size_t count,
+		  const char *team, const char *month)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *out = open_memstream(&text, &len);
+	int u;
+
+	if (out == NULL)
+		return NULL;
+	fprintf(out, "slaclock 月度考核 monthly tally %s, team %s (pack %s)\n"
+		"扣分为待审批建议 / deductions are proposals awaiting approval.\n\n",
+		month, team, conf->policy.pack);
+	fprintf(out, "%-32s %7s %11s %11s %11s %8s %9s\n", "agent", "tickets",
+		"1st resp", "24h prelim", "72h resolve", "warnings", "deducted");
+	for (i = 0; i < count; i++) {
+		const struct report_row *r = &rows[i];
+		char cells[3][24], ded[96] = "";
+		size_t dl = 0;
+		int m;
+
+		if (strcmp(r->team, team) != 0)
+			continue;
+		for (m = 0; m < SLA_MILESTONE_COUNT; m++)
+			snprintf(cells[m], sizeof(cells[m]), "%d/%d", r->met[m], r->missed[m]);
+		for (u = 0; u < SLA_UNIT_COUNT; u++)
+			if (r->deducted[u] != 0 && dl < sizeof(ded))
+				dl += (size_t)snprintf(ded + dl, sizeof(ded) - dl, "%s-%d %s",
+						       dl > 0 ? ", " : "", r->deducted[u],
+						       sla_unit_name((enum sla_unit)u));
+		fprintf(out, "%-32s %7d %11s %11s %11s %8d %9s\n", r->agent, r->tickets,
+			cells[0], cells[1], cells[2], r->warnings, dl > 0 ? ded : "0");
+	}
+	fprintf(out, "\n(met/missed; rules S14.1, S14.2p, S14.2r; "
+		"`slaclock report --month %s --team %s` gives every line with its rule)\n",
+		month, team);
+	if (fclose(out) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+int
+notify_tally(const struct settings *s, struct store *store,
+	     const struct sla_result *result, const char *month, int64_t now,
+	     unsigned int *queued_r, const char **error_r)
+{
+	struct report_row *rows = NULL;
+	size_t count = 0, h, t;
+	const char *ignored;
+	int ret = -1;
+
+	*queued_r = 0;
+	if (s->helpdesk_count == 0)
+		return 0;
+	if (report_rows(s->conf, s->cal, result, month, &rows, &count, error_r) < 0)
+		return -1;
+	if (store_begin(store, error_r) < 0)
+		goto out;
+	for (h = 0; h < s->helpdesk_count; h++) {
+		const struct helpdesk_conf *hc = &s->helpdesks[h];
+
+		if (hc->tally_queue == NULL || hc->url == NULL)
+			continue;
+		for (t = 0; t < s->conf->team_count; t++) {
+			const char *team = s->conf->teams[t].name;
+			char key[512], subject[256], channel[256];
+			struct store_outbox row;
+			bool inserted = false;
+			json_t *payload;
+			char *text, *json;
+
+			snprintf(key, sizeof(key), "tally:%s:%s:%s", hc->name, month, team);
+			snprintf(subject, sizeof(subject), "slaclock tally %s %s", month, team);
+			snprintf(channel, sizeof(channel), "%s%s", HELPDESK_CHANNEL_PREFIX, hc->name);
+			if ((text = notify_tally_text(s->conf, rows, count, team, month)) == NULL) {
+				*error_r = "out of memory building a tally";
+				goto fail;
+			}
+			payload = json_pack("{s:s, s:s, s:s, s:s}", "action", "ticket",
+					    "queue", hc->tally_queue, "subject", subject,
+					    "text", text);
+			free(text);
+			json = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
+			json_decref(payload);
+			if (json == NULL) {
+				*error_r = "out of memory building a tally";
+				goto fail;
+			}
+			row.key = key;
+			row.channel = channel;
+			row.payload = json;
+			row.not_before = now;
+			ret = store_outbox_put(store, &row, &inserted, error_r);
+			free(json);
+			if (ret < 0)
+				goto fail;
+			ret = -1;
+			if (inserted)
+				(*queued_r)++;
+		}
+	}
+	ret = store_commit(store, error_r);
+	goto out;
+fail:
+	(void)store_rollback(store, &ignored);
+out:
+	free(rows);
+	return ret;
 }

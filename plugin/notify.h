@@ -2,7 +2,8 @@
  *
  * For a ticket that lives in a helpdesk (ticket key "<helpdesk>:<id>",
  * as the webhooks make them), each clock gets an internal note when
- * warn_at% of its target has passed while it still runs (a reminder, not
+ * warn_at% of its target has passed while it still runs (the engine's
+ * remind_at, which counts pauses) (a reminder, not
  * a warning) and one when it is missed (the breach, with its rule id and
  * the agent charged). Outbox keys are stable, "note:<ticket>:<rule>:
  * reminder|breach", so re-evaluating any number of times queues each note
@@ -24,10 +25,6 @@ struct notify_stats {
 	unsigned int breaches;    /* newly queued */
 };
 
-/* The moment warn_at% of clock M's target has passed for ticket T. */
-int64_t notify_remind_at(const struct conf *conf, const struct calendar *cal,
-			 const struct sla_ticket *t, enum sla_milestone m);
-
 /* Queue the notes RESULT calls for at NOW, in one transaction. 0, or -1
    with *error_r. */
 int notify_enqueue(const struct settings *settings, struct store *store,
@@ -36,7 +33,20 @@ int notify_enqueue(const struct settings *settings, struct store *store,
 
 /* The next moment after NOW at which notify_enqueue() would queue
    something new (a reminder due or a deadline passing), 0 if none. */
-int64_t notify_next(const struct conf *conf, const struct calendar *cal,
-		    const struct sla_result *result, int64_t now);
+int64_t notify_next(const struct sla_result *result, int64_t now);
+
+
+/* The month whose tally is due at NOW: the previous local month, once the
+   current one is 9 hours old (the policy's results before the 5th; the
+   digest mail has its own schedule). Into MONTH. */
+void notify_tally_month(const struct calendar *cal, int64_t now, char month[8]);
+
+/* Queue MONTH's tally as one new ticket per team in every helpdesk with a
+   tally_queue (key "tally:<helpdesk>:<month>:<team>", so once). The
+   ticket holds the per-agent table, no ticket ids or customer data.
+   *queued_r: tickets newly queued. 0, or -1 with *error_r. */
+int notify_tally(const struct settings *settings, struct store *store,
+		 const struct sla_result *result, const char *month, int64_t now,
+		 unsigned int *queued_r, const char **error_r);
 
 #endif

@@ -67,6 +67,7 @@ struct daemon {
 	int64_t sla_timer_at;
 	struct deliver *deliver;
 	struct loop_timer *digest_timer;
+	char tally_month[8];           /* last month whose tally was queued */
 	struct daemon_counters n;
 	int exit_code;
 };
@@ -204,7 +205,7 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 			 ns.reminders);
 		daemon_outbox_soon(d, 0);
 	}
-	*next_r = notify_next(d->s->conf, d->s->cal, &result, now);
+	*next_r = notify_next(&result, now);
 	if (d->s->mailer != NULL) {
 		size_t mails = 0;
 		int64_t tick = alert_next_tick(d->s->mailer, now);
@@ -257,6 +258,40 @@ daemon_outbox_soon(struct daemon *d, int64_t delay_ms)
 	deliver_kick(d->deliver);
 }
 
+/* The monthly tally ticket in each helpdesk with a tally_queue: queued
+   once per month (the outbox key makes it once across restarts too). */
+static void
+daemon_tally(struct daemon *d)
+{
+	struct sla_result result;
+	const char *err;
+	unsigned int queued = 0;
+	int64_t now = (int64_t)time(NULL);
+	char month[8];
+
+	if (d->s->helpdesk_count == 0)
+		return;
+	notify_tally_month(d->s->cal, now, month);
+	if (strcmp(month, d->tally_month) == 0)
+		return;
+	if (sla_evaluate(d->s->conf, d->s->cal, d->store, now, &result, &err) < 0) {
+		log_error("monthly tally %s: %s", month, err);
+		d->n.evaluation_errors++;
+		return;
+	}
+	if (notify_tally(d->s, d->store, &result, month, now, &queued, &err) < 0) {
+		log_error("monthly tally %s: %s", month, err);
+		d->n.evaluation_errors++;
+	} else {
+		memcpy(d->tally_month, month, sizeof(month));
+		if (queued > 0) {
+			log_info("queued %u monthly tally ticket(s) for %s", queued, month);
+			daemon_outbox_soon(d, 0);
+		}
+	}
+	sla_result_clear(&result);
+}
+
 static void
 daemon_digest_timer(void *ctx)
 {
@@ -276,6 +311,7 @@ daemon_digest_timer(void *ctx)
 			daemon_outbox_soon(d, 0);
 		}
 	}
+	daemon_tally(d);
 	d->digest_timer = loop_timer_add(d->loop, loop_now_ms() + DAEMON_DIGEST_CHECK_MS,
 					 daemon_digest_timer, d);
 	if (d->digest_timer == NULL)

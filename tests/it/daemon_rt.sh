@@ -66,6 +66,7 @@ url = http://127.0.0.1:$RT_PORT
 token_file = $R/slaclock.token
 webhook_secret_file = $T/hmac
 own_user = slaclock
+tally_queue = General
 
 [webhook]
 listen = 127.0.0.1:$HOOK_PORT
@@ -130,6 +131,12 @@ for k in reminder breach; do
     [ "$n" = 1 ] || fail "$k note $n times after a restart"
 done
 [ "$(alerts)" = 1 ] || fail "$(alerts) alert mails after a restart"
+tallies() {
+    rt -G "$API/tickets" --data-urlencode "query=Subject LIKE 'slaclock tally'" \
+        | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'
+}
+[ "$(tallies)" = 1 ] || fail "$(tallies) monthly tally tickets, want 1"
+ok "the monthly tally ticket is in RT's queue once"
 ok "after a restart each note is still there exactly once, and one alert mail"
 
 # a webhook with a bad signature is refused and stores nothing
