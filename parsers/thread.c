@@ -112,6 +112,9 @@ thread_normalize_subject(const char *subject)
 	if (subject == NULL)
 		return strdup("");
 	len = strnlen(subject, THREAD_SUBJECT_MAX);
+	/* Cut at a character boundary: half a UTF-8 sequence is no key. */
+	while (len > 0 && ((unsigned char)subject[len] & 0xc0) == 0x80)
+		len--;
 	out = malloc(len + 1);
 	if (out == NULL)
 		return NULL;
