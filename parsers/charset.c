@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -82,46 +83,91 @@ charset_canonical(const char *label)
 	return label;
 }
 
+/* The length of the valid UTF-8 sequence at P (LEFT bytes on), or 0. */
+static size_t
+charset_utf8_seq(const unsigned char *p, size_t left)
+{
+	size_t n, k;
+	unsigned int cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 1;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 2;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 3;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (left <= n)
+		return 0;
+	for (k = 1; k <= n; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n + 1;
+}
+
 bool
 charset_is_utf8(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n, k;
-	unsigned int cp;
+	size_t i = 0, n;
 
 	while (i < len) {
-		unsigned char c = p[i];
+		if ((n = charset_utf8_seq(p + i, len - i)) == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
 
-		if (c < 0x80) {
+/* glibc's UTF-8 decoder lets through what RFC 3629 forbids (F5-F7 lead
+   bytes, code points past U+10FFFF), so "utf-8"-labelled text comes out
+   of iconv as it went in: replace each invalid byte with U+FFFD here.
+   Frees IN; returns the new string or NULL when memory runs out. */
+static char *
+charset_utf8_repair(char *in, size_t len, size_t *out_len_r)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, used = 0, n;
+	char *out;
+
+	if (len > (SIZE_MAX - 1) / CHARSET_REPLACEMENT_LEN) {
+		free(in);
+		return NULL;
+	}
+	out = malloc(len * CHARSET_REPLACEMENT_LEN + 1);
+	if (out == NULL) {
+		free(in);
+		return NULL;
+	}
+	while (i < len) {
+		if ((n = charset_utf8_seq(p + i, len - i)) == 0) {
+			memcpy(out + used, CHARSET_REPLACEMENT, CHARSET_REPLACEMENT_LEN);
+			used += CHARSET_REPLACEMENT_LEN;
 			i++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return false;
-		i += n + 1;
+		memcpy(out + used, p + i, n);
+		used += n;
+		i += n;
 	}
-	return true;
+	out[used] = '\0';
+	free(in);
+	if (out_len_r != NULL)
+		*out_len_r = used;
+	return out;
 }
 
 /* Grow *buf so that at least NEED more bytes fit after *used. */
@@ -264,6 +310,7 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 		size_t *out_len_r)
 {
 	const char *name;
+	size_t out_len = 0;
 	bool failed;
 	char *out;
 
@@ -282,8 +329,12 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 	if (strcasecmp(name, "UTF-7") != 0 && strncasecmp(name, "ISO-2022", 8) != 0 &&
 	    strncasecmp(name, "HZ", 2) != 0 && charset_is_utf8(in, len))
 		return charset_copy(in, len, out_len_r);
-	out = charset_convert_named(name, in, len, false, out_len_r, &failed);
+	out = charset_convert_named(name, in, len, false, &out_len, &failed);
 	if (out == NULL && failed)
 		return charset_guess(in, len, out_len_r);
+	if (out != NULL && !charset_is_utf8(out, out_len))
+		return charset_utf8_repair(out, out_len, out_len_r);
+	if (out != NULL && out_len_r != NULL)
+		*out_len_r = out_len;
 	return out;
 }
