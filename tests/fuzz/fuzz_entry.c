@@ -198,6 +198,10 @@ fuzz_webhook(enum webhook_kind kind, const uint8_t *data, size_t size)
 	fuzz_check(!result.own || result.count == 0, "own_user's payload yields nothing");
 	fuzz_check_terminated(result.txn_id, sizeof(result.txn_id), "txn_id terminated");
 	fuzz_check_terminated(result.ticket, sizeof(result.ticket), "ticket terminated");
+	/* the events' ticket is the result's (webhook_result_event) */
+	if (result.count > 0)
+		fuzz_check(strncmp(result.ticket, name, strlen(name)) == 0 &&
+			   result.ticket[strlen(name)] == ':', "ticket key is NAME:id");
 	for (i = 0; i < result.count; i++) {
 		const struct webhook_item *it = &result.items[i];
 		struct event ev;
@@ -208,8 +212,6 @@ fuzz_webhook(enum webhook_kind kind, const uint8_t *data, size_t size)
 		fuzz_check_terminated(it->actor, sizeof(it->actor), "actor terminated");
 		fuzz_check_terminated(it->attrs, sizeof(it->attrs), "attrs terminated");
 		fuzz_check(it->external_id[0] != '\0', "an event has an external id");
-		fuzz_check(strncmp(it->ticket, name, strlen(name)) == 0 &&
-			   it->ticket[strlen(name)] == ':', "ticket key is NAME:id");
 		fuzz_check(event_kind_name(it->kind) != NULL, "a known event kind");
 		fuzz_check_utf8(it->actor, "actor is UTF-8");
 		if (it->attrs[0] != '\0') {
