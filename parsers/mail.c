@@ -809,6 +809,19 @@ mail_body(struct mailmime *part, bool html, struct mail_msg *msg)
 		return 0;
 	raw = data->dt_data.dt_text.dt_data;
 	rawlen = data->dt_data.dt_text.dt_length;
+	/* libetpan's quoted-printable decoder reads the two bytes after an
+	   '=' without looking at the length: an escape cut off at the end of
+	   the part would make it read past the end of the message. */
+	if (data->dt_encoded && data->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+		for (;;) {
+			if (rawlen >= 1 && raw[rawlen - 1] == '=')
+				rawlen--;
+			else if (rawlen >= 2 && raw[rawlen - 2] == '=')
+				rawlen -= 2;
+			else
+				break;
+		}
+	}
 	if (data->dt_encoded &&
 	    mailmime_part_parse(raw, rawlen, &idx, data->dt_encoding, &decoded,
 				&rawlen) == MAILIMF_NO_ERROR)
