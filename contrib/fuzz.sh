@@ -98,6 +98,7 @@ for t in $targets; do
 	max_len=65536
 	[ "$t" = conf ] && max_len=16384
 	rc=0
+	t0=$(date +%s)
 	# shellcheck disable=SC2046
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
@@ -106,8 +107,10 @@ for t in $targets; do
 		-artifact_prefix="$work/artifacts/$t/" -print_final_stats=1 \
 		"$work/corpus/$t" $(seed_dirs "$t") >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
-	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+	[ -n "$execs" ] || execs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
+	took=$(( $(date +%s) - t0 ))
+	# the status lines only: a crash report may quote the input
+	last=$(grep -aE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|DONE|INITED|RELOAD)[[:space:]]' "$log" | tail -1)
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	corp=$(echo "$last" | sed -n 's/.* corp: \([0-9]*\).*/\1/p')
