@@ -106,11 +106,11 @@ for t in $targets; do
 		-max_len=$max_len -dict="$top/tests/fuzz/$(dict_of "$t").dict" \
 		-artifact_prefix="$work/artifacts/$t/" -print_final_stats=1 \
 		"$work/corpus/$t" $(seed_dirs "$t") >"$log" 2>&1 || rc=$?
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	[ -n "$execs" ] || execs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
 	took=$(( $(date +%s) - t0 ))
 	# the status lines only: a crash report may quote the input
 	last=$(grep -aE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|DONE|INITED|RELOAD)[[:space:]]' "$log" | tail -1)
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	[ -n "$execs" ] || execs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	corp=$(echo "$last" | sed -n 's/.* corp: \([0-9]*\).*/\1/p')
