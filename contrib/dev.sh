@@ -76,7 +76,15 @@ test)
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		make -j"$jobs" check) || { cat build/sanitizers/test-suite.log; exit 1; }
 	echo "== make distcheck" >&2
-	(cd build/werror && make -s distcheck >/dev/null) || exit 1
+	if ! (cd build/werror && make -s distcheck >distcheck.log 2>&1); then
+		grep -E '^(FAIL|ERROR)' build/werror/distcheck.log >&2 || tail -40 build/werror/distcheck.log >&2
+		for log in build/werror/slaclock-*/_build/sub/tests/*.log \
+			   build/werror/slaclock-*/_build/sub/tests/it/*.log; do
+			[ -f "$log" ] && grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
+				{ echo "--- $log" >&2; tail -40 "$log" >&2; }
+		done
+		exit 1
+	fi
 	echo "dev.sh: all tests passed in $(( $(date +%s) - start )) s" >&2
 	;;
 *)
