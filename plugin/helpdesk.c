@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "helpdesk.h"
+#include "secret.h"
 #include "log.h"
 #include "store.h"
 
@@ -130,63 +131,21 @@ helpdesk_conf_key(struct helpdesk_conf *hc, const char *key, const char *value,
 	return -1;
 }
 
-/* Read a secret file whole, refusing one others may read: a webhook key in
-   a world-readable file is no key. Trailing newlines are dropped. */
+/* A secret file (config/secret.h has the rule). The message names the
+   file, so it cannot be a static string: it lives here until the next
+   call on this thread. */
 static int
 helpdesk_read_secret(const char *base_dir, const char *file, char **data_r,
 		     size_t *len_r, const char **error_r)
 {
-	char path[PATH_MAX];
-	struct stat st;
-	char *buf = NULL;
-	ssize_t n;
-	size_t len = 0;
-	int fd = -1, ret = -1;
+	static _Thread_local char error[SECRET_ERROR_MAX];
 
-	if (file[0] != '/' && base_dir != NULL)
-		snprintf(path, sizeof(path), "%s/%s", base_dir, file);
-	else
-		snprintf(path, sizeof(path), "%s", file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		*error_r = "cannot open a helpdesk secret file";
-		goto out;
+	if (secret_read(base_dir, file, HELPDESK_SECRET_MAX, false, data_r, len_r,
+			error, sizeof(error)) < 0) {
+		*error_r = error;
+		return -1;
 	}
-	if ((st.st_mode & S_IROTH) != 0) {
-		*error_r = "a helpdesk secret file is world-readable (chmod o-r)";
-		goto out;
-	}
-	if (st.st_size > HELPDESK_SECRET_MAX) {
-		*error_r = "a helpdesk secret file is too large";
-		goto out;
-	}
-	buf = malloc(HELPDESK_SECRET_MAX + 1);
-	if (buf == NULL) {
-		*error_r = "out of memory";
-		goto out;
-	}
-	while ((n = read(fd, buf + len, HELPDESK_SECRET_MAX + 1 - len)) > 0)
-		len += (size_t)n;
-	if (n < 0 || len > HELPDESK_SECRET_MAX) {
-		*error_r = "cannot read a helpdesk secret file";
-		goto out;
-	}
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	if (len == 0) {
-		*error_r = "a helpdesk secret file is empty";
-		goto out;
-	}
-	buf[len] = '\0';
-	*data_r = buf;
-	*len_r = len;
-	buf = NULL;
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return ret;
+	return 0;
 }
 
 int

@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "imap.h"
+#include "secret.h"
 #include "ingest.h"
 #include "log.h"
 #include "loop.h"
@@ -229,60 +230,10 @@ int
 imap_password_read(const char *path, char **password_r, char *error,
 		   size_t error_size)
 {
-	char buf[IMAP_PASSWORD_MAX + 2];
-	struct stat st;
-	ssize_t n;
 	size_t len;
-	int fd, ret = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		snprintf(error, error_size, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		snprintf(error, error_size, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(error, error_size, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		snprintf(error, error_size, "%s: password file is accessible by "
-			 "group or others (mode %03o); refusing it, chmod 600 it",
-			 path, (unsigned int)(st.st_mode & 0777));
-		goto out;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0) {
-		snprintf(error, error_size, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	len = (size_t)n;
-	if (len > IMAP_PASSWORD_MAX) {
-		snprintf(error, error_size, "%s: longer than %d bytes", path,
-			 IMAP_PASSWORD_MAX);
-		goto out;
-	}
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	buf[len] = '\0';
-	if (len == 0 || memchr(buf, '\n', len) != NULL) {
-		snprintf(error, error_size, "%s: expected one line with the password",
-			 path);
-		goto out;
-	}
-	*password_r = strdup(buf);
-	if (*password_r == NULL) {
-		snprintf(error, error_size, "out of memory");
-		goto out;
-	}
-	ret = 0;
-out:
-	explicit_bzero(buf, sizeof(buf));
-	close(fd);
-	return ret;
+	return secret_read(NULL, path, IMAP_PASSWORD_MAX, true, password_r, &len,
+			   error, error_size);
 }
 
 /* ---- the source ------------------------------------------------------- */

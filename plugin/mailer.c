@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "log.h"
 #include "mailer.h"
+#include "secret.h"
 #include "store.h"
 
 #define MAILER_TIMEOUT_DEFAULT 60
@@ -319,42 +320,20 @@ mailer_url_loopback(const char *url)
 static int
 mailer_read_password(struct mailer_conf *conf, const char **error_r)
 {
-	char buf[MAILER_PASSWORD_MAX + 2];
-	struct stat st;
-	ssize_t n;
-	int fd, ret = -1;
+	static _Thread_local char error[SECRET_ERROR_MAX];
+	size_t len;
 
-	if ((fd = open(conf->password_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		*error_r = "password_file: cannot open";
+	if (conf->password != NULL) {
+		explicit_bzero(conf->password, strlen(conf->password));
+		free(conf->password);
+		conf->password = NULL;
+	}
+	if (secret_read(NULL, conf->password_file, MAILER_PASSWORD_MAX, true,
+			&conf->password, &len, error, sizeof(error)) < 0) {
+		*error_r = error;
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		*error_r = "password_file: not a regular file";
-		goto out;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		*error_r = "password_file: group or others may read it (chmod 600)";
-		goto out;
-	}
-	if ((n = read(fd, buf, sizeof(buf) - 1)) < 0) {
-		*error_r = "password_file: cannot read";
-		goto out;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (strlen(buf) > MAILER_PASSWORD_MAX || buf[0] == '\0') {
-		*error_r = "password_file: empty or longer than its cap";
-		goto out;
-	}
-	if (mailer_set(&conf->password, buf) < 0) {
-		*error_r = "out of memory";
-		goto out;
-	}
-	ret = 0;
-out:
-	explicit_bzero(buf, sizeof(buf));
-	close(fd);
-	return ret;
+	return 0;
 }
 
 int

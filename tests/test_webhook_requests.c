@@ -133,7 +133,7 @@ START_TEST(test_conf_keys)
 	ck_assert_int_eq(testutil_write_file(path, "key\n", 4), 0);
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	ck_assert_int_eq(helpdesk_conf_finish(&hc, dir, &error), -1);
-	ck_assert_ptr_nonnull(strstr(error, "world-readable"));
+	ck_assert_ptr_nonnull(strstr(error, "group or others"));
 	ck_assert_int_eq(chmod(path, 0600), 0);
 	ck_assert_int_eq(helpdesk_conf_finish(&hc, dir, &error), 0);
 	ck_assert_uint_eq(hc.webhook_secret_len, 3);   /* newline dropped */
