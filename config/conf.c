@@ -309,8 +309,8 @@ parse_int_range(const char *text, bool percent, int min, int max, int *value_r)
 	return 0;
 }
 
-static int
-parse_bool(const char *text, bool *value_r)
+int
+conf_parse_bool(const char *text, bool *value_r)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
 	static const char *const no[] = { "no", "false", "off", "0" };
@@ -937,7 +937,7 @@ key_policy_bool(struct parser *p, const char *key, const char *value)
 	struct conf_policy *pol = &p->conf->policy;
 	bool b;
 
-	if (parse_bool(value, &b) < 0) {
+	if (conf_parse_bool(value, &b) < 0) {
 		parser_error(p, "bad boolean '%s' for %s (expected yes or no)", value, key);
 		return -1;
 	}
@@ -1302,7 +1302,7 @@ spec_set(struct parser *p, const struct spec *sp, const char *value)
 	case SPEC_BOOL: {
 		bool b;
 
-		if (parse_bool(value, &b) < 0) {
+		if (conf_parse_bool(value, &b) < 0) {
 			parser_error(p, "bad boolean '%s' for %s (expected yes or no)",
 				     value, sp->name);
 			return -1;

@@ -250,6 +250,9 @@ const struct conf_team *conf_agent_team(const struct conf *conf, const char *add
 const struct conf_section *conf_section_next(const struct conf *conf, const char *type,
 					     const struct conf_section *prev);
 
+/* yes/no, true/false, on/off, 1/0 (any case): 0, or -1 for anything else. */
+int conf_parse_bool(const char *text, bool *value_r);
+
 /* Parse "30m", "24h", "72h", "1800s", "1d", "90" (seconds). 0 or -1. */
 int conf_parse_duration(const char *text, int64_t *secs_r);
 

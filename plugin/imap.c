@@ -113,20 +113,6 @@ imap_parse_folders(struct imap_account *acct, const char *value,
 	return 0;
 }
 
-static int
-imap_parse_bool(const char *value, bool *b_r)
-{
-	if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "true") == 0 ||
-	    strcmp(value, "1") == 0 || strcasecmp(value, "on") == 0)
-		*b_r = true;
-	else if (strcasecmp(value, "no") == 0 || strcasecmp(value, "false") == 0 ||
-		 strcmp(value, "0") == 0 || strcasecmp(value, "off") == 0)
-		*b_r = false;
-	else
-		return -1;
-	return 0;
-}
-
 int
 imap_conf_key(struct imap_account *acct, const char *key, const char *value,
 	      const char **error_r)
@@ -186,7 +172,7 @@ imap_conf_key(struct imap_account *acct, const char *key, const char *value,
 		return 0;
 	}
 	if (strcmp(key, "idle") == 0) {
-		if (imap_parse_bool(value, &acct->idle) < 0) {
+		if (conf_parse_bool(value, &acct->idle) < 0) {
 			*error_r = "idle: expected yes or no";
 			return -1;
 		}

@@ -82,20 +82,6 @@ mailer_conf_clear(struct mailer_conf *conf)
 	memset(conf, 0, sizeof(*conf));
 }
 
-static int
-mailer_bool(const char *value, bool *b_r)
-{
-	if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 ||
-	    strcmp(value, "on") == 0 || strcmp(value, "1") == 0)
-		*b_r = true;
-	else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
-		 strcmp(value, "off") == 0 || strcmp(value, "0") == 0)
-		*b_r = false;
-	else
-		return -1;
-	return 0;
-}
-
 /* A plain addr-spec: local@domain, no blanks, brackets or controls. */
 static bool
 mailer_addr_ok(const char *a)
@@ -218,7 +204,7 @@ mailer_conf_key(struct mailer_conf *conf, const char *key, const char *value,
 		bool *b = key[0] == 's' ? &conf->starttls :
 			key[0] == 't' ? &conf->tls_verify : &conf->privacy_show_customers;
 
-		if (mailer_bool(value, b) < 0) {
+		if (conf_parse_bool(value, b) < 0) {
 			*error_r = "expected yes or no";
 			return -1;
 		}

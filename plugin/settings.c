@@ -237,11 +237,7 @@ settings_webhook(struct settings *s, struct settings_errors *e)
 				settings_error(e, kv->line, "[webhook] bad listen address '%s' "
 					       "(expected ADDRESS:PORT or PORT)", kv->value);
 		} else if (strcmp(kv->key, "enabled") == 0) {
-			if (strcmp(kv->value, "yes") == 0 || strcmp(kv->value, "true") == 0)
-				s->webhook_enabled = true;
-			else if (strcmp(kv->value, "no") == 0 || strcmp(kv->value, "false") == 0)
-				s->webhook_enabled = false;
-			else
+			if (conf_parse_bool(kv->value, &s->webhook_enabled) < 0)
 				settings_error(e, kv->line, "[webhook] enabled must be yes or no");
 		} else {
 			settings_error(e, kv->line, "unknown key '%s' in section [webhook]",
