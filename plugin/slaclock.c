@@ -140,6 +140,7 @@ usage(FILE *out)
 	      "       slaclock report [-c FILE] --quarter YYYY-Qn | --year YYYY [--agent A] [--team T]\n"
 	      "       slaclock recompute [-c FILE]\n"
 	      "       slaclock explain [-c FILE] TICKET\n"
+	      "       slaclock status [-c FILE]\n"
 	      "       slaclock review|approve|execute|reject [-c FILE] ID --by NAME [--note TEXT]\n"
 	      "       slaclock notify|appeal [-c FILE] ID --by NAME [--note TEXT]\n"
 	      "       slaclock training-missed [-c FILE] AGENT --by NAME [--note TEXT]\n"
@@ -477,6 +478,85 @@ cmd_parse(struct args *a, int argc, char **argv, int first)
 	return ret;
 }
 
+struct status_clock {
+	const struct sla_ticket *ticket;
+	enum sla_milestone m;
+};
+
+static int
+status_cmp(const void *a, const void *b)
+{
+	const struct status_clock *x = a, *y = b;
+	int64_t dx = x->ticket->clocks[x->m].deadline, dy = y->ticket->clocks[y->m].deadline;
+
+	return dx < dy ? -1 : dx > dy ? 1 : strcmp(x->ticket->ticket, y->ticket->ticket);
+}
+
+/* What runs now: every open clock, the next deadline first, and whether
+   its reminder is already due; then what waits in the outbox. */
+static int
+cmd_status(struct args *a)
+{
+	struct status_clock *open = NULL;
+	struct sla_result result;
+	const char *error;
+	int64_t now = (int64_t)time(NULL), depth = 0, events = 0;
+	size_t i, n = 0;
+	struct ctx c;
+	int ret, m;
+
+	if ((ret = ctx_open(&c, a->config, true)) != 0)
+		return ret;
+	ret = EXIT_FAILURE;
+	if (sla_evaluate(c.conf, c.cal, c.store, now, &result, &error) < 0) {
+		fprintf(stderr, "slaclock: evaluate: %s\n", error);
+		goto out;
+	}
+	if ((open = calloc(result.ticket_count * SLA_MILESTONE_COUNT + 1, sizeof(*open))) == NULL)
+		goto out_result;
+	for (i = 0; i < result.ticket_count; i++)
+		for (m = 0; m < SLA_MILESTONE_COUNT; m++)
+			if (result.tickets[i].clocks[m].state == SLA_PENDING) {
+				open[n].ticket = &result.tickets[i];
+				open[n].m = (enum sla_milestone)m;
+				n++;
+			}
+	if (n > 1)
+		qsort(open, n, sizeof(*open), status_cmp);
+	(void)store_event_count(c.store, &events, &error);
+	(void)store_outbox_depth(c.store, &depth, &error);
+	printf("%lld events, %zu tickets, %zu open clocks, %lld outbox rows waiting\n",
+	       (long long)events, result.ticket_count, n, (long long)depth);
+	if (n > 0)
+		printf("\n%-7s %-19s %-10s %-28s %s\n", "rule", "deadline", "in",
+		       "owner", "ticket");
+	for (i = 0; i < n; i++) {
+		const struct sla_clock *cl = &open[i].ticket->clocks[open[i].m];
+		char due[20], left[32];
+		int64_t secs = cl->deadline - now;
+
+		calendar_format(c.cal, cl->deadline, due);
+		if (cl->paused)
+			snprintf(left, sizeof(left), "paused");
+		else
+			snprintf(left, sizeof(left), "%lldh%02lldm%s", (long long)(secs / 3600),
+				 (long long)(secs % 3600 / 60),
+				 cl->remind_at > 0 && now >= cl->remind_at ? " !" : "");
+		printf("%-7s %-19s %-10s %-28s %s\n", sla_milestone_rule(open[i].m), due,
+		       left, cl->agent[0] != '\0' ? cl->agent : "(unassigned)",
+		       open[i].ticket->ticket);
+	}
+	if (n > 0)
+		puts("\n(! = past the reminder point: a reminder, not a warning)");
+	ret = fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	free(open);
+out_result:
+	sla_result_clear(&result);
+out:
+	ctx_close(&c);
+	return ret;
+}
+
 static int
 copy_file(const char *from, const char *to)
 {
@@ -615,6 +695,8 @@ main(int argc, char **argv)
 		return cmd_policy(&a, cmd, optind + 1 < argc ? argv[optind + 1] : NULL);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(&a);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(&a);
 	if (strcmp(cmd, "parse") == 0)
 		return cmd_parse(&a, argc, argv, optind + 1);
 	if (strcmp(cmd, "explain") == 0) {

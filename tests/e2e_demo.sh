@@ -71,4 +71,16 @@ run "slaclock report" "$slaclock" report -c "$tmp/slaclock.conf" \
 	--month 2026-11 --format csv
 check "slaclock report after ingesting the demo mailbox twice" "$tmp/out"
 
+# Every demo clock is decided (all deadlines fall in November): nothing
+# open, 117 events (70 messages and their markers, assignments and
+# priorities), the second ingest having added none.
+run "slaclock status" "$slaclock" status -c "$tmp/slaclock.conf"
+if ! grep -q '^117 events, 17 tickets, 0 open clocks, 0 outbox rows waiting$' "$tmp/out"; then
+	echo "FAIL: slaclock status:"
+	cat "$tmp/out"
+	failed=1
+else
+	echo "ok: slaclock status"
+fi
+
 exit $failed
