@@ -45,7 +45,7 @@ fill_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static void
+static _Noreturn void
 fill_die(const char *what, const char *err)
 {
 	fprintf(stderr, "bench_fill: %s: %s\n", what, err);
