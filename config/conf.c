@@ -76,6 +76,7 @@ static const struct {
 	{ "helpdesk", true },
 	{ "smtp", false },
 	{ "webhook", false },
+	{ "daemon", false },
 };
 
 struct parser_error {

@@ -11,6 +11,16 @@
 
 #include "secret.h"
 
+/* The one other owner accepted; -1 = none. Set once at start-up, before
+   any thread. */
+static uid_t secret_extra_owner = (uid_t)-1;
+
+void
+secret_allow_owner(uid_t uid)
+{
+	secret_extra_owner = uid;
+}
+
 int
 secret_read(const char *base_dir, const char *file, size_t max, bool one_line,
 	    char **data_r, size_t *len_r, char *error, size_t error_size)
@@ -50,7 +60,7 @@ secret_read(const char *base_dir, const char *file, size_t max, bool one_line,
 			 (unsigned int)(st.st_mode & 0777));
 		goto out;
 	}
-	if (st.st_uid != geteuid()) {
+	if (st.st_uid != geteuid() && st.st_uid != secret_extra_owner) {
 		snprintf(error, error_size, "%s: secret file is owned by uid %u, not by "
 			 "the user slaclock runs as (uid %u); refusing it", path,
 			 (unsigned int)st.st_uid, (unsigned int)geteuid());

@@ -2,7 +2,7 @@
  *
  * One rule for every secret (IMAP and SMTP passwords, helpdesk tokens,
  * webhook keys): a regular file, not a symbolic link, owned by the user
- * slaclock runs as, that neither group nor others may access (mode 0600 or
+ * slaclock runs as (or, for a daemon started as root, the user it drops to), that neither group nor others may access (mode 0600 or
  * 0400). Anything else is refused with the path and the reason, because a
  * secret others can read is no secret, and a file someone else owns can be
  * swapped under us.
@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define SECRET_ERROR_MAX 512
 
@@ -22,6 +23,10 @@
    or -1 with a message naming the file in ERROR (ERROR_SIZE bytes). */
 int secret_read(const char *base_dir, const char *path, size_t max, bool one_line,
 		char **data_r, size_t *len_r, char *error, size_t error_size);
+
+/* Also accept files owned by UID: a daemon started as root reads the
+   secrets of the user it will run as (see [daemon] user). */
+void secret_allow_owner(uid_t uid);
 
 /* Wipe and free a secret read by secret_read(); sets *data to NULL. */
 void secret_free(char **data, size_t len);

@@ -1,11 +1,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
+#include "secret.h"
 #include "settings.h"
 
 /* Errors kept, like conf.c: enough for any real file. */
@@ -246,6 +249,41 @@ settings_webhook(struct settings *s, struct settings_errors *e)
 	}
 }
 
+/* [daemon] comes first: when started as root, the secrets read below
+   belong to the user it names. */
+static void
+settings_daemon(struct settings *s, struct settings_errors *e)
+{
+	const struct conf_section *sec = conf_section_next(s->conf, "daemon", NULL);
+	size_t k;
+
+	if (sec == NULL)
+		return;
+	for (k = 0; k < sec->kv_count; k++) {
+		const struct conf_kv *kv = &sec->kvs[k];
+		struct passwd *pw;
+
+		if (strcmp(kv->key, "user") != 0) {
+			settings_error(e, kv->line, "unknown key '%s' in section [daemon]",
+				       kv->key);
+			continue;
+		}
+		errno = 0;
+		if ((pw = getpwnam(kv->value)) == NULL) {
+			settings_error(e, kv->line, "[daemon] user: no user '%s'%s%s", kv->value,
+				       errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+			continue;
+		}
+		free(s->run_as);
+		if ((s->run_as = strdup(kv->value)) == NULL)
+			e->nomem = true;
+		s->run_as_uid = pw->pw_uid;
+		s->run_as_gid = pw->pw_gid;
+		if (geteuid() == 0)
+			secret_allow_owner(pw->pw_uid);
+	}
+}
+
 int
 settings_load(const char *path, bool read_secrets, struct settings **settings_r,
 	      char **errors_r)
@@ -269,6 +307,7 @@ settings_load(const char *path, bool read_secrets, struct settings **settings_r,
 		settings_error(&e, 1, "calendar: %s", error);
 	if ((base_dir = settings_dir_of(path)) == NULL)
 		e.nomem = true;
+	settings_daemon(s, &e);
 	settings_imap(s, &e, read_secrets);
 	settings_helpdesks(s, &e, base_dir);
 	settings_smtp(s, &e, read_secrets);
@@ -311,6 +350,7 @@ settings_free(struct settings **sp)
 		free(s->mailer);
 	}
 	free(s->webhook_address);
+	free(s->run_as);
 	calendar_free(&s->cal);
 	conf_free(&s->conf);
 	free(s);
@@ -339,4 +379,7 @@ settings_print(const struct settings *s, FILE *out)
 			s->mailer->from != NULL ? s->mailer->from : "(unset)");
 	fprintf(out, "# webhook server: %s %s:%u\n", s->webhook_enabled ? "on" : "off",
 		s->webhook_address, (unsigned)s->webhook_port);
+	if (s->run_as != NULL)
+		fprintf(out, "# slaclockd started as root runs as %s (uid %u)\n", s->run_as,
+			(unsigned)s->run_as_uid);
 }

@@ -7,6 +7,8 @@
  *   [helpdesk NAME]  a helpdesk and its webhooks (plugin/helpdesk.h)
  *   [smtp]           the mailer for alerts and digests (plugin/mailer.h)
  *   [webhook]        listen = 127.0.0.1:8099  the HTTP server's address
+ *   [daemon]         user = slaclock  whom slaclockd runs as when started as
+ *                    root (it drops to that user after binding)
  *
  * Every error, core or module, comes back as "file:line: message", all of
  * them at once, so `slaclock check` and `slaclockd -n` show the whole list.
@@ -17,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "conf.h"
 #include "helpdesk.h"
@@ -38,6 +41,9 @@ struct settings {
 	const struct helpdesk_conf **helpdesk_ptrs;  /* for webhook_settings */
 	struct mailer_conf *mailer;        /* NULL without an [smtp] section */
 	bool webhook_enabled;              /* a [webhook] section or a helpdesk */
+	char *run_as;                      /* [daemon] user, or NULL */
+	uid_t run_as_uid;
+	gid_t run_as_gid;
 	char *webhook_address;
 	uint16_t webhook_port;
 };

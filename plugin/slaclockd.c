@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,6 +483,30 @@ daemon_on_hup(void *ctx, int signo)
 		 d->source_count, d->s->helpdesk_count);
 }
 
+/* Started as root: become [daemon] user, for good. */
+static int
+daemon_drop_privileges(const struct settings *s)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (s->run_as == NULL) {
+		log_warn("running as root; set [daemon] user to run as an unprivileged user");
+		return 0;
+	}
+	if (initgroups(s->run_as, s->run_as_gid) < 0 || setgid(s->run_as_gid) < 0 ||
+	    setuid(s->run_as_uid) < 0) {
+		log_error("cannot become user %s: %s", s->run_as, strerror(errno));
+		return -1;
+	}
+	/* setuid() as root changes every uid; make sure nothing is left */
+	if (setuid(0) == 0 || geteuid() != s->run_as_uid) {
+		log_error("still able to regain root after becoming %s; stopping", s->run_as);
+		return -1;
+	}
+	log_info("running as %s (uid %u)", s->run_as, (unsigned)s->run_as_uid);
+	return 0;
+}
+
 static void
 usage(void)
 {
@@ -535,12 +560,6 @@ main(int argc, char **argv)
 		settings_free(&d.s);
 		return 0;
 	}
-	if (store_open(d.s->conf->store_backend, d.s->conf->store_path,
-		       &d.store, &err) < 0) {
-		log_error("store %s: %s", d.s->conf->store_path, err);
-		settings_free(&d.s);
-		return 1;
-	}
 	if (loop_new(&d.loop, &err) < 0 ||
 	    loop_signal(d.loop, SIGTERM, daemon_on_term, &d, &err) < 0 ||
 	    loop_signal(d.loop, SIGINT, daemon_on_term, &d, &err) < 0 ||
@@ -549,9 +568,24 @@ main(int argc, char **argv)
 		d.exit_code = 1;
 		goto out;
 	}
-	/* A webhook server that cannot listen is fatal at start (the port is
-	   wrong or taken: the admin must know now), not after a reload. */
-	if (daemon_webhook_start(&d) < 0 || daemon_sources_start(&d) < 0) {
+	/* Bind first (a port below 1024 needs root), then give root up before
+	   anything from outside is read and before the store is created, so
+	   its files belong to the user. A webhook server that cannot listen is
+	   fatal at start: the port is wrong or taken, and the admin must know
+	   now. No request is served before loop_run(), so the store it needs
+	   can come after. */
+	if (daemon_webhook_start(&d) < 0 || daemon_drop_privileges(d.s) < 0) {
+		d.exit_code = 1;
+		goto out;
+	}
+	if (store_open(d.s->conf->store_backend, d.s->conf->store_path,
+		       &d.store, &err) < 0) {
+		log_error("store %s: %s", d.s->conf->store_path, err);
+		d.exit_code = 1;
+		goto out;
+	}
+	d.ws.store = d.store;
+	if (daemon_sources_start(&d) < 0) {
 		d.exit_code = 1;
 		goto out;
 	}
