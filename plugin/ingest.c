@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "ingest.h"
 #include "log.h"
@@ -412,25 +413,66 @@ out:
 	return buf;
 }
 
-int
-ingest_maildir(const struct conf *conf, struct store *store,
-	       const char *dir, struct ingest_stats *stats,
-	       const char **error_r)
+/* A whole file, for an mbox: no size cap but the address space, since one
+   mbox holds many messages (each is capped when it is parsed). */
+static char *
+ingest_read_whole(const char *path, size_t *len_r, const char **error_r)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL, *n;
+	size_t len = 0, cap = 0, got;
+
+	if (fp == NULL) {
+		*error_r = strerror(errno);
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap == 0 ? 1 << 20 : cap * 2;
+			if ((n = realloc(buf, cap + 1)) == NULL) {
+				*error_r = "out of memory";
+				goto fail;
+			}
+			buf = n;
+		}
+		got = fread(buf + len, 1, cap - len, fp);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		*error_r = "read error";
+		goto fail;
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	*len_r = len;
+	return buf;
+fail:
+	fclose(fp);
+	free(buf);
+	return NULL;
+}
+
+/* Reads item I of a list: malloc'ed bytes and their length, or NULL. */
+typedef char *ingest_reader(void *ctx, size_t i, size_t *len_r, const char **error_r);
+
+/* Parse and store COUNT messages, in the order given, in batched
+   transactions. A message that cannot be read or parsed is counted and
+   logged (by NAME(i)), never fatal; only a store error stops the run. */
+static int
+ingest_run(const struct conf *conf, struct store *store, size_t count,
+	   const int64_t *times, const char *const *names, ingest_reader *read_item,
+	   void *ctx, struct ingest_stats *stats, const char **error_r)
 {
 	const char *extra[INGEST_EXTRA_COUNT];
 	struct mail_parse_opts opts;
-	struct ingest_list list = { 0 };
 	size_t i, in_batch = 0;
 	bool in_tx = false;
 	int ret = -1;
 
 	ingest_parse_opts(conf, extra, &opts);
-	if (ingest_scan_maildir(&list, dir, error_r) < 0)
-		goto out;
-	if (list.count > 1)	/* an empty Maildir has no array: qsort(NULL) is undefined */
-		qsort(list.files, list.count, sizeof(*list.files), ingest_file_cmp);
-
-	for (i = 0; i < list.count; i++) {
+	for (i = 0; i < count; i++) {
 		const char *perr = NULL;
 		struct mail_msg msg;
 		size_t len = 0;
@@ -442,18 +484,18 @@ ingest_maildir(const struct conf *conf, struct store *store,
 			in_tx = true;
 		}
 		stats->files++;
-		if ((raw = ingest_read_file(list.files[i].path, &len, &perr)) == NULL) {
-			log_warn("%s: cannot read: %s", list.files[i].path, perr);
+		if ((raw = read_item(ctx, i, &len, &perr)) == NULL) {
+			log_warn("%s: cannot read: %s", names[i], perr);
 			stats->failed++;
 			continue;
 		}
 		stats->bytes += len;
 		memset(&msg, 0, sizeof(msg));
 		if (mail_parse(raw, len, &opts, &msg, &perr) < 0) {
-			log_warn("%s: not a message: %s", list.files[i].path, perr);
+			log_warn("%s: not a message: %s", names[i], perr);
 			stats->failed++;
-		} else if (ingest_message(conf, store, "mail", raw, len, &msg,
-					  list.files[i].time, stats, error_r) < 0) {
+		} else if (ingest_message(conf, store, "mail", raw, len, &msg, times[i],
+					  stats, error_r) < 0) {
 			mail_msg_clear(&msg);
 			free(raw);
 			goto out;
@@ -479,8 +521,229 @@ out:
 
 		(void)store_rollback(store, &ignored);
 	}
+	return ret;
+}
+
+static char *
+ingest_maildir_read(void *ctx, size_t i, size_t *len_r, const char **error_r)
+{
+	const struct ingest_list *list = ctx;
+
+	return ingest_read_file(list->files[i].path, len_r, error_r);
+}
+
+/* The parallel arrays ingest_run() takes, from a sorted list. */
+static int
+ingest_columns(size_t count, int64_t **times_r, const char ***names_r)
+{
+	*times_r = calloc(count + 1, sizeof(**times_r));
+	*names_r = calloc(count + 1, sizeof(**names_r));
+	if (*times_r == NULL || *names_r == NULL) {
+		free(*times_r);
+		free(*names_r);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ingest_maildir(const struct conf *conf, struct store *store,
+	       const char *dir, struct ingest_stats *stats,
+	       const char **error_r)
+{
+	struct ingest_list list = { 0 };
+	const char **names = NULL;
+	int64_t *times = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (ingest_scan_maildir(&list, dir, error_r) < 0)
+		goto out;
+	if (list.count > 1)	/* an empty Maildir has no array: qsort(NULL) is undefined */
+		qsort(list.files, list.count, sizeof(*list.files), ingest_file_cmp);
+	if (ingest_columns(list.count, &times, &names) < 0) {
+		*error_r = "out of memory";
+		goto out;
+	}
+	for (i = 0; i < list.count; i++) {
+		times[i] = list.files[i].time;
+		names[i] = list.files[i].path;
+	}
+	ret = ingest_run(conf, store, list.count, times, names, ingest_maildir_read, &list,
+			 stats, error_r);
+out:
 	for (i = 0; i < list.count; i++)
 		free(list.files[i].path);
 	free(list.files);
+	free(times);
+	free(names);
+	return ret;
+}
+
+/* ---- mbox ------------------------------------------------------------ */
+
+struct ingest_mbox_msg {
+	size_t off, len;       /* the message after its "From " line */
+	int64_t time;          /* from the "From " line */
+	size_t seq;
+	char name[64];
+};
+
+struct ingest_mbox {
+	const char *buf;
+	size_t len;
+	struct ingest_mbox_msg *msgs;
+	size_t count;
+};
+
+/* The time in "From sender Tue Dec  1 17:03:00 2026" (asctime, taken as
+   UTC as mail servers write it), or -1. */
+static int64_t
+ingest_mbox_time(const char *line, size_t len)
+{
+	char copy[256], *p;
+	struct tm tm;
+	size_t n = len < sizeof(copy) - 1 ? len : sizeof(copy) - 1;
+
+	memcpy(copy, line, n);
+	copy[n] = '\0';
+	/* skip "From " and the envelope sender */
+	if ((p = strchr(copy + 5, ' ')) == NULL)
+		return -1;
+	while (*p == ' ')
+		p++;
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(p, "%a %b %e %H:%M:%S %Y", &tm) == NULL)
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static int
+ingest_mbox_cmp(const void *a, const void *b)
+{
+	const struct ingest_mbox_msg *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The message with mboxrd quoting undone: ">From " -> "From ", and one
+   '>' less before any ">>From ". */
+static char *
+ingest_mbox_read(void *ctx, size_t i, size_t *len_r, const char **error_r)
+{
+	const struct ingest_mbox *mb = ctx;
+	const struct ingest_mbox_msg *m = &mb->msgs[i];
+	const char *p = mb->buf + m->off, *end = p + m->len;
+	char *out, *o;
+
+	if (m->len > MAIL_SIZE_MAX + 1) {
+		/* enough for the parser to see it is over its cap */
+		end = p + MAIL_SIZE_MAX + 1;
+	}
+	if ((out = malloc((size_t)(end - p) + 1)) == NULL) {
+		*error_r = "out of memory";
+		return NULL;
+	}
+	for (o = out; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		size_t q = 0;
+
+		while (q < l && p[q] == '>')
+			q++;
+		if (q > 0 && l - q >= 5 && memcmp(p + q, "From ", 5) == 0) {
+			p++;
+			l--;
+		}
+		memcpy(o, p, l);
+		o += l;
+		p += l;
+	}
+	*o = '\0';
+	*len_r = (size_t)(o - out);
+	return out;
+}
+
+int
+ingest_mbox(const struct conf *conf, struct store *store, const char *path,
+	    struct ingest_stats *stats, const char **error_r)
+{
+	struct ingest_mbox mb = { 0 };
+	const char **names = NULL;
+	int64_t *times = NULL, last = 0;
+	size_t cap = 0, pos = 0, i;
+	char *buf = NULL;
+	int ret = -1;
+
+	/* the whole file: an mbox is read once, front to back */
+	if ((buf = ingest_read_whole(path, &mb.len, error_r)) == NULL)
+		return -1;
+	mb.buf = buf;
+	if (mb.len < 5 || memcmp(buf, "From ", 5) != 0) {
+		*error_r = "not an mbox (it does not start with a \"From \" line)";
+		goto out;
+	}
+	while (pos < mb.len) {
+		const char *nl = memchr(buf + pos, '\n', mb.len - pos);
+		size_t line_end = nl != NULL ? (size_t)(nl - buf) + 1 : mb.len;
+
+		/* a "From " line at the start or after an empty line opens a message */
+		if (mb.len - pos >= 5 && memcmp(buf + pos, "From ", 5) == 0 &&
+		    (pos == 0 || (pos >= 2 && buf[pos - 1] == '\n' &&
+				  (buf[pos - 2] == '\n' ||
+				   (pos >= 3 && buf[pos - 2] == '\r' && buf[pos - 3] == '\n'))))) {
+			struct ingest_mbox_msg *m;
+
+			if (mb.count > 0)
+				mb.msgs[mb.count - 1].len = pos - mb.msgs[mb.count - 1].off;
+			if (mb.count == cap) {
+				size_t ncap = cap == 0 ? 256 : cap * 2;
+				struct ingest_mbox_msg *n;
+
+				if (ncap > INGEST_FILES_MAX) {
+					*error_r = "too many messages in the mbox";
+					goto out;
+				}
+				if ((n = realloc(mb.msgs, ncap * sizeof(*n))) == NULL) {
+					*error_r = "out of memory";
+					goto out;
+				}
+				mb.msgs = n;
+				cap = ncap;
+			}
+			m = &mb.msgs[mb.count];
+			m->off = line_end;
+			m->len = 0;
+			m->seq = mb.count;
+			m->time = ingest_mbox_time(buf + pos, line_end - pos);
+			if (m->time < 0)
+				m->time = last;	/* keep the file's order */
+			last = m->time;
+			snprintf(m->name, sizeof(m->name), "message %zu", mb.count + 1);
+			mb.count++;
+		}
+		pos = line_end;
+	}
+	if (mb.count > 0)
+		mb.msgs[mb.count - 1].len = mb.len - mb.msgs[mb.count - 1].off;
+	if (mb.count > 1)
+		qsort(mb.msgs, mb.count, sizeof(*mb.msgs), ingest_mbox_cmp);
+	if (ingest_columns(mb.count, &times, &names) < 0) {
+		*error_r = "out of memory";
+		goto out;
+	}
+	for (i = 0; i < mb.count; i++) {
+		times[i] = mb.msgs[i].time;
+		names[i] = mb.msgs[i].name;
+	}
+	ret = ingest_run(conf, store, mb.count, times, names, ingest_mbox_read, &mb, stats,
+			 error_r);
+out:
+	free(mb.msgs);
+	free(times);
+	free(names);
+	free(buf);
 	return ret;
 }

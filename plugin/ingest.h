@@ -61,6 +61,13 @@ int ingest_maildir(const struct conf *conf, struct store *store,
 		   const char *dir, struct ingest_stats *stats,
 		   const char **error_r);
 
+/* Ingest every message of the mbox file PATH (mboxo/mboxrd: a message
+   starts at a "From " line at the top or after an empty line), in the
+   order of the times on those lines, in batched transactions. 0 or -1
+   with *error_r (not an mbox, unreadable, a store error). */
+int ingest_mbox(const struct conf *conf, struct store *store, const char *path,
+		struct ingest_stats *stats, const char **error_r);
+
 /* Read a message file, at most MAIL_SIZE_MAX + 1 bytes of it (enough for
    the parser to see that it is over the cap). Returns malloc'ed bytes,
    NUL-terminated, and their count in *len_r; NULL with *error_r. */

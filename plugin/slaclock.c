@@ -108,14 +108,16 @@ out:
 	return ret;
 }
 
+/* Ingest a Maildir, or an mbox file when MBOX, then recompute. */
 static int
-do_ingest(struct ctx *c, const char *maildir, bool quiet)
+do_ingest(struct ctx *c, const char *maildir, bool mbox, bool quiet)
 {
 	struct ingest_stats stats = { 0 };
 	const char *error;
 	int ret;
 
-	if (ingest_maildir(c->conf, c->store, maildir, &stats, &error) < 0) {
+	if ((mbox ? ingest_mbox(c->conf, c->store, maildir, &stats, &error) :
+	     ingest_maildir(c->conf, c->store, maildir, &stats, &error)) < 0) {
 		fprintf(stderr, "slaclock: ingest %s: %s\n", maildir, error);
 		return EXIT_FAILURE;
 	}
@@ -135,7 +137,7 @@ static void
 usage(FILE *out)
 {
 	fputs("usage: slaclock check [-c FILE]\n"
-	      "       slaclock ingest [-c FILE] --maildir DIR\n"
+	      "       slaclock ingest [-c FILE] --maildir DIR | --mbox FILE\n"
 	      "       slaclock report [-c FILE] --month YYYY-MM [--format text|csv|json]\n"
 	      "       slaclock report [-c FILE] --quarter YYYY-Qn | --year YYYY [--agent A] [--team T]\n"
 	      "       slaclock recompute [-c FILE]\n"
@@ -150,12 +152,13 @@ usage(FILE *out)
 	      "The default FILE is " SLACLOCK_DEFAULT_CONF ".\n", out);
 }
 
-enum { OPT_MAILDIR = 256, OPT_MONTH, OPT_FORMAT, OPT_DIR, OPT_EXAMPLES,
+enum { OPT_MBOX = 300, OPT_MAILDIR = 256, OPT_MONTH, OPT_FORMAT, OPT_DIR, OPT_EXAMPLES,
        OPT_QUARTER, OPT_YEAR, OPT_AGENT, OPT_TEAM, OPT_BY, OPT_NOTE };
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "maildir", required_argument, NULL, OPT_MAILDIR },
+	{ "mbox", required_argument, NULL, OPT_MBOX },
 	{ "month", required_argument, NULL, OPT_MONTH },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "dir", required_argument, NULL, OPT_DIR },
@@ -174,6 +177,7 @@ static const struct option long_options[] = {
 struct args {
 	const char *config;
 	const char *maildir;
+	const char *mbox;
 	const char *month;
 	const char *dir;
 	const char *examples;
@@ -197,6 +201,9 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_MAILDIR:
 			a->maildir = optarg;
+			break;
+		case OPT_MBOX:
+			a->mbox = optarg;
 			break;
 		case OPT_MONTH:
 			a->month = optarg;
@@ -266,13 +273,14 @@ cmd_ingest(struct args *a)
 	struct ctx c;
 	int ret;
 
-	if (a->maildir == NULL) {
-		fputs("slaclock ingest: --maildir DIR is required\n", stderr);
+	if ((a->maildir == NULL) == (a->mbox == NULL)) {
+		fputs("slaclock ingest: give --maildir DIR or --mbox FILE\n", stderr);
 		return EXIT_USAGE;
 	}
 	if ((ret = ctx_open(&c, a->config, true)) != 0)
 		return ret;
-	ret = do_ingest(&c, a->maildir, a->quiet);
+	ret = do_ingest(&c, a->mbox != NULL ? a->mbox : a->maildir, a->mbox != NULL,
+			a->quiet);
 	ctx_close(&c);
 	return ret;
 }
@@ -644,7 +652,7 @@ cmd_demo(struct args *a)
 	if (!a->quiet)
 		fprintf(stderr, "slaclock demo: examples %s, database %s/slaclock.db\n",
 			examples, dir);
-	ret = do_ingest(&c, maildir, a->quiet);
+	ret = do_ingest(&c, maildir, false, a->quiet);
 	if (ret == EXIT_SUCCESS)
 		ret = cmd_recompute_and_report(&c, a->month != NULL ? a->month :
 					       SLACLOCK_DEMO_MONTH, a->format, false, true);

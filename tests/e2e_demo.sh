@@ -71,6 +71,32 @@ run "slaclock report" "$slaclock" report -c "$tmp/slaclock.conf" \
 	--month 2026-11 --format csv
 check "slaclock report after ingesting the demo mailbox twice" "$tmp/out"
 
+# The same mailbox as one mbox file, written newest first and with
+# mboxrd quoting: the times on the "From " lines order it, and the tally
+# is the same.
+mkdir "$tmp/mbox"
+sed "s|^path = .*|path = $tmp/mbox/slaclock.db|" "$tmp/slaclock.conf" >"$tmp/mbox/slaclock.conf"
+/usr/bin/python3 - "$top_srcdir/examples/maildir" "$tmp/mbox/demo.mbox" <<'PY'
+import glob, os, sys, time
+files = []
+for sub in ("cur", "new", ".Sent/cur", ".Sent/new"):
+    for f in glob.glob(os.path.join(sys.argv[1], sub, "*")):
+        if not os.path.basename(f).startswith("."):
+            files.append((int(os.path.basename(f).split(".")[0]), f))
+with open(sys.argv[2], "wb") as out:
+    for t, f in sorted(files, reverse=True):
+        out.write(b"From MAILER-DAEMON " + time.strftime("%a %b %e %H:%M:%S %Y",
+                  time.gmtime(t)).encode() + b"\n")
+        for line in open(f, "rb").read().split(b"\n"):
+            out.write((b">" if line.lstrip(b">").startswith(b"From ") else b"") + line + b"\n")
+        out.write(b"\n")
+PY
+run "slaclock ingest --mbox" "$slaclock" ingest -c "$tmp/mbox/slaclock.conf" \
+	--mbox "$tmp/mbox/demo.mbox"
+run "slaclock report" "$slaclock" report -c "$tmp/mbox/slaclock.conf" \
+	--month 2026-11 --format csv
+check "slaclock report after ingesting the demo as an mbox" "$tmp/out"
+
 # Every demo clock is decided (all deadlines fall in November): nothing
 # open, 117 events (70 messages and their markers, assignments and
 # priorities), the second ingest having added none.

@@ -225,6 +225,74 @@ START_TEST(no_message_id)
 }
 END_TEST
 
+struct body_cb {
+	int events;
+	int64_t times[8];
+};
+
+static int
+body_cb(void *ctx, const struct event *ev)
+{
+	struct body_cb *b = ctx;
+
+	if (b->events < 8)
+		b->times[b->events] = ev->time;
+	b->events++;
+	return 0;
+}
+
+/* mbox: a "From " line opens a message only at the top or after an empty
+   line; ">From " in a body is unquoted; the envelope time orders them. */
+START_TEST(mbox_messages)
+{
+	static const char mbox[] =
+		"From a@customer.example Mon Nov  2 02:05:00 2026\n"
+		"From: a@customer.example\nMessage-ID: <m2@c>\nSubject: second\n\n"
+		"body\nFrom here on it is not a separator\n>From quoted\n\n"
+		"From a@customer.example Mon Nov  2 02:00:00 2026\n"
+		"From: a@customer.example\nMessage-ID: <m1@c>\nSubject: first\n\nhi\n";
+	struct ingest_stats stats = { 0 };
+	struct body_cb b = { 0 };
+	const char *error;
+	char *path;
+
+	ck_assert(asprintf(&path, "%s/box", dir) > 0);
+	ck_assert_int_eq(testutil_write_file(path, mbox, sizeof(mbox) - 1), 0);
+	ck_assert_msg(ingest_mbox(conf, store, path, &stats, &error) == 0, "%s", error);
+	ck_assert_uint_eq(stats.files, 2);
+	ck_assert_uint_eq(stats.events, 2);
+	ck_assert_int_eq(store_events_foreach(store, body_cb, &b, &error), 0);
+	ck_assert_int_eq(b.events, 2);
+	/* two tickets: ordered by ticket key, each at its envelope time */
+	ck_assert_int_eq(b.times[0], 1793584800);   /* m1: 2026-11-02 02:00:00Z */
+	ck_assert_int_eq(b.times[1], 1793585100);   /* m2: 02:05:00Z */
+	/* again: nothing new */
+	memset(&stats, 0, sizeof(stats));
+	ck_assert_int_eq(ingest_mbox(conf, store, path, &stats, &error), 0);
+	ck_assert_uint_eq(stats.events, 0);
+	ck_assert_uint_eq(stats.duplicates, 2);
+	free(path);
+}
+END_TEST
+
+START_TEST(mbox_refused)
+{
+	struct ingest_stats stats = { 0 };
+	const char *error = NULL;
+	char *path;
+
+	ck_assert(asprintf(&path, "%s/notmbox", dir) > 0);
+	ck_assert_int_eq(testutil_write_file(path, "Subject: x\n\nbody\n", 17), 0);
+	ck_assert_int_eq(ingest_mbox(conf, store, path, &stats, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "not an mbox"));
+	free(path);
+	ck_assert(asprintf(&path, "%s/missing", dir) > 0);
+	ck_assert_int_eq(ingest_mbox(conf, store, path, &stats, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "No such file"));
+	free(path);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -237,6 +305,8 @@ main(void)
 	tcase_add_test(tc, maildir_time);
 	tcase_add_test(tc, thread_to_events);
 	tcase_add_test(tc, no_message_id);
+	tcase_add_test(tc, mbox_messages);
+	tcase_add_test(tc, mbox_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
