@@ -36,6 +36,12 @@
 /* After a batch, wait this long for more before re-evaluating clocks, so
    an initial sync does not evaluate the whole store per batch. */
 #define DAEMON_SLA_DEBOUNCE_MS 200
+/* An evaluation reads the whole store. After new events, wait at least
+   this many times as long as the last one took, so evaluation never takes
+   more than a fifth of the daemon's time however large the store (an
+   initial sync would otherwise spend most of it evaluating). Deadline
+   timers are not held back. */
+#define DAEMON_SLA_COST_FACTOR 4
 #define DAEMON_SLA_MAX_WAIT_MS (60 * 60 * 1000)
 
 /* The monthly digest job looks whether its month is due this often; it
@@ -66,6 +72,8 @@ struct daemon {
 	struct webhook_settings ws;
 	struct loop_timer *sla_timer;
 	int64_t sla_timer_at;
+	int64_t sla_last_ms;           /* how long the last evaluation took */
+	int64_t sla_last_end_ms;       /* when it ended (monotonic) */
 	struct deliver *deliver;
 	struct loop_timer *digest_timer;
 	char tally_month[8];           /* last month whose tally was queued */
@@ -106,13 +114,24 @@ daemon_sources_stop(struct daemon *d)
 
 static void daemon_sla_soon(struct daemon *d, int64_t delay_ms);
 
+/* New events: evaluate soon, but not so often that evaluating the whole
+   store crowds out ingesting it. */
+static void
+daemon_sla_after_events(struct daemon *d)
+{
+	int64_t wait = d->sla_last_ms * DAEMON_SLA_COST_FACTOR -
+		(loop_now_ms() - d->sla_last_end_ms);
+
+	daemon_sla_soon(d, wait > DAEMON_SLA_DEBOUNCE_MS ? wait : DAEMON_SLA_DEBOUNCE_MS);
+}
+
 static void
 daemon_batch_cb(void *ctx, uint64_t new_events)
 {
 	struct daemon *d = ctx;
 
 	d->n.imap_events += new_events;
-	daemon_sla_soon(d, DAEMON_SLA_DEBOUNCE_MS);
+	daemon_sla_after_events(d);
 }
 
 static int
@@ -232,10 +251,14 @@ static void
 daemon_sla_timer(void *ctx)
 {
 	struct daemon *d = ctx;
-	int64_t next = 0, when;
+	int64_t next = 0, when, began = loop_now_ms();
+	int ret;
 
 	d->sla_timer = NULL;
-	if (daemon_sla_evaluate(d, &next) < 0) {
+	ret = daemon_sla_evaluate(d, &next);
+	d->sla_last_end_ms = loop_now_ms();
+	d->sla_last_ms = d->sla_last_end_ms - began;
+	if (ret < 0) {
 		daemon_sla_soon(d, 60 * 1000);
 		return;
 	}
@@ -337,7 +360,7 @@ daemon_ingested(void *ctx, const char *source, const char *ticket, size_t insert
 	if (inserted == 0)
 		return;
 	d->n.webhook_events += inserted;
-	daemon_sla_soon(d, DAEMON_SLA_DEBOUNCE_MS);
+	daemon_sla_after_events(d);
 }
 
 static void
