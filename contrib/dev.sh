@@ -69,6 +69,9 @@ test)
 	echo "== gcc, -Werror: make check" >&2
 	build build/werror --enable-werror CC=gcc
 	(cd build/werror && make -j"$jobs" check) || { cat build/werror/test-suite.log; exit 1; }
+	echo "== bench/run --quick (proves the benchmarks run; no timing is asserted)" >&2
+	(cd build/werror && make -s bench >/dev/null &&
+		"$top/bench/run" --quick --builddir . --json bench-quick.json) || exit 1
 	echo "== clang, ASan+UBSan, -Werror: make check" >&2
 	build build/sanitizers --enable-werror --enable-sanitizers CC=clang
 	(cd build/sanitizers &&
