@@ -30,6 +30,53 @@ sla_milestone_name(enum sla_milestone m)
 	return (unsigned)m < SLA_MILESTONE_COUNT ? sla_names[m] : "?";
 }
 
+/* Strings of many small records live in arenas of large blocks: one
+   malloc per block instead of one or more per record. */
+#define SLA_ARENA_BLOCK (256u * 1024)
+struct sla_arena_block {
+	struct sla_arena_block *next;
+	size_t used, size;
+	char data[];
+};
+
+/* Copy S into the arena at *HEAD (a new block when the first is full). */
+static char *
+sla_arena_dup(struct sla_arena_block **head, const char *s, bool *nomem)
+{
+	size_t len = strlen(s) + 1;
+	struct sla_arena_block *b = *head;
+	char *d;
+
+	if (b == NULL || b->size - b->used < len) {
+		size_t size = len > SLA_ARENA_BLOCK ? len : SLA_ARENA_BLOCK;
+
+		if ((b = malloc(sizeof(*b) + size)) == NULL) {
+			*nomem = true;
+			return NULL;
+		}
+		b->next = *head;
+		b->used = 0;
+		b->size = size;
+		*head = b;
+	}
+	d = b->data + b->used;
+	memcpy(d, s, len);
+	b->used += len;
+	return d;
+}
+
+static void
+sla_arena_free(struct sla_arena_block **head)
+{
+	while (*head != NULL) {
+		struct sla_arena_block *next = (*head)->next;
+
+		free(*head);
+		*head = next;
+	}
+}
+
+
 void
 sla_result_clear(struct sla_result *result)
 {
@@ -40,6 +87,7 @@ sla_result_clear(struct sla_result *result)
 	free(result->complaints);
 	free(result->satisfaction);
 	free(result->pack_clocks);
+	sla_arena_free(&result->strings);
 	memset(result, 0, sizeof(*result));
 }
 
@@ -139,6 +187,7 @@ struct sla_build {
 	struct sla_rating *ratings;
 	size_t rating_count;
 	bool nomem;
+	const char *last_kept;               /* see sla_keep() */
 	/* months already looked up: the pack rules compare many times'
 	   months, and each lookup switches the process's time zone */
 	struct {
@@ -416,6 +465,8 @@ sla_run_clock(const struct sla_build *b, const struct calendar *cal,
 	const char *why = NULL;
 	size_t i;
 
+	if (c->agent == NULL)
+		c->agent = "";
 	c->started_at = from;
 	c->target_secs = target;
 	c->deadline = 0;
@@ -485,10 +536,28 @@ sla_run_clock(const struct sla_build *b, const struct calendar *cal,
 		c->state = !c->paused && b->now > c->deadline ? SLA_MISSED : SLA_PENDING;
 }
 
+/* A string the result keeps: the last one again when it is equal (owners
+   repeat from clock to clock), else a copy in the result's arena. */
+static const char *
+sla_keep(struct sla_build *b, const char *s)
+{
+	char *d;
+
+	if (s == NULL || s[0] == '\0')
+		return "";
+	if (b->last_kept != NULL && strcmp(b->last_kept, s) == 0)
+		return b->last_kept;
+	if ((d = sla_arena_dup(&b->r->strings, s, &b->nomem)) == NULL)
+		return "";
+	b->last_kept = d;
+	return d;
+}
+
 static void
-sla_charge(const struct conf *conf, const struct event *evs, size_t n,
+sla_charge(struct sla_build *b, const struct event *evs, size_t n,
 	   int64_t start, const char *default_agent, struct sla_clock *c)
 {
+	const struct conf *conf = b->conf;
 	int64_t charge_at;
 
 	if (conf->policy.charge == CONF_CHARGE_OWNER_AT_START)
@@ -497,7 +566,7 @@ sla_charge(const struct conf *conf, const struct event *evs, size_t n,
 		charge_at = c->stopped_at;
 	else
 		charge_at = c->deadline;
-	sla_copy(c->agent, sizeof(c->agent), sla_owner_at(evs, n, charge_at, default_agent));
+	c->agent = sla_keep(b, sla_owner_at(evs, n, charge_at, default_agent));
 }
 
 /* The resolution clock, restarted by each reopen after a met cycle. */
@@ -693,7 +762,7 @@ sla_ticket_items(struct sla_build *b, const struct calendar *cal, const struct e
 				c.state = c.stopped_at <= c.deadline ? SLA_MET : SLA_MISSED;
 			else
 				c.state = b->now > c.deadline ? SLA_MISSED : SLA_PENDING;
-			sla_charge(conf, evs, n, ev->time, default_agent, &c);
+			sla_charge(b, evs, n, ev->time, default_agent, &c);
 			sla_pack_clock_add(b, t->ticket, "S14.5", &c);
 		}
 		json_decref(a);
@@ -714,7 +783,9 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 	int m;
 
 	memset(t, 0, sizeof(*t));
-	sla_copy(t->ticket, sizeof(t->ticket), evs[0].ticket);
+	for (m = 0; m < SLA_MILESTONE_COUNT; m++)
+		t->clocks[m].agent = "";
+	t->ticket = sla_keep(b, evs[0].ticket);
 	t->severity = SEVERITY_NORMAL;
 	t->start = -1;
 	for (i = 0; i < n; i++) {
@@ -740,7 +811,7 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 		      SLA_STOP_PRELIMINARY, &t->clocks[SLA_PRELIMINARY], &ignored);
 	sla_run_resolution(b, cal, evs, n, t->start, &t->clocks[SLA_RESOLUTION]);
 	for (m = 0; m < SLA_MILESTONE_COUNT; m++)
-		sla_charge(conf, evs, n, t->start, default_agent, &t->clocks[m]);
+		sla_charge(b, evs, n, t->start, default_agent, &t->clocks[m]);
 
 	sla_ticket_items(b, cal, evs, n, t, default_agent);
 
@@ -750,12 +821,12 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 		memset(&c, 0, sizeof(c));
 		sla_run_clock(b, cal, evs, n, 0, t->start, pol->s1_response_secs,
 			      SLA_STOP_FIRST_RESPONSE, &c, &ignored);
-		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_charge(b, evs, n, t->start, default_agent, &c);
 		sla_pack_clock_add(b, t->ticket, "S1.r", &c);
 		memset(&c, 0, sizeof(c));
 		sla_run_clock(b, cal, evs, n, 0, t->start, pol->s1_ship_secs,
 			      SLA_STOP_SHIPPED, &c, &ignored);
-		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_charge(b, evs, n, t->start, default_agent, &c);
 		sla_pack_clock_add(b, t->ticket, "S1.s", &c);
 	}
 	if (conf_pack_enabled(conf, CONF_PACK_G16)) {
@@ -764,7 +835,7 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 		memset(&c, 0, sizeof(c));
 		sla_run_clock(b, cal, evs, n, 0, t->start, sla_g16_target(conf, t->severity),
 			      SLA_STOP_PRELIMINARY, &c, &ignored);
-		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_charge(b, evs, n, t->start, default_agent, &c);
 		sla_pack_clock_add(b, t->ticket, "G16", &c);
 	}
 	if (conf_pack_enabled(conf, CONF_PACK_W1)) {
@@ -772,11 +843,11 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 
 		sla_run_wdays(b, cal, evs, n, t->start, pol->w1_answer_days,
 			      SLA_STOP_FIRST_RESPONSE, &c);
-		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_charge(b, evs, n, t->start, default_agent, &c);
 		sla_pack_clock_add(b, t->ticket, "W1.a", &c);
 		sla_run_wdays(b, cal, evs, n, t->start, pol->w1_solution_days,
 			      SLA_STOP_RESOLUTION, &c);
-		sla_charge(conf, evs, n, t->start, default_agent, &c);
+		sla_charge(b, evs, n, t->start, default_agent, &c);
 		sla_pack_clock_add(b, t->ticket, "W1.s", &c);
 	}
 }
@@ -1614,43 +1685,89 @@ sla_evaluate_events(const struct conf *conf, const struct calendar *cal,
 	return 0;
 }
 
-/* Events copied out of the store's row buffers. */
+/* Events copied out of the store's row buffers. Their strings go into
+   an arena of large blocks rather than five mallocs an event: a ticket's
+   events share its key (they come ordered by ticket) and actors repeat
+   (a few agents and "customer"), so each is stored once. The engine never
+   reads source or external_id, so they are not kept. */
+#define SLA_ACTOR_SLOTS 4096	/* power of two; more actors just chain */
+
+struct sla_actor {
+	struct sla_actor *next;
+	const char *name;
+};
+
 struct sla_collect {
 	struct event *evs;
 	size_t count, cap;
 	bool nomem;
+	struct sla_arena_block *blocks;
+	struct sla_actor *actor_slots[SLA_ACTOR_SLOTS];
 };
 
-static char *
-sla_strdup(const char *s, bool *nomem)
+static const char *
+sla_actor_intern(struct sla_collect *c, const char *name)
 {
-	char *d;
+	unsigned int h = 5381;
+	const char *p;
+	struct sla_actor *a;
 
-	if (s == NULL)
+	for (p = name; *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
+	for (a = c->actor_slots[h & (SLA_ACTOR_SLOTS - 1)]; a != NULL; a = a->next)
+		if (strcmp(a->name, name) == 0)
+			return a->name;
+	if ((p = sla_arena_dup(&c->blocks, name, &c->nomem)) == NULL)
 		return NULL;
-	if ((d = strdup(s)) == NULL)
-		*nomem = true;
-	return d;
+	if ((a = malloc(sizeof(*a))) == NULL) {
+		c->nomem = true;
+		return NULL;
+	}
+	a->name = p;
+	a->next = c->actor_slots[h & (SLA_ACTOR_SLOTS - 1)];
+	c->actor_slots[h & (SLA_ACTOR_SLOTS - 1)] = a;
+	return a->name;
 }
 
 static int
 sla_collect_cb(void *ctx, const struct event *ev)
 {
 	struct sla_collect *c = ctx;
+	const char *ticket = ev->ticket != NULL ? ev->ticket : "";
 	struct event *e;
 
 	if (sla_grow((void **)&c->evs, &c->cap, c->count, sizeof(*c->evs)) < 0) {
 		c->nomem = true;
 		return 1;
 	}
-	e = &c->evs[c->count++];
+	e = &c->evs[c->count];
 	*e = *ev;
-	e->source = sla_strdup(ev->source, &c->nomem);
-	e->external_id = sla_strdup(ev->external_id, &c->nomem);
-	e->ticket = sla_strdup(ev->ticket != NULL ? ev->ticket : "", &c->nomem);
-	e->actor = sla_strdup(ev->actor != NULL ? ev->actor : "", &c->nomem);
-	e->attrs = sla_strdup(ev->attrs, &c->nomem);
+	e->source = NULL;
+	e->external_id = NULL;
+	if (c->count > 0 && strcmp(c->evs[c->count - 1].ticket, ticket) == 0)
+		e->ticket = c->evs[c->count - 1].ticket;
+	else
+		e->ticket = sla_arena_dup(&c->blocks, ticket, &c->nomem);
+	e->actor = sla_actor_intern(c, ev->actor != NULL ? ev->actor : "");
+	e->attrs = ev->attrs != NULL ? sla_arena_dup(&c->blocks, ev->attrs, &c->nomem) : NULL;
+	c->count++;
 	return c->nomem ? 1 : 0;
+}
+
+static void
+sla_collect_free(struct sla_collect *c)
+{
+	size_t i;
+
+	sla_arena_free(&c->blocks);
+	for (i = 0; i < SLA_ACTOR_SLOTS; i++)
+		while (c->actor_slots[i] != NULL) {
+			struct sla_actor *next = c->actor_slots[i]->next;
+
+			free(c->actor_slots[i]);
+			c->actor_slots[i] = next;
+		}
+	free(c->evs);
 }
 
 int
@@ -1658,27 +1775,24 @@ sla_evaluate(const struct conf *conf, const struct calendar *cal,
 	     struct store *store, int64_t now, struct sla_result *result,
 	     const char **error_r)
 {
-	struct sla_collect c = { 0 };
-	size_t i;
+	struct sla_collect *c;
 	int ret = -1;
 
 	memset(result, 0, sizeof(*result));
-	if (store_events_foreach(store, sla_collect_cb, &c, error_r) < 0 && !c.nomem)
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		*error_r = "out of memory reading events";
+		return -1;
+	}
+	if (store_events_foreach(store, sla_collect_cb, c, error_r) < 0 && !c->nomem)
 		goto out;
-	if (c.nomem) {
+	if (c->nomem) {
 		*error_r = "out of memory reading events";
 		goto out;
 	}
-	ret = sla_evaluate_events(conf, cal, c.evs, c.count, now, result, error_r);
+	ret = sla_evaluate_events(conf, cal, c->evs, c->count, now, result, error_r);
 out:
-	for (i = 0; i < c.count; i++) {
-		free((char *)c.evs[i].source);
-		free((char *)c.evs[i].external_id);
-		free((char *)c.evs[i].ticket);
-		free((char *)c.evs[i].actor);
-		free((char *)c.evs[i].attrs);
-	}
-	free(c.evs);
+	sla_collect_free(c);
+	free(c);
 	return ret;
 }
 

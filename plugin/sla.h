@@ -103,7 +103,8 @@ struct sla_clock {
 	enum sla_state state;
 	int64_t deadline;
 	int64_t stopped_at;        /* 0 when not stopped */
-	char agent[EVENT_ACTOR_MAX]; /* responsible: charged on a miss, credited on a met */
+	const char *agent;         /* responsible: charged on a miss, credited on a
+				      met; "" when nobody; owned by the result */
 	/* added (issue 7) */
 	int64_t started_at;        /* the ticket's start, or the reopen that restarted it */
 	int64_t target_secs;
@@ -123,7 +124,7 @@ struct sla_pack_clock {
 };
 
 struct sla_ticket {
-	char ticket[EVENT_ID_MAX];
+	const char *ticket;        /* owned by the result */
 	int64_t start;
 	enum severity severity;
 	char team[64];
@@ -211,6 +212,8 @@ struct sla_satisfaction {
 	int responses;
 };
 
+struct sla_arena_block;
+
 struct sla_result {
 	struct sla_ticket *tickets;
 	size_t ticket_count;
@@ -227,6 +230,7 @@ struct sla_result {
 	size_t satisfaction_count;
 	struct sla_pack_clock *pack_clocks;
 	size_t pack_clock_count;
+	struct sla_arena_block *strings;   /* what ticket and agent point into */
 };
 
 /* Evaluate every ticket of STORE under CONF at time NOW (deadlines after
