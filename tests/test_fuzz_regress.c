@@ -55,7 +55,8 @@ regress_run(const char *name, fuzz_entry_fn *fn)
 	if (count > 0)
 		qsort(names, count, sizeof(*names), regress_cmp);
 	for (i = 0; i < count; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		ck_assert_msg((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) <
+			      sizeof(path), "path too long");
 		buf = testutil_read_file(path, &len);
 		ck_assert_msg(buf != NULL, "cannot read %s", path);
 		/* a crash from here on is reported with this file's name */
@@ -100,7 +101,8 @@ START_TEST(test_regress_dirs)
 	}
 	closedir(d);
 	for (e = fuzz_entries; e->name != NULL; e++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, e->name);
+		ck_assert_msg((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->name) <
+			      sizeof(path), "path too long");
 		d = opendir(path);
 		ck_assert_msg(d != NULL, "no regression directory %s", path);
 		closedir(d);
