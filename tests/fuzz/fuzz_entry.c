@@ -248,6 +248,29 @@ fuzz_entry_webhook_freshdesk(const uint8_t *data, size_t size)
 	return fuzz_webhook(WEBHOOK_FRESHDESK, data, size);
 }
 
+/* Every line of a conf error text is "fuzz.conf:LINE: message" (conf.h). */
+static void
+fuzz_conf_errors(const char *errors)
+{
+	const char *p = errors, *q;
+
+	while (*p != '\0') {
+		fuzz_check(strncmp(p, "fuzz.conf:", 10) == 0, "conf error starts with file:");
+		q = p + 10;
+		/* the one line that is not an error: the cut-off note */
+		if (strncmp(q, " too many errors", 16) != 0) {
+			fuzz_check(*q >= '0' && *q <= '9', "conf error has a line number");
+			while (*q >= '0' && *q <= '9')
+				q++;
+			fuzz_check(*q == ':', "conf error is file:line:");
+		}
+		q = strchr(q, '\n');
+		if (q == NULL)
+			break;
+		p = q + 1;
+	}
+}
+
 /* A configuration that loads prints as one that loads again and prints
    the same (conf.h: "its output can be read back by conf_load()"). */
 int
@@ -261,8 +284,8 @@ fuzz_entry_conf(const uint8_t *data, size_t size)
 	if (size > CONF_FILE_MAX)
 		size = CONF_FILE_MAX;
 	if (conf_load_buffer("fuzz.conf", (const char *)data, size, &conf, &errors) < 0) {
-		fuzz_check(errors != NULL && strncmp(errors, "fuzz.conf:", 10) == 0,
-			   "conf errors start with file:");
+		fuzz_check(errors != NULL && *errors != '\0', "conf says why");
+		fuzz_conf_errors(errors);
 		free(errors);
 		return 0;
 	}
