@@ -183,8 +183,12 @@ webhook_rt_parse(const struct webhook_opts *opts, json_t *root,
 	} else if (fieldp != NULL && strcmp(fieldp, "Owner") == 0) {
 		/* Set, Take, Give, Steal, Untake, Force: values are user ids,
 		   our scrip adds the name. */
-		owner = webhook_json_text(root, "new_value_name", newname,
+		/* the owner's address is what the config names agents by */
+		owner = webhook_json_text(root, "new_value_email", newname,
 					  sizeof(newname));
+		if (owner == NULL || owner[0] == '\0')
+			owner = webhook_json_text(root, "new_value_name", newname,
+						  sizeof(newname));
 		if (owner == NULL)
 			owner = newp != NULL ? newp : "";
 		if (strcasecmp(owner, "Nobody") == 0)

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <gnutls/crypto.h>
+#include <jansson.h>
 #include <gnutls/gnutls.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,11 +219,26 @@ ingest_message(const struct conf *conf, struct store *store,
 
 		ingest_address(msg->extra_values[EXTRA_ASSIGN], owner, sizeof(owner));
 		if (conf_agent_team(conf, owner) != NULL) {
-			ev.actor = owner;
-			if (ingest_put(store, &ev, own_id, "#assign", EVENT_ASSIGN,
-				       stats, error_r) < 0)
+			json_t *o = json_pack("{s:s}", "owner", owner);
+			char *owner_json = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+			json_decref(o);
+			if (owner_json == NULL) {
+				*error_r = "out of memory";
 				goto out;
+			}
+			/* event.h: attrs name the owner; actor too, for readers
+			   that look there */
+			ev.actor = owner;
+			ev.attrs = owner_json;
+			ret = ingest_put(store, &ev, own_id, "#assign", EVENT_ASSIGN, stats,
+					 error_r);
+			free(owner_json);
 			ev.actor = actor;
+			ev.attrs = NULL;
+			if (ret < 0)
+				goto out;
+			ret = -1;
 		} else {
 			log_warn("message %.200s: %s names no configured agent; ignored",
 				 own_id, pol->assignment_header);

@@ -135,21 +135,31 @@ sla_attr(const char *attrs, const char *key, char *buf, size_t size)
 }
 
 /* Who owns the ticket at time T: the latest assignment at or before T,
-   else the last agent who replied at or before T, else DEFAULT_AGENT. */
+   else the last agent who replied at or before T, else DEFAULT_AGENT.
+   An assignment names the new owner in attrs {"owner": ...} (event.h);
+   webhooks put the person who made the change in actor, mail puts the
+   owner there too. An assignment to nobody leaves the fallbacks. The
+   result is valid until the next call (callers copy it at once). */
 static const char *
 sla_owner_at(const struct event *evs, size_t n, int64_t t, const char *default_agent)
 {
-	const char *assigned = NULL, *replied = NULL;
+	static _Thread_local char owner[EVENT_ACTOR_MAX];
+	const struct event *assigned = NULL;
+	const char *replied = NULL;
 	size_t i;
 
 	for (i = 0; i < n && evs[i].time <= t; i++) {
 		if (evs[i].kind == EVENT_ASSIGN)
-			assigned = evs[i].actor;
+			assigned = &evs[i];
 		else if (evs[i].kind == EVENT_AGENT_REPLY)
 			replied = evs[i].actor;
 	}
-	if (assigned != NULL)
-		return assigned;
+	if (assigned != NULL) {
+		if (!sla_attr(assigned->attrs, "owner", owner, sizeof(owner)))
+			sla_copy(owner, sizeof(owner), assigned->actor);
+		if (owner[0] != '\0')
+			return owner;
+	}
 	if (replied != NULL)
 		return replied;
 	return default_agent != NULL ? default_agent : "";

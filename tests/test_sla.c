@@ -311,6 +311,30 @@ START_TEST(example10_owner_at_deadline)
 }
 END_TEST
 
+/* Example 10 as a helpdesk says it: the assignment's actor is whoever
+   made the change, attrs name the new owner; an assignment to nobody
+   falls back to the last replier. */
+START_TEST(example10_helpdesk_assign)
+{
+	static const struct ev rows[] = {
+		{ "T", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL },
+		{ "T", 1 * MIN, EVENT_ASSIGN, "root", "{\"owner\":\"a@hd.example\"}" },
+		{ "T", 20 * MIN, EVENT_ASSIGN, "root", "{\"owner\":\"b@hd.example\"}" },
+		{ "U", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL },
+		{ "U", 5 * MIN, EVENT_AGENT_NOTE, "a@hd.example", NULL },
+		{ "U", 6 * MIN, EVENT_ASSIGN, "root", "{\"owner\":\"b@hd.example\"}" },
+		{ "U", 7 * MIN, EVENT_ASSIGN, "root", "{\"owner\":\"\"}" },
+		END,
+	};
+	struct sla_result r = run(rows, 10 * 24 * HOUR);
+
+	ck_assert_str_eq(ticket(&r, "T")->clocks[SLA_FIRST_RESPONSE].agent, "b@hd.example");
+	/* unassigned again and nobody replied: the team's default agent */
+	ck_assert_str_eq(ticket(&r, "U")->clocks[SLA_FIRST_RESPONSE].agent, "a@hd.example");
+	sla_result_clear(&r);
+}
+END_TEST
+
 /* Nobody replied and nobody was assigned: the team's default agent. A
    clock whose deadline is still ahead is pending, not missed. */
 START_TEST(unanswered_and_pending)
@@ -1261,6 +1285,7 @@ sla_suite(void)
 	tcase_add_test(tc, example5_internal_note_ignored);
 	tcase_add_loop_test(tc, example6_severity, 0, sizeof(example6) / sizeof(example6[0]));
 	tcase_add_test(tc, example10_owner_at_deadline);
+	tcase_add_test(tc, example10_helpdesk_assign);
 	tcase_add_test(tc, unanswered_and_pending);
 	tcase_add_test(tc, no_customer_no_clocks);
 	tcase_add_loop_test(tc, example7_quarter_satisfaction, 0,

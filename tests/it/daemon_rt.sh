@@ -51,7 +51,7 @@ warn_at = 50%
 
 [team support]
 lead = lead@test.example
-agents = li.na@test.example
+agents = li.na@test.example, wang.lei@test.example
 default_agent = li.na@test.example
 
 [smtp]
@@ -138,6 +138,86 @@ tallies() {
 [ "$(tallies)" = 1 ] || fail "$(tallies) monthly tally tickets, want 1"
 ok "the monthly tally ticket is in RT's queue once"
 ok "after a restart each note is still there exactly once, and one alert mail"
+
+# Agents at work in RT. B: handed from li.na to wang.lei before the
+# deadline, nobody replies -> the breach is wang.lei's. C: li.na replies
+# in time -> no breach note. D: only an internal comment -> still a breach.
+TB=$(rt_new_ticket "滤芯更换 B")
+TC=$(rt_new_ticket "安装预约 C")
+TD=$(rt_new_ticket "发票问题 D")
+rt -X PUT "$API/ticket/$TB" -d '{"Owner":"li.na"}' >/dev/null
+rt -X PUT "$API/ticket/$TB" -d '{"Owner":"wang.lei"}' >/dev/null
+rt_as li.na -X POST "$API/ticket/$TC/correspond" -d '{"Content":"您好，已安排师傅明天上门。","ContentType":"text/plain"}' >/dev/null
+rt_as li.na -X POST "$API/ticket/$TD/comment" -d '{"Content":"internal: ask finance","ContentType":"text/plain"}' >/dev/null
+wait_note() {  # TICKET KEY SECONDS
+    i=0; until [ "$(rt_count_marker "$1" "$2")" -ge 1 ]; do
+        i=$((i+1)); [ $i -lt "$3" ] || fail "no note $2 in ticket $1 after $3 s"; sleep 1; done
+}
+wait_note "$TB" "note:rt:$TB:S14.1:breach" 30
+note_text() {  # TICKET KEY: the text of the comment carrying KEY
+    rt "$API/ticket/$1/history?fields=Type&per_page=100" | /usr/bin/python3 -c '
+import json, sys, subprocess
+key, api, tok = sys.argv[1:4]
+for it in json.load(sys.stdin)["items"]:
+    if it["Type"] != "Comment": continue
+    out = subprocess.run(["curl", "-fsS", "-H", "Authorization: token " + tok,
+        api + "/transaction/%s/attachments?fields=Content" % it["id"]],
+        capture_output=True, check=True).stdout
+    for a in json.loads(out)["items"]:
+        if ("slaclock-id: " + key + "\n") in (a.get("Content") or ""):
+            print(a["Content"])' "$2" "$API" "$(cat "$R/root.token")"
+}
+note_text "$TB" "note:rt:$TB:S14.1:breach" | grep -q 'charged to: wang.lei@test.example' ||
+    fail "ticket $TB's breach not charged to the new owner: $(note_text "$TB" "note:rt:$TB:S14.1:breach")"
+note_text "$TB" "note:rt:$TB:S14.1:breach" | grep -q 'S14.1' || fail "breach note without its rule id"
+ok "owner changed from li.na to wang.lei before the deadline: breach charged to wang.lei, with rule S14.1"
+wait_note "$TD" "note:rt:$TD:S14.1:breach" 30
+ok "an internal comment only: still a breach"
+sleep 2   # past C's deadline too
+[ "$(rt_count_marker "$TC" "note:rt:$TC:S14.1:breach")" = 0 ] || fail "ticket $TC was answered in time but got a breach note"
+ok "a reply in time: no breach note"
+
+# RT down while a breach falls due: the note waits in the outbox and is
+# posted once when RT is back (first retry after 30 s).
+TE=$(rt_new_ticket "RT 停机 E")
+sleep 1
+rt_server_stop
+sleep 10      # E's deadline passes while RT is down
+rt_server_start
+wait_note "$TE" "note:rt:$TE:S14.1:breach" 60
+sleep 2
+[ "$(rt_count_marker "$TE" "note:rt:$TE:S14.1:breach")" = 1 ] || fail "ticket $TE's breach note not exactly once"
+ok "RT stopped while a breach fell due: the note appears once after RT is back"
+
+# Deadline to note visible in RT, over 20 breaches at once.
+: >"$T/many"
+n=0; while [ $n -lt 20 ]; do rt_new_ticket "批量 $n" >>"$T/many"; n=$((n+1)); done
+for id in $(cat "$T/many"); do wait_note "$id" "note:rt:$id:S14.1:breach" 60; done
+/usr/bin/python3 - "$API" "$(cat "$R/root.token")" $(cat "$T/many") <<'PY' >"$T/latency" || fail "latency"
+import datetime, json, statistics, subprocess, sys
+api, tok, ids = sys.argv[1], sys.argv[2], sys.argv[3:]
+def get(path):
+    return json.loads(subprocess.run(["curl", "-fsS", "-H", "Authorization: token " + tok, api + path],
+                                     capture_output=True, check=True).stdout)
+def ts(s):
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").timestamp()
+lat = []
+for i in ids:
+    created = ts(get("/ticket/%s" % i)["Created"])
+    marker = "slaclock-id: note:rt:%s:S14.1:breach\n" % i
+    for it in get("/ticket/%s/history?fields=Type,Created&per_page=100" % i)["items"]:
+        if it["Type"] != "Comment":
+            continue
+        if any(marker in (a.get("Content") or "") for a in
+               get("/transaction/%s/attachments?fields=Content" % it["id"])["items"]):
+            lat.append(ts(it["Created"]) - (created + 8))
+            break
+assert len(lat) == len(ids), "a breach note is missing"
+print("deadline -> breach note visible in RT over %d breaches: median %.0f s, worst %.0f s "
+      "(RT stamps whole seconds; the miss is decided one second after the deadline)"
+      % (len(lat), statistics.median(lat), max(lat)))
+PY
+ok "$(cat "$T/latency")"
 
 # a webhook with a bad signature is refused and stores nothing
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \

@@ -59,20 +59,47 @@ EOC
       die "$m\n" unless $uid;
       my ($ok, $m2) = $s->PrincipalObj->GrantRight(Right => "SuperUser", Object => RT->System);
       die "$m2\n" unless $ok;
-      for my $u ($root, $s) {
+      my @agents;
+      for my $a (["li.na", "li.na\@test.example"], ["wang.lei", "wang.lei\@test.example"]) {
+        my $u = RT::User->new(RT->SystemUser);
+        my ($aid, $am) = $u->Create(Name => $a->[0], EmailAddress => $a->[1], Privileged => 1);
+        die "$am\n" unless $aid;
+        # a test helpdesk: the agents may do anything, as slaclock may
+        my ($rok, $rm) = $u->PrincipalObj->GrantRight(Right => "SuperUser", Object => RT->System);
+        die "$rm\n" unless $rok;
+        push @agents, $u;
+      }
+      for my $u ($root, $s, @agents) {
         my ($id, $msg, $auth) = RT::AuthToken->new(RT::CurrentUser->new($u))
             ->Create(Owner => $u->Id, Description => "slaclock it");
         die "$msg\n" unless $id; print $u->Name, " $auth\n";
       }' >"$R/tokens" 2>>"$R/setup.log" || { cat "$R/setup.log"; fail "tokens"; }
     awk '$1=="root"{printf "%s", $2}' "$R/tokens" >"$R/root.token"
     awk '$1=="slaclock"{printf "%s", $2}' "$R/tokens" >"$R/slaclock.token"
+    awk '$1=="li.na"{printf "%s", $2}' "$R/tokens" >"$R/li.na.token"
+    awk '$1=="wang.lei"{printf "%s", $2}' "$R/tokens" >"$R/wang.lei.token"
 
-    setsid "$RT_SERVER" --host 127.0.0.1 --port "$RT_PORT" --max-workers 2 >"$R/server.log" 2>&1 &
+    rt_server_start
+}
+
+# Start (or restart) the RT server on $RT_PORT and wait until it answers.
+rt_server_start() {
+    setsid "$RT_SERVER" --host 127.0.0.1 --port "$RT_PORT" --max-workers 2 >>"$R/server.log" 2>&1 &
     RT_PID=$!
     API=http://127.0.0.1:$RT_PORT/REST/2.0
     i=0; until curl -fs -o /dev/null -H "Authorization: token $(cat "$R/root.token")" "$API/rt"; do
         i=$((i+1)); [ $i -lt 240 ] || fail "RT did not start"; kill -0 $RT_PID 2>/dev/null || fail "RT died"; sleep 0.25; done
 }
+
+# Stop the RT server (by PID: its process group, the workers too).
+rt_server_stop() {
+    kill -TERM -- "-$RT_PID" 2>/dev/null || kill -TERM "$RT_PID" 2>/dev/null || :
+    wait "$RT_PID" 2>/dev/null || :
+    RT_PID=
+}
+
+# rt_as USER ARGS...: a REST call with USER's token
+rt_as() { u=$1; shift; curl -fsS -H "Authorization: token $(cat "$R/$u.token")" -H 'Content-Type: application/json' "$@"; }
 
 rt() { curl -fsS -H "Authorization: token $(cat "$R/root.token")" -H 'Content-Type: application/json' "$@"; }
 
