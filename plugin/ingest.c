@@ -104,13 +104,47 @@ ingest_has_marker(char *const *markers, size_t count, const char *text)
 	return false;
 }
 
-/* The ticket of a known message this one refers to, newest reference
-   first, else the subject's helpdesk tag, else a new ticket. */
-static int
-ingest_ticket(struct store *store, const struct mail_msg *msg, const char *own_id,
-	      char **ticket_r, const char **error_r)
+/* How long a sender's subject keeps pointing at its ticket for mail that
+   names no earlier message (webmail that drops In-Reply-To, a customer
+   writing again "Re: ..." from a new message). A week covers a 72-hour
+   resolution with room; an older subject starts a new ticket. */
+#define INGEST_SUBJECT_WINDOW (7 * 86400)
+
+/* The subject key of MSG: the customer's address (the sender, or for an
+   agent's mail the first recipient) and the normalised subject; false when
+   either is missing. */
+static bool
+ingest_subject_key(const struct mail_msg *msg, bool agent, char *buf, size_t size)
 {
-	char tag[64];
+	const char *who = agent ? (msg->to_count > 0 ? msg->to_addrs[0] : NULL) :
+		msg->from_addr;
+	char *subject;
+	bool ok = false;
+	int n;
+
+	if (who == NULL || msg->subject == NULL)
+		return false;
+	if ((subject = thread_normalize_subject(msg->subject)) == NULL)
+		return false;
+	if (subject[0] != '\0') {
+		n = snprintf(buf, size, "%s\x1f%s", who, subject);
+		ok = n > 0 && (size_t)n < size;
+	}
+	free(subject);
+	return ok;
+}
+
+/* The ticket of a known message this one refers to, newest reference
+   first; else the subject's helpdesk tag; else the ticket the same
+   customer's same subject had within INGEST_SUBJECT_WINDOW; else a new
+   ticket. The subject key is then pointed at the ticket found. */
+static int
+ingest_ticket(struct store *store, const struct mail_msg *msg, bool agent,
+	      const char *own_id, int64_t delivered, char **ticket_r,
+	      const char **error_r)
+{
+	char tag[64], key[EVENT_ID_MAX];
+	bool have_key = ingest_subject_key(msg, agent, key, sizeof(key));
 	size_t i;
 
 	*ticket_r = NULL;
@@ -125,11 +159,21 @@ ingest_ticket(struct store *store, const struct mail_msg *msg, const char *own_i
 	    thread_subject_tag(msg->subject, tag, sizeof(tag)) == 1) {
 		if (asprintf(ticket_r, "#%s", tag) < 0)
 			*ticket_r = NULL;
-	} else if (*ticket_r == NULL) {
-		*ticket_r = strdup(own_id);
+	} else if (*ticket_r == NULL && have_key &&
+		   store_subject_ticket_get(store, key, delivered - INGEST_SUBJECT_WINDOW,
+					    ticket_r, error_r) < 0) {
+		return -1;
 	}
+	if (*ticket_r == NULL)
+		*ticket_r = strdup(own_id);
 	if (*ticket_r == NULL) {
 		*error_r = "out of memory";
+		return -1;
+	}
+	if (have_key && store_subject_ticket_put(store, key, *ticket_r, delivered,
+						 error_r) < 0) {
+		free(*ticket_r);
+		*ticket_r = NULL;
 		return -1;
 	}
 	return 0;
@@ -176,13 +220,13 @@ ingest_message(const struct conf *conf, struct store *store,
 	else
 		ingest_sha256_id(raw, raw_len, own_id);
 
-	if (ingest_ticket(store, msg, own_id, &ticket, error_r) < 0)
+	agent = msg->from_addr != NULL && conf_agent_team(conf, msg->from_addr) != NULL;
+	if (ingest_ticket(store, msg, agent, own_id, delivered, &ticket, error_r) < 0)
 		goto out;
 	if (msg->message_id != NULL &&
 	    store_message_ticket_put(store, msg->message_id, ticket, error_r) < 0)
 		goto out;
 
-	agent = msg->from_addr != NULL && conf_agent_team(conf, msg->from_addr) != NULL;
 	snprintf(actor, sizeof(actor), "%s",
 		 agent ? msg->from_addr : "customer");
 	memset(&ev, 0, sizeof(ev));

@@ -10,8 +10,10 @@
  *   - Auto-replies, bulk mail and bounces become auto_reply/bounce events,
  *     which no clock looks at.
  *   - Ticket: the ticket of a known message named in In-Reply-To or
- *     References; else a helpdesk tag in the subject ("[#123]"); else a new
- *     ticket keyed by this Message-ID.
+ *     References; else a helpdesk tag in the subject ("[#123]"); else the
+ *     ticket the same customer's same normalised subject (Re:/回复:/Fwd:
+ *     stripped) had within the last 7 days; else a new ticket keyed by
+ *     this Message-ID.
  *   - An agent's reply whose new text (quotes stripped) contains a
  *     preliminary marker also yields a preliminary event; a resolved marker
  *     a resolved event.

@@ -271,6 +271,20 @@ store_proposals_foreach(struct store *store, const char *month,
 }
 
 int
+store_subject_ticket_get(struct store *store, const char *key, int64_t since,
+			 char **ticket_r, const char **error_r)
+{
+	return STORE_CALL(store, subject_ticket_get, error_r, key, since, ticket_r);
+}
+
+int
+store_subject_ticket_put(struct store *store, const char *key, const char *ticket,
+			 int64_t time, const char **error_r)
+{
+	return STORE_CALL(store, subject_ticket_put, error_r, key, ticket, time);
+}
+
+int
 store_proposal_state_set(struct store *store, const char *key,
 			 const char *state, const char *changed_by,
 			 int64_t changed_at, const char **error_r)

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include "event.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -145,6 +145,15 @@ struct store_backend {
 	int (*proposal_state_set)(struct store *store, const char *key,
 				  const char *state, const char *changed_by,
 				  int64_t changed_at, const char **error_r);
+
+	/* Threading of mail that names no earlier message: KEY (a sender and
+	   a normalised subject) -> the ticket last seen with it. get finds it
+	   only when it was seen at or after SINCE; *ticket_r is malloc'ed or
+	   NULL. put records TIME (the later of the old and the new). */
+	int (*subject_ticket_get)(struct store *store, const char *key, int64_t since,
+				  char **ticket_r, const char **error_r);
+	int (*subject_ticket_put)(struct store *store, const char *key,
+				  const char *ticket, int64_t time, const char **error_r);
 };
 
 struct store {
@@ -205,6 +214,10 @@ int store_outbox_done(struct store *store, int64_t id, int64_t when,
 int store_outbox_retry(struct store *store, int64_t id, int64_t not_before,
 		       const char *last_error, const char **error_r);
 int store_outbox_depth(struct store *store, int64_t *count_r, const char **error_r);
+int store_subject_ticket_get(struct store *store, const char *key, int64_t since,
+			     char **ticket_r, const char **error_r);
+int store_subject_ticket_put(struct store *store, const char *key, const char *ticket,
+			     int64_t time, const char **error_r);
 int store_breaches_foreach(struct store *store, const char *month,
 			   store_breach_cb *cb, void *ctx, const char **error_r);
 int store_proposals_foreach(struct store *store, const char *month,

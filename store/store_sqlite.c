@@ -89,6 +89,12 @@ static const struct store_sqlite_migration store_sqlite_migrations[] = {
 	  " last_error TEXT,"
 	  " done_at INTEGER);"
 	  "CREATE INDEX outbox_pending ON outbox (id) WHERE done_at IS NULL;" },
+	/* 1 -> 2: threading by sender and subject, for mail without
+	   In-Reply-To or References. */
+	{ "CREATE TABLE subject_ticket ("
+	  " key TEXT PRIMARY KEY,"
+	  " ticket TEXT NOT NULL,"
+	  " last_time INTEGER NOT NULL);" },
 };
 #define STORE_SQLITE_MIGRATION_COUNT \
 	((int)(sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0])))
@@ -105,6 +111,8 @@ enum sq_stmt {
 	SQ_EVENT_COUNT,
 	SQ_MT_GET,
 	SQ_MT_PUT,
+	SQ_ST_GET,
+	SQ_ST_PUT,
 	SQ_BREACHES_CLEAR,
 	SQ_PROPOSALS_CLEAR,
 	SQ_BREACH_PUT,
@@ -145,6 +153,12 @@ static const char *const sq_sql[SQ_COUNT] = {
 	[SQ_MT_PUT] =
 		"INSERT INTO message_ticket (message_id, ticket) VALUES (?1, ?2)"
 		" ON CONFLICT (message_id) DO UPDATE SET ticket = excluded.ticket",
+	[SQ_ST_GET] =
+		"SELECT ticket FROM subject_ticket WHERE key = ?1 AND last_time >= ?2",
+	[SQ_ST_PUT] =
+		"INSERT INTO subject_ticket (key, ticket, last_time) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (key) DO UPDATE SET ticket = excluded.ticket,"
+		" last_time = max(last_time, excluded.last_time)",
 	[SQ_BREACHES_CLEAR] = "DELETE FROM breaches",
 	[SQ_PROPOSALS_CLEAR] = "DELETE FROM proposals",
 	[SQ_BREACH_PUT] =
@@ -778,6 +792,62 @@ sq_message_ticket_put(struct store *store, const char *message_id,
 	return sq_step_done(store, stmt, what, error_r);
 }
 
+static int
+sq_subject_ticket_get(struct store *store, const char *key, int64_t since,
+		      char **ticket_r, const char **error_r)
+{
+	static const char what[] = "look up subject ticket";
+	sqlite3_stmt *stmt;
+	bool oom = false;
+	int rc, ret = 0;
+
+	*ticket_r = NULL;
+	if (sq_check(store, what, "subject key", key, EVENT_ID_MAX, true, error_r) < 0)
+		return -1;
+	if ((stmt = sq_stmt(store, SQ_ST_GET, what, error_r)) == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, key) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 2, since) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*ticket_r = sq_column_dup(stmt, 0, &oom);
+		if (oom)
+			ret = sq_failf(store, error_r, "%s: out of memory", what);
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(store, what, error_r);
+	}
+out:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return ret;
+}
+
+static int
+sq_subject_ticket_put(struct store *store, const char *key, const char *ticket,
+		      int64_t time, const char **error_r)
+{
+	static const char what[] = "store subject ticket";
+	sqlite3_stmt *stmt;
+
+	if (sq_check(store, what, "subject key", key, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "ticket", ticket, EVENT_ID_MAX, true, error_r) < 0)
+		return -1;
+	if ((stmt = sq_stmt(store, SQ_ST_PUT, what, error_r)) == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, key) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, ticket) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 3, time) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return -1;
+	}
+	return sq_step_done(store, stmt, what, error_r);
+}
+
 /* ---- derived records ---- */
 
 /* Multi-statement writes run inside a savepoint so a half-done change
@@ -1255,6 +1325,8 @@ const struct store_backend store_sqlite_backend = {
 	.event_count = sq_event_count,
 	.message_ticket_get = sq_message_ticket_get,
 	.message_ticket_put = sq_message_ticket_put,
+	.subject_ticket_get = sq_subject_ticket_get,
+	.subject_ticket_put = sq_subject_ticket_put,
 	.derived_clear = sq_derived_clear,
 	.breach_put = sq_breach_put,
 	.proposal_put = sq_proposal_put,

@@ -225,6 +225,63 @@ START_TEST(no_message_id)
 }
 END_TEST
 
+struct tickets_cb {
+	char tickets[8][128];
+	int n;
+};
+
+static int
+tickets_cb(void *ctx, const struct event *ev)
+{
+	struct tickets_cb *t = ctx;
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->tickets[i], ev->ticket) == 0)
+			return 0;
+	if (t->n < 8)
+		snprintf(t->tickets[t->n++], sizeof(t->tickets[0]), "%s", ev->ticket);
+	return 0;
+}
+
+/* Mail that names no earlier message joins the ticket of the same
+   customer's same subject (Re:/回复： stripped) within a week: the
+   customer writing again, and an agent answering from webmail. Another
+   customer, or the same subject weeks later, is a new ticket. */
+START_TEST(subject_threading)
+{
+	struct ingest_stats stats = { 0 };
+	struct tickets_cb t = { .n = 0 };
+	const char *error;
+	char *md;
+
+	put("cur", "1793584800.M1P1.h:2,S",
+	    "From: zhang@customer.example\r\nTo: service@hd.example\r\n"
+	    "Subject: =?UTF-8?B?5YeA5rC05Zmo5ryP5rC0?=\r\nMessage-ID: <s1@c>\r\n\r\nleaks\r\n");
+	put("cur", "1793588400.M2P1.h:2,S",
+	    "From: zhang@customer.example\r\nTo: service@hd.example\r\n"
+	    "Subject: =?UTF-8?B?5Zue5aSN77ya5YeA5rC05Zmo5ryP5rC0?=\r\nMessage-ID: <s2@c>\r\n\r\nstill\r\n");
+	put(".Sent/cur", "1793590000.M3P1.h:2,S",
+	    "From: agent@hd.example\r\nTo: zhang@customer.example\r\n"
+	    "Subject: Re: =?UTF-8?B?5YeA5rC05Zmo5ryP5rC0?=\r\nMessage-ID: <s3@hd>\r\n\r\non it\r\n");
+	put("cur", "1793591000.M4P1.h:2,S",
+	    "From: li@other.example\r\nTo: service@hd.example\r\n"
+	    "Subject: =?UTF-8?B?5YeA5rC05Zmo5ryP5rC0?=\r\nMessage-ID: <s4@c>\r\n\r\nmine too\r\n");
+	/* 20 days later: the same words start a new ticket */
+	put("cur", "1795312800.M5P1.h:2,S",
+	    "From: zhang@customer.example\r\nTo: service@hd.example\r\n"
+	    "Subject: =?UTF-8?B?5YeA5rC05Zmo5ryP5rC0?=\r\nMessage-ID: <s5@c>\r\n\r\nagain\r\n");
+	ck_assert(asprintf(&md, "%s/md", dir) > 0);
+	ck_assert_msg(ingest_maildir(conf, store, md, &stats, &error) == 0, "%s", error);
+	ck_assert_int_eq(store_events_foreach(store, tickets_cb, &t, &error), 0);
+	ck_assert_int_eq(t.n, 3);	/* s1+s2+s3, s4, s5 */
+	ck_assert_str_eq(t.tickets[0], "s1@c");
+	ck_assert_str_eq(t.tickets[1], "s4@c");
+	ck_assert_str_eq(t.tickets[2], "s5@c");
+	free(md);
+}
+END_TEST
+
 struct body_cb {
 	int events;
 	int64_t times[8];
@@ -307,6 +364,7 @@ main(void)
 	tcase_add_test(tc, no_message_id);
 	tcase_add_test(tc, mbox_messages);
 	tcase_add_test(tc, mbox_refused);
+	tcase_add_test(tc, subject_threading);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1016,6 +1016,42 @@ START_TEST(test_outbox)
 }
 END_TEST
 
+/* Subject threading: found only within the window; the time only moves
+   forward; a schema-1 database gains the table when opened. */
+START_TEST(test_subject_ticket)
+{
+	struct store *store = open_ok(dbpath);
+	const char *error = NULL;
+	char *ticket = NULL;
+	int version = 0;
+
+	ck_assert_int_eq(store_subject_ticket_get(store, "a@c\x1fhelp", 0, &ticket, &error), 0);
+	ck_assert_ptr_null(ticket);
+	ck_assert_int_eq(store_subject_ticket_put(store, "a@c\x1fhelp", "T1", 1000, &error), 0);
+	ck_assert_int_eq(store_subject_ticket_get(store, "a@c\x1fhelp", 1000, &ticket, &error), 0);
+	ck_assert_str_eq(ticket, "T1");
+	free(ticket);
+	ck_assert_int_eq(store_subject_ticket_get(store, "a@c\x1fhelp", 1001, &ticket, &error), 0);
+	ck_assert_ptr_null(ticket);
+	/* an older sighting does not move the time back */
+	ck_assert_int_eq(store_subject_ticket_put(store, "a@c\x1fhelp", "T1", 500, &error), 0);
+	ck_assert_int_eq(store_subject_ticket_get(store, "a@c\x1fhelp", 1000, &ticket, &error), 0);
+	ck_assert_str_eq(ticket, "T1");
+	free(ticket);
+
+	/* back to schema 1, as a database of the previous release */
+	ck_assert_int_eq(sqlite3_exec(store_sqlite_db(store),
+		"DROP TABLE subject_ticket; PRAGMA user_version = 1;", NULL, NULL, NULL),
+		SQLITE_OK);
+	store_close(&store);
+	store = open_ok(dbpath);
+	ck_assert_int_eq(store_schema_version(store, &version, &error), 0);
+	ck_assert_int_eq(version, 2);
+	ck_assert_int_eq(store_subject_ticket_put(store, "k", "T2", 1, &error), 0);
+	store_close(&store);
+}
+END_TEST
+
 /* Each deliverer takes only its own channel's rows, so a stuck helpdesk
    row never holds up mail, and the reverse. */
 START_TEST(test_outbox_channel)
@@ -1144,6 +1180,7 @@ store_suite(void)
 	tcase_add_test(tc, test_sync_state);
 	tcase_add_test(tc, test_outbox);
 	tcase_add_test(tc, test_outbox_channel);
+	tcase_add_test(tc, test_subject_ticket);
 	tcase_add_test(tc, test_outbox_long_error);
 	suite_add_tcase(s, tc);
 	return s;
