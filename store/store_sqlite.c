@@ -24,7 +24,11 @@
 #define STORE_SOURCE_MAX 256
 #define STORE_RULE_MAX 64
 #define STORE_MONTH_MAX 16
-#define STORE_TEXT_MAX 65536      /* proposal reasons, outbox payloads */
+#define STORE_TEXT_MAX 65536      /* proposal reasons */
+/* A monthly digest is a whole MIME message (HTML, text and a CSV
+   attachment, base64) in one outbox row: as much as the mailer sends
+   (MAILER_PAYLOAD_MAX). */
+#define STORE_PAYLOAD_MAX (32 * 1024 * 1024)
 #define STORE_LAST_ERROR_MAX 1024 /* outbox last_error is truncated, not refused */
 /* "SLCK" (0x534c434b): marks the file as ours, so pointing slaclock at
    some other program's database fails instead of adding tables to it. */
@@ -1177,7 +1181,7 @@ sq_outbox_put(struct store *store, const struct store_outbox *row,
 
 	if (sq_check(store, what, "key", row->key, EVENT_ID_MAX, true, error_r) < 0 ||
 	    sq_check(store, what, "channel", row->channel, STORE_SOURCE_MAX, true, error_r) < 0 ||
-	    sq_check(store, what, "payload", row->payload, STORE_TEXT_MAX, true, error_r) < 0)
+	    sq_check(store, what, "payload", row->payload, STORE_PAYLOAD_MAX, true, error_r) < 0)
 		return -1;
 	stmt = sq_stmt(store, SQ_OUTBOX_PUT, what, error_r);
 	if (stmt == NULL)
