@@ -237,7 +237,10 @@ webhook_result_add(struct webhook_result *result, enum event_kind kind,
 {
 	struct webhook_item *it;
 
-	if (result->count >= WEBHOOK_EVENTS_MAX)
+	/* An empty id would make every such payload one event in the store
+	   (the dedup key is the external id). */
+	if (result->count >= WEBHOOK_EVENTS_MAX || external_id == NULL ||
+	    *external_id == '\0')
 		return -1;
 	it = &result->items[result->count];
 	memset(it, 0, sizeof(*it));
@@ -255,9 +258,11 @@ int
 webhook_result_set_ticket(struct webhook_result *result,
 			  const struct webhook_opts *opts, const char *id)
 {
-	int n = snprintf(result->ticket, sizeof(result->ticket), "%s:%s",
-			 opts->name, id);
+	int n;
 
+	if (id == NULL || *id == '\0')
+		return -1;
+	n = snprintf(result->ticket, sizeof(result->ticket), "%s:%s", opts->name, id);
 	return n < 0 || (size_t)n >= sizeof(result->ticket) ? -1 : 0;
 }
 

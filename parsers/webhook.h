@@ -120,11 +120,12 @@ void webhook_result_event(const struct webhook_result *result, size_t i,
 int webhook_parse_time(const char *text, int64_t *t_r);
 
 /* Helpers shared by the mappers (webhook.c). */
-/* Append an event; -1 when full or a text does not fit. ATTRS may be NULL. */
+/* Append an event; -1 when full, EXTERNAL_ID is empty or a text does not
+   fit. ATTRS may be NULL. */
 int webhook_result_add(struct webhook_result *result, enum event_kind kind,
 		       int64_t time, const char *external_id,
 		       const char *actor, const char *attrs);
-/* Set result->ticket to "<name>:<id>"; -1 when too long. */
+/* Set result->ticket to "<name>:<id>"; -1 when ID is empty or too long. */
 int webhook_result_set_ticket(struct webhook_result *result,
 			      const struct webhook_opts *opts, const char *id);
 /* The string or integer member KEY of OBJ as text in BUF; NULL when absent,
