@@ -73,6 +73,7 @@ struct daemon {
 	struct loop_timer *sla_timer;
 	int64_t sla_timer_at;
 	int64_t sla_last_ms;           /* how long the last evaluation took */
+	unsigned int sla_failures;     /* evaluations failed in a row */
 	int64_t sla_last_end_ms;       /* when it ended (monotonic) */
 	struct deliver *deliver;
 	struct loop_timer *digest_timer;
@@ -259,9 +260,16 @@ daemon_sla_timer(void *ctx)
 	d->sla_last_end_ms = loop_now_ms();
 	d->sla_last_ms = d->sla_last_end_ms - began;
 	if (ret < 0) {
-		daemon_sla_soon(d, 60 * 1000);
+		/* a locked or full store passes: try again soon, backing off
+		   to a minute, so a deadline is not missed by a minute for a
+		   lock that lasted a second */
+		int64_t wait = (int64_t)1000 << (d->sla_failures < 6 ? d->sla_failures : 6);
+
+		d->sla_failures++;
+		daemon_sla_soon(d, wait < 60 * 1000 ? wait : 60 * 1000);
 		return;
 	}
+	d->sla_failures = 0;
 	if (next == 0) {
 		daemon_sla_soon(d, DAEMON_SLA_MAX_WAIT_MS);
 		return;
