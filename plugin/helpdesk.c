@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -221,6 +222,47 @@ helpdesk_conf_webhook_opts(const struct helpdesk_conf *hc,
 	opts_r->complaint_field = hc->complaint_field;
 	opts_r->verified_field = hc->verified_field;
 	opts_r->satisfaction_field = hc->satisfaction_field;
+}
+
+bool
+helpdesk_ticket_id_ok(const char *ticket)
+{
+	size_t n = ticket != NULL ? strlen(ticket) : 0;
+
+	return n > 0 && n <= 20 && strspn(ticket, "0123456789") == n;
+}
+
+int
+helpdesk_request_json(struct helpdesk_request *req, const char *method, json_t *body,
+		      const char *auth, const char **error_r, const char *url_fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	memset(req, 0, sizeof(*req));
+	if (body == NULL) {
+		*error_r = "note too long or out of memory";
+		return -1;
+	}
+	req->method = method;
+	req->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	va_start(ap, url_fmt);
+	n = vasprintf(&req->url, url_fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		req->url = NULL;
+	if (auth != NULL && (req->headers[req->header_count] = strdup(auth)) != NULL)
+		req->header_count++;
+	if ((req->headers[req->header_count] = strdup("Content-Type: application/json")) != NULL)
+		req->header_count++;
+	if (req->body == NULL || req->url == NULL ||
+	    req->header_count != (auth != NULL ? 2u : 1u)) {
+		*error_r = "out of memory";
+		helpdesk_request_clear(req);
+		return -1;
+	}
+	return 0;
 }
 
 void

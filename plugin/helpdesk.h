@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "../parsers/webhook.h"  /* not plugin/webhook.h: same name */
 
 #define HELPDESK_SECRET_MAX 4096     /* bytes of a token or key file */
@@ -93,6 +95,17 @@ struct helpdesk_request {
 	char *body;                  /* JSON text or NULL */
 };
 void helpdesk_request_clear(struct helpdesk_request *req);
+
+/* A JSON request for a helpdesk's REST API: METHOD, the URL made from
+   URL_FMT, BODY (taken: decref'd here; NULL is "too long or out of
+   memory"), and the header lines AUTH and "Content-Type: application/
+   json". 0, or -1 with *error_r and REQ cleared. */
+int helpdesk_request_json(struct helpdesk_request *req, const char *method, json_t *body,
+			  const char *auth, const char **error_r, const char *url_fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* Whether TICKET is a helpdesk's numeric ticket id (at most 20 digits). */
+bool helpdesk_ticket_id_ok(const char *ticket);
 
 /* What a delivery attempt came to. */
 enum helpdesk_result {

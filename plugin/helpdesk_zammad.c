@@ -16,45 +16,28 @@ static int
 zammad_note_request(const struct helpdesk_conf *hc, const struct helpdesk_note *note,
 		struct helpdesk_request *req_r, const char **error_r)
 {
-	char *text = NULL;
-	json_t *obj = NULL;
+	char *text = NULL, *auth = NULL;
 	int ret = -1;
 
 	memset(req_r, 0, sizeof(*req_r));
 	if (hc->url == NULL || hc->token == NULL) {
 		*error_r = "helpdesk has no url or token";
-		goto out;
+		return -1;
 	}
-	if (note->ticket == NULL || *note->ticket == '\0' || strlen(note->ticket) > 20 ||
-	    strspn(note->ticket, "0123456789") != strlen(note->ticket)) {
+	if (!helpdesk_ticket_id_ok(note->ticket)) {
 		*error_r = "ticket id is not a number";
-		goto out;
+		return -1;
 	}
-	text = helpdesk_note_text(note->text, note->marker);
-	obj = text != NULL ? json_pack("{s:I, s:s, s:s, s:s, s:b}", "ticket_id", (json_int_t)strtoll(note->ticket, NULL, 10), "body", text, "content_type", "text/plain", "type", "note", "internal", 1) : NULL;
-	if (obj == NULL) {
-		*error_r = "note too long or out of memory";
-		goto out;
-	}
-	req_r->method = "POST";
-	req_r->body = json_dumps(obj, JSON_COMPACT);
-	if (asprintf(&req_r->url, "%s/api/v1/ticket_articles", hc->url) < 0)
-		req_r->url = NULL;
-	if (asprintf(&req_r->headers[0], "Authorization: Token token=%s", hc->token) < 0)
-		req_r->headers[0] = NULL;
-	else
-		req_r->header_count = 1;
-	req_r->headers[req_r->header_count] = strdup("Content-Type: application/json");
-	if (req_r->headers[req_r->header_count] != NULL)
-		req_r->header_count++;
-	if (req_r->body == NULL || req_r->url == NULL || req_r->header_count != 2) {
+	if ((text = helpdesk_note_text(note->text, note->marker)) == NULL ||
+	    asprintf(&auth, "Authorization: Token token=%s", hc->token) < 0) {
+		auth = NULL;
 		*error_r = "out of memory";
-		helpdesk_request_clear(req_r);
 		goto out;
 	}
-	ret = 0;
+	ret = helpdesk_request_json(req_r, "POST", json_pack("{s:I, s:s, s:s, s:s, s:b}", "ticket_id", (json_int_t)strtoll(note->ticket, NULL, 10), "body", text, "content_type", "text/plain", "type", "note", "internal", 1), auth, error_r,
+				    "%s/api/v1/ticket_articles", hc->url);
 out:
-	json_decref(obj);
+	free(auth);
 	free(text);
 	return ret;
 }
