@@ -960,17 +960,23 @@ sq_proposal_put(struct store *store, const struct store_proposal *p,
 	return sq_step_done(store, stmt, what, error_r);
 }
 
+/* One row of a derived table handed to the caller's callback, which
+   travels as a generic function pointer (C allows converting between
+   function pointer types, not to void *). */
+typedef void sq_any_fn(void);
+typedef int sq_row_fn(sqlite3_stmt *stmt, sq_any_fn *cb, void *ctx);
+
+/* Step ALL_STMT, or MONTH_STMT bound to MONTH, calling ROW for each row
+   until it returns non-zero (which ends the walk and is returned). */
 static int
-sq_breaches_foreach(struct store *store, const char *month,
-		    store_breach_cb *cb, void *ctx, const char **error_r)
+sq_foreach_month(struct store *store, enum sq_stmt all_stmt, enum sq_stmt month_stmt,
+		 const char *what, const char *month, sq_row_fn *row, sq_any_fn *cb,
+		 void *ctx, const char **error_r)
 {
-	static const char what[] = "read breaches";
 	sqlite3_stmt *stmt;
-	struct store_breach b;
 	int rc, ret = 0;
 
-	stmt = sq_stmt(store, month == NULL ? SQ_BREACHES_ALL :
-		       SQ_BREACHES_MONTH, what, error_r);
+	stmt = sq_stmt(store, month == NULL ? all_stmt : month_stmt, what, error_r);
 	if (stmt == NULL)
 		return -1;
 	if (sqlite3_stmt_busy(stmt))
@@ -980,13 +986,7 @@ sq_breaches_foreach(struct store *store, const char *month,
 		goto out;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		b.ticket = sq_column_str(stmt, 0);
-		b.rule = sq_column_str(stmt, 1);
-		b.agent = sq_column_str(stmt, 2);
-		b.deadline = sqlite3_column_int64(stmt, 3);
-		b.met_at = sqlite3_column_int64(stmt, 4);
-		b.month = sq_column_str(stmt, 5);
-		ret = cb(ctx, &b);
+		ret = row(stmt, cb, ctx);
 		if (ret != 0) {
 			snprintf(store->error, sizeof(store->error),
 				 "%s: stopped by the callback (%d)", what, ret);
@@ -1003,47 +1003,49 @@ out:
 }
 
 static int
+sq_breach_row(sqlite3_stmt *stmt, sq_any_fn *cb, void *ctx)
+{
+	struct store_breach b;
+
+	b.ticket = sq_column_str(stmt, 0);
+	b.rule = sq_column_str(stmt, 1);
+	b.agent = sq_column_str(stmt, 2);
+	b.deadline = sqlite3_column_int64(stmt, 3);
+	b.met_at = sqlite3_column_int64(stmt, 4);
+	b.month = sq_column_str(stmt, 5);
+	return ((store_breach_cb *)cb)(ctx, &b);
+}
+
+static int
+sq_breaches_foreach(struct store *store, const char *month,
+		    store_breach_cb *cb, void *ctx, const char **error_r)
+{
+	return sq_foreach_month(store, SQ_BREACHES_ALL, SQ_BREACHES_MONTH, "read breaches",
+				month, sq_breach_row, (sq_any_fn *)cb, ctx, error_r);
+}
+
+static int
+sq_proposal_row(sqlite3_stmt *stmt, sq_any_fn *cb, void *ctx)
+{
+	struct store_proposal p;
+
+	p.key = sq_column_str(stmt, 0);
+	p.agent = sq_column_str(stmt, 1);
+	p.rule = sq_column_str(stmt, 2);
+	p.month = sq_column_str(stmt, 3);
+	p.unit = sq_column_str(stmt, 4);
+	p.amount = sqlite3_column_int(stmt, 5);
+	p.state = sq_column_str(stmt, 6);
+	p.reason = sq_column_str(stmt, 7);
+	return ((store_proposal_cb *)cb)(ctx, &p);
+}
+
+static int
 sq_proposals_foreach(struct store *store, const char *month,
 		     store_proposal_cb *cb, void *ctx, const char **error_r)
 {
-	static const char what[] = "read proposals";
-	sqlite3_stmt *stmt;
-	struct store_proposal p;
-	int rc, ret = 0;
-
-	stmt = sq_stmt(store, month == NULL ? SQ_PROPOSALS_ALL :
-		       SQ_PROPOSALS_MONTH, what, error_r);
-	if (stmt == NULL)
-		return -1;
-	if (sqlite3_stmt_busy(stmt))
-		return sq_failf(store, error_r, "%s: already iterating", what);
-	if (month != NULL && sq_bind_text(stmt, 1, month) != SQLITE_OK) {
-		ret = sq_fail(store, what, error_r);
-		goto out;
-	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		p.key = sq_column_str(stmt, 0);
-		p.agent = sq_column_str(stmt, 1);
-		p.rule = sq_column_str(stmt, 2);
-		p.month = sq_column_str(stmt, 3);
-		p.unit = sq_column_str(stmt, 4);
-		p.amount = sqlite3_column_int(stmt, 5);
-		p.state = sq_column_str(stmt, 6);
-		p.reason = sq_column_str(stmt, 7);
-		ret = cb(ctx, &p);
-		if (ret != 0) {
-			snprintf(store->error, sizeof(store->error),
-				 "%s: stopped by the callback (%d)", what, ret);
-			*error_r = store->error;
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		ret = sq_fail(store, what, error_r);
-out:
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	return ret;
+	return sq_foreach_month(store, SQ_PROPOSALS_ALL, SQ_PROPOSALS_MONTH, "read proposals",
+				month, sq_proposal_row, (sq_any_fn *)cb, ctx, error_r);
 }
 
 static int
