@@ -16,7 +16,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build_pkgs="autoconf automake libtool pkg-config make gcc gettext autopoint
  libetpan-dev libcurl4-gnutls-dev libxml2-dev libsqlite3-dev libjansson-dev
  libmicrohttpd-dev libgnutls28-dev check"
-test_pkgs="clang libclang-rt-14-dev openssl gnutls-bin sqlite3
+test_pkgs="clang libclang-rt-14-dev openssl gnutls-bin sqlite3 curl valgrind procps
  dovecot-core dovecot-imapd python3-aiosmtpd
  request-tracker5 rt5-db-sqlite rt5-standalone"
 
