@@ -1637,6 +1637,19 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 	}
 }
 
+static int
+sla_warning_cmp(const void *a, const void *b)
+{
+	const struct sla_warning *x = a, *y = b;
+	int c;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if ((c = strcmp(x->rule, y->rule)) != 0)
+		return c;
+	return strcmp(x->ticket, y->ticket);
+}
+
 int
 sla_evaluate_events(const struct conf *conf, const struct calendar *cal,
 		    const struct event *events, size_t count, int64_t now,
@@ -1682,6 +1695,10 @@ sla_evaluate_events(const struct conf *conf, const struct calendar *cal,
 		sla_packs(&b);
 		sla_scores(&b);
 		sla_decisions(&b, events, count);
+		/* warnings are read as a timeline: the order they happened */
+		if (result->warning_count > 1)
+			qsort(result->warnings, result->warning_count,
+			      sizeof(*result->warnings), sla_warning_cmp);
 	}
 	for (i = 0; b.team_cals != NULL && i < conf->calendar_count; i++)
 		calendar_free(&b.team_cals[i]);

@@ -335,6 +335,29 @@ START_TEST(example10_helpdesk_assign)
 }
 END_TEST
 
+/* Warnings come out as a timeline, whoever they are for. */
+START_TEST(warnings_in_time_order)
+{
+	static const struct ev rows[] = {
+		{ "T1", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL },
+		{ "T1", 40 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL },
+		{ "T2", 1 * HOUR, EVENT_CUSTOMER_MESSAGE, NULL, NULL },
+		{ "T2", 2 * HOUR, EVENT_AGENT_REPLY, "b@hd.example", NULL },
+		{ "T3", 3 * HOUR, EVENT_CUSTOMER_MESSAGE, NULL, NULL },
+		{ "T3", 4 * HOUR, EVENT_AGENT_REPLY, "a@hd.example", NULL },
+		END,
+	};
+	struct sla_result r = run(rows, 10 * 24 * HOUR);
+
+	ck_assert_uint_eq(r.warning_count, 3);
+	ck_assert_str_eq(r.warnings[0].ticket, "T1");
+	ck_assert_str_eq(r.warnings[1].ticket, "T2");
+	ck_assert_str_eq(r.warnings[1].agent, "b@hd.example");
+	ck_assert_str_eq(r.warnings[2].ticket, "T3");
+	sla_result_clear(&r);
+}
+END_TEST
+
 /* Nobody replied and nobody was assigned: the team's default agent. A
    clock whose deadline is still ahead is pending, not missed. */
 START_TEST(unanswered_and_pending)
@@ -1286,6 +1309,7 @@ sla_suite(void)
 	tcase_add_loop_test(tc, example6_severity, 0, sizeof(example6) / sizeof(example6[0]));
 	tcase_add_test(tc, example10_owner_at_deadline);
 	tcase_add_test(tc, example10_helpdesk_assign);
+	tcase_add_test(tc, warnings_in_time_order);
 	tcase_add_test(tc, unanswered_and_pending);
 	tcase_add_test(tc, no_customer_no_clocks);
 	tcase_add_loop_test(tc, example7_quarter_satisfaction, 0,
