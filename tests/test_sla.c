@@ -342,6 +342,7 @@ START_TEST(warnings_in_time_order)
 		{ "T1", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL },
 		{ "T1", 40 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL },
 		{ "T2", 1 * HOUR, EVENT_CUSTOMER_MESSAGE, NULL, NULL },
+		{ "T2", 1 * HOUR, EVENT_ASSIGN, "b@hd.example", NULL },
 		{ "T2", 2 * HOUR, EVENT_AGENT_REPLY, "b@hd.example", NULL },
 		{ "T3", 3 * HOUR, EVENT_CUSTOMER_MESSAGE, NULL, NULL },
 		{ "T3", 4 * HOUR, EVENT_AGENT_REPLY, "a@hd.example", NULL },
