@@ -13,6 +13,7 @@
 # transaction is counted and shown: SMTP cannot be asked); outbox empty.
 #   CRASH_TRIALS=100 sh tests/it/crash.sh     (about 5 minutes)
 # Skips (77) when Dovecot, RT or aiosmtpd is not installed.
+[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$srcdir/tests/it/lib-rt.sh"

@@ -5,6 +5,7 @@
 # note into the ticket and mails the team lead one alert, each exactly
 # once, also across a restart of the daemon. Skips (77) only when RT or
 # aiosmtpd is not installed.
+[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$srcdir/tests/it/lib-rt.sh"

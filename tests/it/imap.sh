@@ -2,6 +2,7 @@
 # Integration test: slaclockd against a real Dovecot on free loopback ports
 # under a temporary directory. Skips (77) only when Dovecot is not installed.
 # Needs: dovecot-imapd (dovecot, doveadm), openssl, python3.
+[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 
 [ -x /usr/sbin/dovecot ] || { echo "SKIP: /usr/sbin/dovecot not installed (dovecot-imapd)"; exit 77; }

@@ -10,6 +10,7 @@
 # The examples are from November 2026; their dates are moved to last
 # month so that the digest, which is of the month before, is about them.
 # Skips (77) when Dovecot, RT or aiosmtpd is not installed.
+[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$srcdir/tests/it/lib-rt.sh"

@@ -5,6 +5,7 @@
 # deliverer "dies" between posting and outbox_done; our own note's webhook
 # ignored. Skips (77) only when RT is not installed.
 #   usage: rt.sh [path/to/rt_driver]   (default: $top_builddir/tests/it/rt_driver)
+[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$srcdir/tests/it/lib-rt.sh"
