@@ -3,8 +3,10 @@
 #
 #   sh contrib/dev.sh demo   install what is missing, build, run the demo
 #   sh contrib/dev.sh test   install what is missing, run the whole suite:
-#                            gcc -Werror build + make check, clang
-#                            ASan+UBSan build + make check, make distcheck
+#                            gcc -Werror build + make check, bench/run
+#                            --quick, clang ASan+UBSan build + make check,
+#                            the demo under valgrind, every fuzz target for
+#                            60 s, make distcheck
 #
 # Builds happen out of tree under build/ so the source stays clean.
 set -eu
@@ -78,6 +80,19 @@ test)
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		make -j"$jobs" check) || { cat build/sanitizers/test-suite.log; exit 1; }
+	echo "== valgrind memcheck: the end-to-end demo" >&2
+	sh contrib/valgrind-demo.sh "$top/build/werror" || exit 1
+	echo "== libFuzzer: every target for 60 s, two at a time" >&2
+	FUZZ_WORK="$top/build/fuzz-work-a" sh contrib/fuzz.sh 1 conf >/dev/null || exit 1
+	FUZZ_WORK="$top/build/fuzz-work-a" sh contrib/fuzz.sh 60 mail charset html reply conf &
+	fa=$!
+	FUZZ_WORK="$top/build/fuzz-work-b" sh contrib/fuzz.sh 60 webhook_rt webhook_zammad \
+		webhook_zendesk webhook_freshdesk &
+	fb=$!
+	frc=0
+	wait "$fa" || frc=1
+	wait "$fb" || frc=1
+	[ "$frc" -eq 0 ] || { echo "dev.sh: a fuzz target failed (see build/fuzz-work-*/artifacts)" >&2; exit 1; }
 	echo "== make distcheck" >&2
 	# distcheck proves the tarball builds and its unit tests pass; the
 	# integration tests already ran twice above against real servers.
