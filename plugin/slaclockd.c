@@ -206,7 +206,10 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 	if (sla_evaluate(d->s->conf, d->s->cal, d->store, now, &result, &err) < 0 ||
 	    sla_persist(d->store, d->s->cal, &result, &err) < 0 ||
 	    notify_enqueue(d->s, d->store, &result, now, &ns, &err) < 0) {
-		log_error("SLA evaluation failed: %s", err);
+		/* the same words as the sources' ("store: ...; retrying with
+		   backoff"), so one pattern finds a store fault in the log */
+		log_error("SLA evaluation: store: %s; retrying with backoff (next in %u s)", err,
+			  1u << (d->sla_failures < 6 ? d->sla_failures : 6));
 		d->n.evaluation_errors++;
 		sla_result_clear(&result);
 		return -1;
