@@ -209,7 +209,7 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 		/* the same words as the sources' ("store: ...; retrying with
 		   backoff"), so one pattern finds a store fault in the log */
 		log_error("SLA evaluation: store: %s; retrying with backoff (next in %u s)", err,
-			  1u << (d->sla_failures < 6 ? d->sla_failures : 6));
+			  d->sla_failures < 6 ? 1u << d->sla_failures : 60u);
 		d->n.evaluation_errors++;
 		sla_result_clear(&result);
 		return -1;
@@ -266,10 +266,10 @@ daemon_sla_timer(void *ctx)
 		/* a locked or full store passes: try again soon, backing off
 		   to a minute, so a deadline is not missed by a minute for a
 		   lock that lasted a second */
-		int64_t wait = (int64_t)1000 << (d->sla_failures < 6 ? d->sla_failures : 6);
+		int64_t wait = d->sla_failures < 6 ? (int64_t)1000 << d->sla_failures : 60 * 1000;
 
 		d->sla_failures++;
-		daemon_sla_soon(d, wait < 60 * 1000 ? wait : 60 * 1000);
+		daemon_sla_soon(d, wait);
 		return;
 	}
 	d->sla_failures = 0;
