@@ -520,6 +520,11 @@ mail_date(const char *value, size_t len)
 	tm.tm_min = dt->dt_min;
 	tm.tm_sec = dt->dt_sec;
 	zone = dt->dt_zone;
+	/* libetpan takes any digits as the zone; past +-9959 it is none
+	   (RFC 5322 4.3: an unknown zone is UTC), and abs() and the
+	   multiplication below stay in range. */
+	if (zone < -9959 || zone > 9959)
+		zone = 0;
 	off = (abs(zone) / 100) * 3600 + (abs(zone) % 100) * 60;
 	if (zone < 0)
 		off = -off;
