@@ -251,6 +251,7 @@ struct imap_folder {
 	char last_error[IMAP_ERROR_MAX];
 	bool connected_logged;
 	bool has_idle;
+	bool caught_up;                   /* has waited for new mail at least once */
 	uint32_t uidvalidity;
 	uint32_t last_uid;
 	struct imap_uidsize *pending;     /* UIDs still to fetch, ascending */
@@ -270,6 +271,17 @@ struct imap_source {
 	struct imap_folder folders[IMAP_FOLDERS_MAX];
 	size_t folder_count;
 };
+
+bool
+imap_source_caught_up(const struct imap_source *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->folder_count; i++)
+		if (!src->folders[i].caught_up)
+			return false;
+	return true;
+}
 
 int64_t
 imap_backoff_ms(unsigned int attempt, double r)
@@ -714,6 +726,8 @@ imap_folder_wait(struct imap_folder *f, char *error, size_t error_size)
 {
 	int r;
 
+	/* waiting for new mail means everything there was is stored */
+	f->caught_up = true;
 	if (!f->has_idle) {
 		f->state = IMAP_F_POLL;
 		imap_folder_arm(f, f->src->acct.poll_interval_secs * 1000);

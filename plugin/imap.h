@@ -99,6 +99,10 @@ int imap_source_new(struct loop *loop, struct store *store,
 		    struct imap_source **src_r, const char **error_r);
 /* A reloaded configuration (policy, teams) for the next batches. */
 void imap_source_set_conf(struct imap_source *src, const struct conf *conf);
+/* Whether every folder of SRC has fetched all it had at least once since
+   it started (the daemon holds the monthly jobs back until then, so a
+   first start does not report on a half-read mailbox). */
+bool imap_source_caught_up(const struct imap_source *src);
 /* Log out, disconnect and free. */
 void imap_source_free(struct imap_source **src);
 

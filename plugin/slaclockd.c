@@ -48,6 +48,13 @@
    is cheap once the month's mark exists, and a daemon that was down at the
    scheduled time sends the missed digest on its first look. */
 #define DAEMON_DIGEST_CHECK_MS (15 * 60 * 1000)
+/* The first look waits until every IMAP folder has caught up (a first
+   start or one after an outage would otherwise report the month from a
+   half-read mailbox and mark it done), checking this often, but not for
+   longer than DAEMON_DIGEST_WAIT_MAX_MS: a source that cannot connect
+   must not hold the digest back for ever. */
+#define DAEMON_DIGEST_POLL_MS 2000
+#define DAEMON_DIGEST_WAIT_MAX_MS (60 * 60 * 1000)
 
 struct daemon_counters {
 	uint64_t imap_events;
@@ -78,6 +85,7 @@ struct daemon {
 	struct deliver *deliver;
 	struct loop_timer *digest_timer;
 	char tally_month[8];           /* last month whose tally was queued */
+	int64_t started_ms;
 	struct daemon_counters n;
 	int exit_code;
 };
@@ -327,6 +335,17 @@ daemon_tally(struct daemon *d)
 	sla_result_clear(&result);
 }
 
+static bool
+daemon_sources_caught_up(const struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->source_count; i++)
+		if (!imap_source_caught_up(d->sources[i]))
+			return false;
+	return true;
+}
+
 static void
 daemon_digest_timer(void *ctx)
 {
@@ -335,6 +354,12 @@ daemon_digest_timer(void *ctx)
 	size_t queued = 0;
 
 	d->digest_timer = NULL;
+	if (!daemon_sources_caught_up(d) &&
+	    loop_now_ms() - d->started_ms < DAEMON_DIGEST_WAIT_MAX_MS) {
+		d->digest_timer = loop_timer_add(d->loop, loop_now_ms() + DAEMON_DIGEST_POLL_MS,
+						 daemon_digest_timer, d);
+		return;
+	}
 	if (d->s->mailer != NULL) {
 		if (digest_tick(d->s->conf, d->s->mailer, d->s->cal, d->store,
 				(int64_t)time(NULL), &queued, &err) < 0) {
@@ -635,6 +660,7 @@ main(int argc, char **argv)
 		}
 	}
 	daemon_sla_soon(&d, 0);
+	d.started_ms = loop_now_ms();
 	daemon_digest_timer(&d);
 	log_info("started with %zu IMAP source(s), %zu helpdesk(s), store %s",
 		 d.source_count, d.s->helpdesk_count, d.s->conf->store_path);
