@@ -8,6 +8,7 @@
 #include "alert.h"
 #include "calendar.h"
 #include "digest.h"
+#include "i18n.h"
 #include "log.h"
 #include "mailmsg.h"
 #include "store.h"
@@ -20,8 +21,8 @@ struct alert_item {
 	const char *rcpt;
 };
 
+/* The strings of one alert, in the language i18n_begin() chose. */
 struct alert_strings {
-	const char *subject, *subject_escalated;  /* %d breaches */
 	const char *intro, *intro_escalated;
 	const char *col_ticket, *col_rule, *col_agent, *col_deadline, *col_late, *col_level;
 	const char *late, *open_for;
@@ -30,32 +31,31 @@ struct alert_strings {
 	const char *lang;
 };
 
-static const struct alert_strings alert_en = {
-	.subject = "[slaclock] SLA breach alert: %d ticket(s)",
-	.subject_escalated = "[slaclock] SLA escalation: %d ticket(s) still open",
-	.intro = "These tickets missed an SLA deadline since the last alert. "
-		 "Each is charged to the ticket's owner at the deadline.",
-	.intro_escalated = "These tickets missed an SLA deadline and are still not done.",
-	.col_ticket = "Ticket", .col_rule = "Rule", .col_agent = "Charged to",
-	.col_deadline = "Deadline", .col_late = "Late", .col_level = "Level",
-	.late = "late by", .open_for = "still open, overdue",
-	.footer = "Sent automatically by slaclock; please do not reply. "
-		  "`slaclock explain TICKET` shows why a breach was charged.",
-	.min = "min", .hour = "h", .day = "d", .lang = "en",
-};
-
-static const struct alert_strings alert_zh = {
-	.subject = "【slaclock】SLA 超时提醒：%d 张工单",
-	.subject_escalated = "【slaclock】SLA 升级提醒：%d 张工单仍未完成",
-	.intro = "以下工单自上次提醒以来已超过 SLA 时限，超时记在截止时刻的工单负责人名下。",
-	.intro_escalated = "以下工单已超过 SLA 时限，至今仍未完成。",
-	.col_ticket = "工单", .col_rule = "条款", .col_agent = "责任人",
-	.col_deadline = "截止时间", .col_late = "超时", .col_level = "级别",
-	.late = "超时", .open_for = "仍未完成，已超时",
-	.footer = "本邮件由 slaclock 自动发送，请勿回复。"
-		  "用 `slaclock explain 工单号` 可查看超时记到谁名下的原因。",
-	.min = "分钟", .hour = "小时", .day = "天", .lang = "zh-CN",
-};
+static void
+alert_strings_load(struct alert_strings *s)
+{
+	s->intro = _("These tickets missed an SLA deadline since the last alert. "
+		     "Each is charged to the ticket's owner at the deadline.");
+	s->intro_escalated = _("These tickets missed an SLA deadline and are still not done.");
+	s->col_ticket = _("Ticket");
+	s->col_rule = _("Rule");
+	/* TRANSLATORS: a column: the agent a breach is charged to. */
+	s->col_agent = _("Charged to");
+	s->col_deadline = _("Deadline");
+	s->col_late = _("Late");
+	/* TRANSLATORS: a column: the escalation level, L1 to L4. */
+	s->col_level = _("Level");
+	/* TRANSLATORS: before a duration, "late by 2 h 05 min". */
+	s->late = _("late by");
+	/* TRANSLATORS: before a duration, the ticket is not done yet. */
+	s->open_for = _("still open, overdue");
+	s->footer = _("Sent automatically by slaclock; please do not reply. "
+		      "`slaclock explain TICKET` shows why a breach was charged.");
+	s->min = _("min");
+	s->hour = _("h");
+	s->day = _("d");
+	s->lang = _("en");
+}
 
 int64_t
 alert_next_tick(const struct mailer_conf *mconf, int64_t now)
@@ -141,7 +141,8 @@ alert_compose(const struct conf *conf, const struct mailer_conf *mconf,
 	      const struct calendar *cal, const struct alert_item *items, size_t n,
 	      int64_t now, char **subject_r, char **text_r, char **html_r)
 {
-	const struct alert_strings *s = mconf->language == MAILER_LANG_ZH ? &alert_zh : &alert_en;
+	struct alert_strings strings, *s = &strings;
+	struct i18n_scope scope;
 	char *text = NULL, *html = NULL, subject[256];
 	size_t tlen, hlen, i;
 	FILE *t = NULL, *h = NULL;
@@ -151,16 +152,19 @@ alert_compose(const struct conf *conf, const struct mailer_conf *mconf,
 	for (i = 0; i < n; i++)
 		if (items[i].level == 0)
 			escalated = false;
-	/* One %d in a fixed template of ours. */
-	snprintf(subject, sizeof(subject), "%s", escalated ? s->subject_escalated : s->subject);
-	{
-		char *pd = strstr(subject, "%d"), tail[256];
-
-		if (pd != NULL) {
-			snprintf(tail, sizeof(tail), "%s", pd + 2);
-			snprintf(pd, sizeof(subject) - (size_t)(pd - subject), "%zu%s", n, tail);
-		}
-	}
+	/* One mail, one recipient: in that recipient's language. */
+	i18n_begin(mailer_language_for(mconf, items[0].rcpt), &scope);
+	alert_strings_load(s);
+	if (escalated)
+		snprintf(subject, sizeof(subject),
+			 i18n_ngettext("[slaclock] SLA escalation: %lu ticket still open",
+				       "[slaclock] SLA escalation: %lu tickets still open", n),
+			 (unsigned long)n);
+	else
+		snprintf(subject, sizeof(subject),
+			 i18n_ngettext("[slaclock] SLA breach alert: %lu ticket",
+				       "[slaclock] SLA breach alert: %lu tickets", n),
+			 (unsigned long)n);
 	if ((t = open_memstream(&text, &tlen)) == NULL ||
 	    (h = open_memstream(&html, &hlen)) == NULL)
 		goto out;
@@ -234,6 +238,7 @@ alert_compose(const struct conf *conf, const struct mailer_conf *mconf,
 	ret = 0;
 	(void)conf;
 out:
+	i18n_end(&scope);
 	if (t != NULL)
 		fclose(t);
 	if (h != NULL)

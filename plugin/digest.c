@@ -7,6 +7,7 @@
 
 #include "calendar.h"
 #include "digest.h"
+#include "i18n.h"
 #include "log.h"
 #include "mailmsg.h"
 #include "report.h"
@@ -25,12 +26,11 @@
 /* The deduction chart's full width, in % of the month score. */
 #define DIGEST_DEDUCT_SCALE_MIN 20
 
-/* Built-in string table (no gettext catalogue to install and keep in
-   step with the code); the mail's language is a config key anyway. */
+/* The strings of one mail, in the language i18n_begin() chose. */
 struct digest_strings {
 	const char *lang;
-	const char *subject[3];       /* %s month, %s team/agent */
-	const char *title[3];
+	const char *subject[3];       /* %s month, %s team */
+	const char *title[3];         /* %s team */
 	const char *intro[3];
 	const char *tile_tickets, *tile_first, *tile_breaches, *tile_deductions;
 	const char *chart_first, *chart_deduct, *legend_met, *legend_missed, *no_clock;
@@ -44,67 +44,69 @@ struct digest_strings {
 	const char *min, *hour, *day;
 };
 
-static const struct digest_strings digest_en = {
-	.lang = "en",
-	.subject = { "[slaclock] SLA digest %s: team %s", "[slaclock] SLA digest %s: all teams%s",
-		     "[slaclock] Your SLA statement %s%s" },
-	.title = { "SLA monthly digest · team %s", "SLA monthly digest · all teams%s",
-		   "Your SLA statement%s" },
-	.intro = { "The month's service-level results of your team, charged to the ticket owner at each deadline.",
-		   "The month's service-level results of every team, with the deductions proposed for approval.",
-		   "Your own service-level results this month. Ask your team lead if something looks wrong." },
-	.tile_tickets = "tickets", .tile_first = "first response on time",
-	.tile_breaches = "breaches", .tile_deductions = "deductions proposed",
-	.chart_first = "First response within target, per agent",
-	.chart_deduct = "Proposed deduction, % of the month's score",
-	.legend_met = "met", .legend_missed = "missed", .no_clock = "no clock",
-	.table_title = "Per agent", .col_agent = "Agent", .col_team = "Team",
-	.col_tickets = "Tickets", .col_first = "1st response", .col_prelim = "24 h preliminary",
-	.col_resol = "72 h resolution", .col_warnings = "Warnings", .col_deduction = "Deduction",
-	.met_missed = "met / missed",
-	.breaches_title = "Breaches", .col_ticket = "Ticket", .col_rule = "Rule",
-	.col_deadline = "Deadline", .col_late = "Late by", .still_open = "still open",
-	.proposals_title = "Proposed deductions",
-	.proposals_note = "Proposals only: nothing is deducted until a person approves.",
-	.col_pct = "Deduction", .col_tickets_involved = "Tickets", .state_proposed = "proposed",
-	.none = "none",
-	.footer = "Sent automatically by slaclock; please do not reply. Policy pack %s, times in %s.",
-	.attachment_note = "The table is attached as CSV.",
-	.min = "min", .hour = "h", .day = "d",
-};
-
-static const struct digest_strings digest_zh = {
-	.lang = "zh-CN",
-	.subject = { "【slaclock】%s SLA 月度公示：%s", "【slaclock】%s SLA 月度公示：全部小组%s",
-		     "【slaclock】%s 个人 SLA 月度结果%s" },
-	.title = { "SLA 月度公示 · %s", "SLA 月度公示 · 全部小组%s", "个人 SLA 月度结果%s" },
-	.intro = { "本组本月服务时效结果；超时记在截止时刻的工单负责人名下。",
-		   "各组本月服务时效结果，以及待审批的扣分建议。",
-		   "这是您本人本月的服务时效结果，如有疑问请联系组长。" },
-	.tile_tickets = "工单数", .tile_first = "首次响应达标率",
-	.tile_breaches = "超时次数", .tile_deductions = "扣分建议",
-	.chart_first = "首次响应达标情况（按客服）",
-	.chart_deduct = "建议扣分（占当月绩效分 %）",
-	.legend_met = "达标", .legend_missed = "超时", .no_clock = "无计时",
-	.table_title = "客服明细", .col_agent = "客服", .col_team = "小组",
-	.col_tickets = "工单", .col_first = "首次响应", .col_prelim = "24 小时初步方案",
-	.col_resol = "72 小时解决", .col_warnings = "警告", .col_deduction = "扣分",
-	.met_missed = "达标 / 超时",
-	.breaches_title = "超时明细", .col_ticket = "工单", .col_rule = "条款",
-	.col_deadline = "截止时间", .col_late = "超时", .still_open = "仍未完成",
-	.proposals_title = "扣分建议",
-	.proposals_note = "以上仅为建议，须经审批后才生效。",
-	.col_pct = "扣分", .col_tickets_involved = "涉及工单", .state_proposed = "待审批",
-	.none = "无",
-	.footer = "本邮件由 slaclock 自动发送，请勿回复。政策包 %s，时间为 %s 时区。",
-	.attachment_note = "明细表见 CSV 附件。",
-	.min = "分钟", .hour = "小时", .day = "天",
-};
-
-static const struct digest_strings *
-digest_lang(const struct mailer_conf *mconf)
+static void
+digest_strings_load(struct digest_strings *s)
 {
-	return mconf->language == MAILER_LANG_ZH ? &digest_zh : &digest_en;
+	/* TRANSLATORS: the lang attribute of the mail's HTML (BCP 47). */
+	s->lang = _("en");
+	/* TRANSLATORS: %s the month, %s the team. */
+	s->subject[DIGEST_TEAM] = _("[slaclock] SLA digest %s: team %s");
+	/* TRANSLATORS: %s the month. */
+	s->subject[DIGEST_HR] = _("[slaclock] SLA digest %s: all teams");
+	/* TRANSLATORS: %s the month. */
+	s->subject[DIGEST_AGENT] = _("[slaclock] Your SLA statement %s");
+	/* TRANSLATORS: %s the team. */
+	s->title[DIGEST_TEAM] = _("SLA monthly digest · team %s");
+	s->title[DIGEST_HR] = _("SLA monthly digest · all teams");
+	s->title[DIGEST_AGENT] = _("Your SLA statement");
+	s->intro[DIGEST_TEAM] = _("The month's service-level results of your team, "
+				  "charged to the ticket owner at each deadline.");
+	s->intro[DIGEST_HR] = _("The month's service-level results of every team, "
+				"with the deductions proposed for approval.");
+	s->intro[DIGEST_AGENT] = _("Your own service-level results this month. "
+				   "Ask your team lead if something looks wrong.");
+	s->tile_tickets = _("tickets");
+	s->tile_first = _("first response on time");
+	s->tile_breaches = _("breaches");
+	s->tile_deductions = _("deductions proposed");
+	s->chart_first = _("First response within target, per agent");
+	/* xgettext:no-c-format */
+	s->chart_deduct = _("Proposed deduction, % of the month's score");
+	s->legend_met = _("met");
+	s->legend_missed = _("missed");
+	s->no_clock = _("no clock");
+	s->table_title = _("Per agent");
+	s->col_agent = _("Agent");
+	s->col_team = _("Team");
+	s->col_tickets = _("Tickets");
+	s->col_first = _("1st response");
+	s->col_prelim = _("24 h preliminary");
+	s->col_resol = _("72 h resolution");
+	s->col_warnings = _("Warnings");
+	s->col_deduction = _("Deduction");
+	s->met_missed = _("met / missed");
+	s->breaches_title = _("Breaches");
+	s->col_ticket = _("Ticket");
+	s->col_rule = _("Rule");
+	s->col_deadline = _("Deadline");
+	s->col_late = _("Late by");
+	s->still_open = _("still open");
+	s->proposals_title = _("Proposed deductions");
+	s->proposals_note = _("Proposals only: nothing is deducted until a person approves.");
+	/* TRANSLATORS: a column: the deduction in % of the month's score. */
+	s->col_pct = _("Deduction %");
+	/* TRANSLATORS: a column: the tickets a deduction is for. */
+	s->col_tickets_involved = _("Tickets involved");
+	s->state_proposed = _("proposed");
+	s->none = _("none");
+	/* TRANSLATORS: %s the policy pack, %s the time zone. */
+	s->footer = _("Sent automatically by slaclock; please do not reply. "
+		      "Policy pack %s, times in %s.");
+	s->attachment_note = _("The table is attached as CSV.");
+	/* TRANSLATORS: minutes, hours, days, after a number. */
+	s->min = _("min");
+	s->hour = _("h");
+	s->day = _("d");
 }
 
 void
@@ -177,12 +179,18 @@ digest_fill(char *buf, size_t size, const char *tmpl, const char *a, const char 
 
 /* "2026-11" or "2026年11月". */
 static void
-digest_month_shown(const struct digest_strings *s, const char *month, char *buf, size_t size)
+digest_month_shown(const char *month, char *buf, size_t size)
 {
-	if (s == &digest_zh && strlen(month) == 7)
-		snprintf(buf, size, "%.4s年%d月", month, atoi(month + 5));
-	else
+	char year[5];
+
+	if (strlen(month) != 7) {
 		snprintf(buf, size, "%s", month);
+		return;
+	}
+	memcpy(year, month, 4);
+	year[4] = '\0';
+	/* TRANSLATORS: a month: %s the year, %02d the month (1 to 12). */
+	snprintf(buf, size, _("%s-%02d"), year, atoi(month + 5));
 }
 
 static void
@@ -654,8 +662,7 @@ digest_title(const struct digest_ctx *c, char *buf, size_t size)
 	const char *who = c->kind == DIGEST_HR ? "" : c->who;
 
 	if (c->kind == DIGEST_AGENT) {
-		digest_fill(buf, size, c->s->title[c->kind], "", NULL);
-		snprintf(buf + strlen(buf), size - strlen(buf), " · %s", who);
+		snprintf(buf, size, "%s · %s", c->s->title[c->kind], who);
 	} else {
 		digest_fill(buf, size, c->s->title[c->kind], who, NULL);
 	}
@@ -667,7 +674,7 @@ digest_html(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 	char title[512], month[32];
 
 	digest_title(c, title, sizeof(title));
-	digest_month_shown(c->s, c->month, month, sizeof(month));
+	digest_month_shown(c->month, month, sizeof(month));
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
 		"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"/>\n"
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
@@ -721,7 +728,7 @@ digest_text(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 	size_t i;
 
 	digest_title(c, title, sizeof(title));
-	digest_month_shown(c->s, c->month, month, sizeof(month));
+	digest_month_shown(c->month, month, sizeof(month));
 	fprintf(out, "%s\nslaclock · %s\n\n%s\n\n", title, month, c->s->intro[c->kind]);
 	fprintf(out, "%s: %d    %s: ", c->s->tile_tickets, c->tickets, c->s->tile_first);
 	if (c->first_met + c->first_missed > 0)
@@ -808,6 +815,23 @@ digest_doc_clear(struct digest_doc *doc)
 	memset(doc, 0, sizeof(*doc));
 }
 
+/* The language of the mail: its one recipient's (the team lead, the
+   agent), the default for the HR list. */
+static enum mailer_language
+digest_language(const struct conf *conf, const struct mailer_conf *mconf,
+		enum digest_kind kind, const char *who)
+{
+	size_t i;
+
+	if (kind == DIGEST_AGENT)
+		return mailer_language_for(mconf, who);
+	if (kind == DIGEST_TEAM)
+		for (i = 0; i < conf->team_count; i++)
+			if (strcmp(conf->teams[i].name, who) == 0 && conf->teams[i].lead != NULL)
+				return mailer_language_for(mconf, conf->teams[i].lead);
+	return mconf->language;
+}
+
 static char *
 digest_file_name(const char *month, enum digest_kind kind, const char *who)
 {
@@ -835,6 +859,8 @@ digest_render(const struct conf *conf, const struct mailer_conf *mconf,
 	struct digest_breach *list = NULL;
 	size_t all_count = 0, n = 0, i, len;
 	char month_shown[32];
+	struct digest_strings strings;
+	struct i18n_scope scope = { (locale_t)0, false };
 	FILE *out = NULL;
 	int ret = -1;
 
@@ -848,7 +874,7 @@ digest_render(const struct conf *conf, const struct mailer_conf *mconf,
 	c.mconf = mconf;
 	c.cal = cal;
 	c.result = result;
-	c.s = digest_lang(mconf);
+	c.s = &strings;
 	c.month = month;
 	c.kind = kind;
 	c.who = who;
@@ -858,6 +884,8 @@ digest_render(const struct conf *conf, const struct mailer_conf *mconf,
 		*error_r = "month must be YYYY-MM";
 		goto out;
 	}
+	i18n_begin(digest_language(conf, mconf, kind, who), &scope);
+	digest_strings_load(&strings);
 	/* Select in place: the rows keep report_rows()' order. */
 	for (i = 0; i < all_count; i++)
 		if (digest_selects(&c, all[i].agent, all[i].team))
@@ -876,12 +904,12 @@ digest_render(const struct conf *conf, const struct mailer_conf *mconf,
 	c.breaches = (int)n;
 	doc->row_count = c.count;
 
-	digest_month_shown(c.s, month, month_shown, sizeof(month_shown));
+	digest_month_shown(month, month_shown, sizeof(month_shown));
 	{
 		char subject[MAILMSG_SUBJECT_MAX];
 
 		digest_fill(subject, sizeof(subject), c.s->subject[kind], month_shown,
-			    kind == DIGEST_TEAM ? who : "");
+			    kind == DIGEST_TEAM ? who : NULL);
 		if ((doc->subject = strdup(subject)) == NULL)
 			goto nomem;
 	}
@@ -909,6 +937,7 @@ nomem:
 	out = NULL;
 	*error_r = "digest: out of memory";
 out:
+	i18n_end(&scope);
 	free(list);
 	free(all);
 	if (ret < 0)

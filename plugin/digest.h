@@ -7,8 +7,9 @@
  * and the per-agent table as a CSV attachment in report.h's columns. The
  * numbers come from report_rows(), the same as `slaclock report`.
  *
- * Languages: a built-in string table, English and Simplified Chinese
- * (mailer_conf.language). Privacy: the mails name agents and tickets, never
+ * Languages: gettext (plugin/i18n.h, po/), English and Simplified
+ * Chinese; a team digest in its lead's language, a statement in its
+ * agent's (mailer_language_for()), the HR digest in mailer_conf.language. Privacy: the mails name agents and tickets, never
  * a customer; ticket ids that are Message-IDs lose their domain
  * ("abc@…") unless privacy_show_customers is set.
  *

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,6 +80,9 @@ mailer_conf_clear(struct mailer_conf *conf)
 	for (i = 0; i < MAILER_ESCALATIONS_MAX; i++)
 		free(conf->escalations[i].to);
 	free(conf->ticket_url);
+	for (i = 0; i < conf->rcpt_language_count; i++)
+		free(conf->rcpt_languages[i].addr);
+	free(conf->rcpt_languages);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -133,6 +137,74 @@ mailer_hr(struct mailer_conf *conf, const char *value, const char **error_r)
 out:
 	free(copy);
 	return ret;
+}
+
+static int
+mailer_language_parse(const char *value, enum mailer_language *lang_r)
+{
+	if (strcmp(value, "en") == 0 || strcmp(value, "en_US") == 0)
+		*lang_r = MAILER_LANG_EN;
+	else if (strcmp(value, "zh") == 0 || strcmp(value, "zh_CN") == 0)
+		*lang_r = MAILER_LANG_ZH;
+	else
+		return -1;
+	return 0;
+}
+
+/* "ADDR LANG, ADDR LANG, ..."; a later entry for an address wins. */
+static int
+mailer_rcpt_languages(struct mailer_conf *conf, const char *value, const char **error_r)
+{
+	char *copy = strdup(value), *item, *save = NULL;
+	int ret = -1;
+
+	if (copy == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	for (item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+		char *addr, *lang, *rest = NULL, *p;
+		struct mailer_rcpt_language *n;
+		enum mailer_language l;
+
+		addr = strtok_r(item, " \t", &rest);
+		lang = strtok_r(NULL, " \t", &rest);
+		if (addr == NULL || lang == NULL || strtok_r(NULL, " \t", &rest) != NULL ||
+		    !mailer_addr_ok(addr) || mailer_language_parse(lang, &l) < 0) {
+			*error_r = "recipient_language: expected ADDRESS en|zh, ...";
+			goto out;
+		}
+		if (conf->rcpt_language_count == MAILER_HR_MAX) {
+			*error_r = "recipient_language: too many addresses";
+			goto out;
+		}
+		if ((n = realloc(conf->rcpt_languages,
+				 (conf->rcpt_language_count + 1) * sizeof(*n))) == NULL ||
+		    (conf->rcpt_languages = n, (p = strdup(addr)) == NULL)) {
+			*error_r = "out of memory";
+			goto out;
+		}
+		for (char *c = p; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		n[conf->rcpt_language_count].addr = p;
+		n[conf->rcpt_language_count++].language = l;
+	}
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+enum mailer_language
+mailer_language_for(const struct mailer_conf *conf, const char *addr)
+{
+	size_t i = conf->rcpt_language_count;
+
+	if (addr != NULL)
+		while (i-- > 0)
+			if (strcasecmp(conf->rcpt_languages[i].addr, addr) == 0)
+				return conf->rcpt_languages[i].language;
+	return conf->language;
 }
 
 /* "DELAY RECIPIENT", e.g. "24h head@example.com" or "0 lead". */
@@ -276,17 +348,15 @@ mailer_conf_key(struct mailer_conf *conf, const char *key, const char *value,
 		return 0;
 	}
 	if (strcmp(key, "language") == 0) {
-		if (strcmp(value, "en") == 0)
-			conf->language = MAILER_LANG_EN;
-		else if (strcmp(value, "zh") == 0 || strcmp(value, "zh_CN") == 0)
-			conf->language = MAILER_LANG_ZH;
-		else {
+		if (mailer_language_parse(value, &conf->language) < 0) {
 			*error_r = "language: en or zh";
 			return -1;
 		}
 		conf->language_set = true;
 		return 0;
 	}
+	if (strcmp(key, "recipient_language") == 0)
+		return mailer_rcpt_languages(conf, value, error_r);
 	*error_r = "unknown key in [smtp]";
 	return -1;
 }

@@ -19,6 +19,9 @@
  *   digest_day = 1             day of month of the monthly job (1..28)
  *   digest_time = 09:00        local time of the calendar's zone
  *   language = en|zh           default from $LANG (zh_* -> zh), else en
+ *   recipient_language = ADDR LANG, ...
+ *                              the language of the mails to ADDR (a lead,
+ *                              an agent), e.g. "lead2@x en, lead3@x zh"
  *   privacy_show_customers = no
  *   ticket_url = https://rt.example.com/Ticket/Display.html?id=%s
  *                              link for "#123" tickets ("%s" = the number)
@@ -63,6 +66,11 @@ enum mailer_language {
 	MAILER_LANG_ZH,
 };
 
+struct mailer_rcpt_language {
+	char *addr;             /* lower-cased */
+	enum mailer_language language;
+};
+
 struct mailer_escalation {
 	int64_t after;          /* seconds after the deadline */
 	char *to;               /* address, or "lead" */
@@ -88,6 +96,8 @@ struct mailer_conf {
 	int digest_time;        /* seconds after local midnight */
 	enum mailer_language language;
 	bool language_set;
+	struct mailer_rcpt_language *rcpt_languages;
+	size_t rcpt_language_count;
 	bool privacy_show_customers;
 	char *ticket_url;
 	int64_t timeout;
@@ -102,6 +112,9 @@ void mailer_conf_clear(struct mailer_conf *conf);
    unknown or the value invalid. */
 int mailer_conf_key(struct mailer_conf *conf, const char *key, const char *value,
 		    const char **error_r);
+
+/* The language of mail to ADDR: its recipient_language, else language. */
+enum mailer_language mailer_language_for(const struct mailer_conf *conf, const char *addr);
 
 /* After the section is read: url and from given, credentials only over
    TLS (or loopback), the password file private and read. 0 or -1 with

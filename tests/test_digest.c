@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alert.h"
 #include "calendar.h"
 #include "conf.h"
 #include "digest.h"
+#include "i18n.h"
 #include "mail.h"
 #include "mailer.h"
 #include "mailmsg.h"
@@ -54,6 +56,18 @@ struct fx {
 };
 
 static struct fx f;
+
+/* The build tree's catalogues (plugin/Makefile.mail.inc), not installed
+   ones: top_builddir is set by make check. */
+static void
+bind_build_catalogues(void)
+{
+	const char *b = getenv("top_builddir");
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/tests/locale", b != NULL ? b : ".");
+	i18n_bind(dir);
+}
 
 static void
 add(const char *ticket, int64_t t, const char *actor, enum event_kind kind)
@@ -128,6 +142,7 @@ setup(void)
 	ck_assert_int_eq(mailer_conf_key(&f.mconf, "url", "smtp://127.0.0.1:25", &cerror), 0);
 	ck_assert_int_eq(mailer_conf_key(&f.mconf, "hr", "hr@hdjs.example.cn", &cerror), 0);
 	ck_assert_int_eq(mailer_conf_key(&f.mconf, "language", "en", &cerror), 0);
+	bind_build_catalogues();
 	month_events();
 	if (sla_evaluate_events(f.conf, f.cal, f.ev, f.count, CN(2026, 12, 1, 9, 0),
 				&f.res, &cerror) < 0)
@@ -544,6 +559,127 @@ START_TEST(test_tick_once)
 }
 END_TEST
 
+/* One daemon, two languages: each lead's digest in the lead's language,
+   read back with slaclock's own parser (RFC 2047 subject, decoded body);
+   the English one after the Chinese is English again (gettext's cache). */
+START_TEST(test_language_per_recipient)
+{
+	struct outbox_row rows[16];
+	const char *error = NULL;
+	size_t queued, n;
+
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "recipient_language",
+					 LEAD2 " zh, " WANG " zh", &error), 0);
+	ck_assert_int_eq(mailer_language_for(&f.mconf, "HE.YUN@hdjs.example.cn"), MAILER_LANG_ZH);
+	ck_assert_int_eq(mailer_language_for(&f.mconf, LEAD1), MAILER_LANG_EN);
+	open_store();
+	ck_assert_int_eq(digest_queue(f.conf, &f.mconf, f.cal, f.store, &f.res, "2026-11",
+				      CN(2026, 12, 1, 9, 0), &queued, &error), 0);
+	n = drain(rows, 16);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_str_eq(rows[0].rcpt, LEAD1);
+	ck_assert_str_eq(rows[0].subject, "[slaclock] SLA digest 2026-11: team aftersales-1");
+	ck_assert_ptr_nonnull(strstr(rows[0].text, "Breaches"));
+	ck_assert_ptr_null(strstr(rows[0].text, "超时明细"));
+	ck_assert_str_eq(rows[1].rcpt, LEAD2);
+	ck_assert_str_eq(rows[1].subject, "【slaclock】2026年11月 SLA 月度公示：aftersales-2");
+	ck_assert_ptr_nonnull(strstr(rows[1].text, "SLA 月度公示 · aftersales-2"));
+	ck_assert_ptr_nonnull(strstr(rows[1].text, "slaclock · 2026年11月"));
+	ck_assert_ptr_nonnull(strstr(rows[1].text, "超时明细"));
+	ck_assert_ptr_nonnull(strstr(rows[1].text, "本邮件由 slaclock 自动发送"));
+	/* HR: no recipient_language, the default. */
+	ck_assert_str_eq(rows[2].subject, "[slaclock] SLA digest 2026-11: all teams");
+	ck_assert_str_eq(rows[3].rcpt, LI);
+	ck_assert_str_eq(rows[3].subject, "[slaclock] Your SLA statement 2026-11");
+	ck_assert_ptr_nonnull(strstr(rows[3].text, "Your SLA statement · " LI));
+	ck_assert_str_eq(rows[4].rcpt, WANG);
+	ck_assert_str_eq(rows[4].subject, "【slaclock】2026年11月 个人 SLA 月度结果");
+	ck_assert_ptr_nonnull(strstr(rows[4].text, "个人 SLA 月度结果 · " WANG));
+	ck_assert_str_eq(rows[5].rcpt, ZHAO);
+	ck_assert_str_eq(rows[5].subject, "[slaclock] Your SLA statement 2026-11");
+	ck_assert_ptr_null(strstr(rows[5].text, "超时"));
+}
+END_TEST
+
+/* A .mo file of ENTRIES (msgid, msgstr pairs, sorted by msgid, the header
+   "" first) written to DIR/zh_CN/LC_MESSAGES/slaclock.mo, the format of
+   GNU gettext's "The Format of GNU MO Files", without the hash table. */
+static void
+write_catalogue(const char *dir, const char *const (*entries)[2], uint32_t n)
+{
+	char path[4096 + 64];
+	uint32_t head[7], off, i, k;
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/zh_CN", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/zh_CN/LC_MESSAGES", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/zh_CN/LC_MESSAGES/" PACKAGE ".mo", dir);
+	ck_assert_ptr_nonnull(out = fopen(path, "wb"));
+	head[0] = 0x950412de;
+	head[1] = 0;
+	head[2] = n;
+	head[3] = sizeof(head);
+	head[4] = sizeof(head) + n * 8;
+	head[5] = 0;
+	head[6] = sizeof(head) + 2 * n * 8;
+	fwrite(head, sizeof(head), 1, out);
+	off = head[6];
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++) {
+			uint32_t le[2] = { (uint32_t)strlen(entries[i][k]), 0 };
+
+			le[1] = off;
+			off += le[0] + 1;
+			fwrite(le, sizeof(le), 1, out);
+		}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++)
+			fwrite(entries[i][k], strlen(entries[i][k]) + 1, 1, out);
+	ck_assert_int_eq(fclose(out), 0);
+}
+
+/* A catalogue without a message gives the English of that message; no
+   catalogue at all gives English throughout. */
+START_TEST(test_language_fallback)
+{
+	static const char *const partial[][2] = {
+		{ "", "Content-Type: text/plain; charset=UTF-8\n" },
+		{ "Breaches", "超时明细" },
+	};
+	const char *error = NULL;
+	struct digest_doc doc;
+	char dir[4096];
+
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "language", "zh", &error), 0);
+	snprintf(dir, sizeof(dir), "%s/partial", f.dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	write_catalogue(dir, partial, 2);
+	i18n_bind(dir);
+	render(DIGEST_TEAM, "aftersales-1", &doc);
+	ck_assert_ptr_nonnull(strstr(doc.text, "\n超时明细\n"));
+	ck_assert_ptr_nonnull(strstr(doc.text, "Per agent (met / missed)"));
+	ck_assert_str_eq(doc.subject, "[slaclock] SLA digest 2026-11: team aftersales-1");
+	ck_assert_ptr_nonnull(strstr(doc.html, "lang=\"en\""));
+	digest_doc_clear(&doc);
+
+	snprintf(dir, sizeof(dir), "%s/empty", f.dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	i18n_bind(dir);
+	render(DIGEST_TEAM, "aftersales-1", &doc);
+	ck_assert_str_eq(doc.subject, "[slaclock] SLA digest 2026-11: team aftersales-1");
+	ck_assert_ptr_nonnull(strstr(doc.text, "\nBreaches\n"));
+	digest_doc_clear(&doc);
+
+	/* And back to the real one. */
+	bind_build_catalogues();
+	render(DIGEST_TEAM, "aftersales-1", &doc);
+	ck_assert_str_eq(doc.subject, "【slaclock】2026年11月 SLA 月度公示：aftersales-1");
+	digest_doc_clear(&doc);
+}
+END_TEST
+
 START_TEST(test_ticket_shown)
 {
 	char buf[256];
@@ -649,7 +785,7 @@ START_TEST(test_alert_grouped)
 	snprintf(key, sizeof(key), "alert:" LEAD1 ":%lld", (long long)BURST_WINDOW_END);
 	ck_assert_str_eq(rows[0].key, key);
 	ck_assert_str_eq(rows[0].rcpt, LEAD1);
-	ck_assert_str_eq(rows[0].subject, "[slaclock] SLA breach alert: 11 ticket(s)");
+	ck_assert_str_eq(rows[0].subject, "[slaclock] SLA breach alert: 11 tickets");
 	for (i = 0; i < 10; i++)
 		ck_assert_msg(strstr(rows[0].text, burst_ids[i]) != NULL, "%s not listed", burst_ids[i]);
 	ck_assert_ptr_nonnull(strstr(rows[0].text, "S14.1"));
@@ -685,6 +821,7 @@ START_TEST(test_alert_late_breach)
 	snprintf(key, sizeof(key), "alert:" LEAD1 ":%lld", (long long)BURST_WINDOW_END + 300);
 	ck_assert_str_eq(rows[1].key, key);
 	ck_assert_ptr_nonnull(strstr(rows[1].text, "#2011"));
+	ck_assert_str_eq(rows[1].subject, "[slaclock] SLA breach alert: 1 ticket");
 	ck_assert_ptr_null(strstr(rows[1].text, "#2010"));
 }
 END_TEST
@@ -697,6 +834,8 @@ START_TEST(test_alert_escalation)
 
 	ck_assert_int_eq(mailer_conf_key(&f.mconf, "escalate2", "24h " HEAD, &error), 0);
 	ck_assert_int_eq(mailer_conf_key(&f.mconf, "language", "zh", &error), 0);
+	/* The head reads English, the lead the default, Chinese. */
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "recipient_language", HEAD " en", &error), 0);
 	open_store();
 	burst_events(10, true);
 	evaluate(BURST_WINDOW_END + 10);
@@ -719,7 +858,8 @@ START_TEST(test_alert_escalation)
 	/* #2001 was resolved within the day: not escalated. The others are
 	   (each ticket's three clocks have missed by then: first response
 	   and, from 24 h, the preliminary solution). */
-	ck_assert_str_eq(rows[0].subject, "【slaclock】SLA 升级提醒：10 张工单仍未完成");
+	ck_assert_str_eq(rows[0].subject, "[slaclock] SLA escalation: 10 tickets still open");
+	ck_assert_ptr_nonnull(strstr(rows[1].subject, "【slaclock】SLA 超时提醒："));
 	ck_assert_ptr_null(strstr(rows[0].text, "#2001 "));
 	ck_assert_ptr_nonnull(strstr(rows[0].text, "#2002"));
 	ck_assert_ptr_nonnull(strstr(rows[0].text, "L2"));
@@ -748,14 +888,24 @@ main(void)
 	TCase *tc = tcase_create("digest");
 	SRunner *sr;
 	int failed;
+#ifdef ENABLE_NLS
+	const bool nls = true;
+#else
+	const bool nls = false;
+#endif
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_csv_equals_report);
 	tcase_add_test(tc, test_html_numbers);
 	tcase_add_test(tc, test_privacy);
-	tcase_add_test(tc, test_chinese);
+	/* Chinese needs the catalogues (configure --disable-nls: English). */
+	if (nls) {
+		tcase_add_test(tc, test_chinese);
+		tcase_add_test(tc, test_language_per_recipient);
+		tcase_add_test(tc, test_language_fallback);
+		tcase_add_test(tc, test_queue_once);
+	}
 	tcase_add_test(tc, test_due_month);
-	tcase_add_test(tc, test_queue_once);
 	tcase_add_test(tc, test_tick_once);
 	tcase_add_test(tc, test_ticket_shown);
 	suite_add_tcase(s, tc);
@@ -763,7 +913,8 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_alert_grouped);
 	tcase_add_test(tc, test_alert_late_breach);
-	tcase_add_test(tc, test_alert_escalation);
+	if (nls)
+		tcase_add_test(tc, test_alert_escalation);
 	tcase_add_test(tc, test_alert_max_age);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

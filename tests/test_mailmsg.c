@@ -340,6 +340,13 @@ START_TEST(test_conf_keys)
 	ck_assert_int_eq(mailer_conf_key(&c, "language", "zh", &error), 0);
 	ck_assert_int_eq(c.language, MAILER_LANG_ZH);
 	ck_assert_int_eq(mailer_conf_key(&c, "language", "fr", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "recipient_language", "A@x.cn en, b@x.cn zh_CN", &error), 0);
+	ck_assert_int_eq(mailer_language_for(&c, "a@X.cn"), MAILER_LANG_EN);
+	ck_assert_int_eq(mailer_language_for(&c, "b@x.cn"), MAILER_LANG_ZH);
+	ck_assert_int_eq(mailer_language_for(&c, "c@x.cn"), c.language);
+	ck_assert_int_eq(mailer_conf_key(&c, "recipient_language", "a@x.cn fr", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "recipient_language", "a@x.cn", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "recipient_language", "a@x.cn en zh", &error), -1);
 	ck_assert_int_eq(mailer_conf_key(&c, "ticket_url", "https://rt/x?id=%s", &error), 0);
 	ck_assert_int_eq(mailer_conf_key(&c, "ticket_url", "https://rt/%d?id=%s", &error), -1);
 	ck_assert_int_eq(mailer_conf_key(&c, "privacy_show_customers", "maybe", &error), -1);
