@@ -4,6 +4,10 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,8 @@
 
 #define MAILER_TIMEOUT_DEFAULT 60
 #define MAILER_TIMEOUT_MAX 3600
+/* A failure reason: curl's message, or ours naming a refused certificate. */
+#define MAILER_REASON_MAX 1024
 
 static int
 mailer_set(char **field, const char *value)
@@ -67,6 +73,7 @@ mailer_conf_clear(struct mailer_conf *conf)
 
 	free(conf->url);
 	free(conf->ca_file);
+	free(conf->pinned_pubkey);
 	free(conf->username);
 	free(conf->password_file);
 	if (conf->password != NULL)
@@ -241,6 +248,27 @@ mailer_escalation(struct mailer_conf *conf, size_t level, const char *value,
 	return 0;
 }
 
+/* curl's "sha256//" pins, base64 of 32 bytes each, ';'-separated. */
+static int
+mailer_pin_ok(const char *v)
+{
+	for (;;) {
+		size_t n;
+
+		if (strncmp(v, "sha256//", 8) != 0)
+			return -1;
+		v += 8;
+		n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+		if (n != 44 || v[43] != '=' || v[42] == '=')
+			return -1;
+		v += n;
+		if (*v == '\0')
+			return 0;
+		if (*v++ != ';')
+			return -1;
+	}
+}
+
 static int
 mailer_time_of_day(const char *value, int *secs_r)
 {
@@ -300,6 +328,14 @@ mailer_conf_key(struct mailer_conf *conf, const char *key, const char *value,
 			}
 		}
 		return mailer_set(f, value) < 0 ? (*error_r = "out of memory", -1) : 0;
+	}
+	if (strcmp(key, "pinned_pubkey") == 0) {
+		if (mailer_pin_ok(value) < 0) {
+			*error_r = "pinned_pubkey: expected sha256//BASE64 (44 characters), ';'-separated";
+			return -1;
+		}
+		return mailer_set(&conf->pinned_pubkey, value) < 0 ?
+			(*error_r = "out of memory", -1) : 0;
 	}
 	if (strcmp(key, "from") == 0) {
 		if (!mailer_addr_ok(value)) {
@@ -436,11 +472,79 @@ mailer_read_cb(char *buf, size_t size, size_t nmemb, void *ctx)
 static void
 mailer_reason(char *err, size_t err_size, long code, CURLcode res, const char *curl_err)
 {
-	char raw[CURL_ERROR_SIZE + 64];
+	char raw[MAILER_REASON_MAX + 64];
 
 	snprintf(raw, sizeof(raw), "%s (SMTP %ld, curl %d)",
 		 curl_err[0] != '\0' ? curl_err : curl_easy_strerror(res), code, (int)res);
 	log_sanitize(raw, strlen(raw), err, err_size);
+}
+
+/* The host of URL, for messages. */
+static void
+mailer_url_host(const char *url, char *buf, size_t size)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+
+	snprintf(buf, size, "?");
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		snprintf(buf, size, "%s", host);
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
+/* "SHA-256 AB:CD:..., public key sha256//..." of the server's leaf
+   certificate, from the chain curl kept (CURLOPT_CERTINFO), so that an
+   administrator can check it and trust it or pin it; "" when there is
+   none (no handshake). */
+static void
+mailer_peer_describe(CURL *curl, char *buf, size_t size)
+{
+	struct curl_certinfo *ci = NULL;
+	struct curl_slist *f;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_pubkey_t key = NULL;
+	gnutls_datum_t pem, der = { NULL, 0 }, b64 = { NULL, 0 };
+	unsigned char fp[32], kh[32];
+	size_t fp_len = sizeof(fp), i, o;
+
+	buf[0] = '\0';
+	if (curl_easy_getinfo(curl, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
+	    ci->num_of_certs < 1)
+		return;
+	for (f = ci->certinfo[0]; f != NULL; f = f->next)
+		if (strncmp(f->data, "Cert:", 5) == 0)
+			break;
+	if (f == NULL || gnutls_x509_crt_init(&crt) < 0)
+		return;
+	pem.data = (unsigned char *)f->data + 5;
+	pem.size = (unsigned int)strlen(f->data + 5);
+	if (gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0 ||
+	    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &fp_len) < 0 ||
+	    fp_len != sizeof(fp))
+		goto out;
+	o = (size_t)snprintf(buf, size, "SHA-256 ");
+	for (i = 0; i < fp_len && o + 4 < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, i > 0 ? ":%02X" : "%02X", fp[i]);
+	if (gnutls_pubkey_init(&key) < 0 || gnutls_pubkey_import_x509(key, crt, 0) < 0 ||
+	    gnutls_pubkey_export2(key, GNUTLS_X509_FMT_DER, &der) < 0 ||
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, kh) < 0)
+		goto out;
+	{
+		gnutls_datum_t raw = { kh, sizeof(kh) };
+
+		if (gnutls_base64_encode2(&raw, &b64) < 0)
+			goto out;
+	}
+	if (o < size)
+		snprintf(buf + o, size - o, ", public key sha256//%.*s", (int)b64.size, b64.data);
+out:
+	gnutls_free(b64.data);
+	gnutls_free(der.data);
+	if (key != NULL)
+		gnutls_pubkey_deinit(key);
+	gnutls_x509_crt_deinit(crt);
 }
 
 enum mailer_status
@@ -497,10 +601,20 @@ mailer_send(const struct mailer_conf *conf, const char *const *rcpts,
 	   never merely attempted, so a stripping attacker makes it fail. */
 	curl_easy_setopt(curl, CURLOPT_USE_SSL,
 			 conf->starttls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, conf->tls_verify ? 1L : 0L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, conf->tls_verify ? 2L : 0L);
+	if (conf->pinned_pubkey != NULL) {
+		/* The pin names the one key: no CA or name to check besides
+		   (a self-signed internal relay), as with IMAP's fingerprint. */
+		curl_easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, conf->pinned_pubkey);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else {
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, conf->tls_verify ? 1L : 0L);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, conf->tls_verify ? 2L : 0L);
+	}
 	if (conf->ca_file != NULL)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, conf->ca_file);
+	/* Keep the peer's chain, to name its certificate when it is refused. */
+	curl_easy_setopt(curl, CURLOPT_CERTINFO, 1L);
 	if (conf->username != NULL) {
 		curl_easy_setopt(curl, CURLOPT_USERNAME, conf->username);
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, conf->password != NULL ?
@@ -514,12 +628,24 @@ mailer_send(const struct mailer_conf *conf, const char *const *rcpts,
 		goto out;
 	}
 	/* The server's last reply decides: 5xx is final (RFC 5321 4.2.1),
-	   everything else (4xx, no answer, TLS, timeouts) may pass. A failed
-	   AUTH (535) is a configuration matter an administrator can fix, so
-	   it is retried rather than dropped. */
-	status = code >= 500 && code < 600 && code != 535 && res != CURLE_LOGIN_DENIED ?
-		MAILER_PERMFAIL : MAILER_TEMPFAIL;
-	mailer_reason(err, err_size, code, res, curl_err);
+	   everything else (4xx, no answer, TLS, timeouts) may pass. 530
+	   (STARTTLS or AUTH required: aiosmtpd answers MAIL so when
+	   starttls = no) and a failed AUTH (535) are configuration matters an
+	   administrator can fix, so they are retried rather than dropped. */
+	status = code >= 500 && code < 600 && code != 530 && code != 535 &&
+		res != CURLE_LOGIN_DENIED ? MAILER_PERMFAIL : MAILER_TEMPFAIL;
+	if (res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
+		char host[256], peer[256], why[MAILER_REASON_MAX];
+
+		mailer_url_host(conf->url, host, sizeof(host));
+		mailer_peer_describe(curl, peer, sizeof(peer));
+		snprintf(why, sizeof(why), "TLS certificate of %s refused (%s)%s%s", host,
+			 curl_err[0] != '\0' ? curl_err : curl_easy_strerror(res),
+			 peer[0] != '\0' ? ": " : "", peer);
+		mailer_reason(err, err_size, code, res, why);
+	} else {
+		mailer_reason(err, err_size, code, res, curl_err);
+	}
 out:
 	curl_slist_free_all(rcpt_list);
 	curl_easy_cleanup(curl);
@@ -613,7 +739,7 @@ mailer_outbox_deliver(const struct mailer_conf *conf, struct store *store,
 	enum mailer_status status;
 	json_t *root = NULL, *list, *msg;
 	json_error_t jerr;
-	char err[512];
+	char err[MAILER_REASON_MAX];
 	size_t i, count;
 	int ret = -1;
 

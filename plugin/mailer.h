@@ -6,6 +6,10 @@
  *   starttls = yes|no          STARTTLS required on smtp:// (default yes)
  *   tls_verify = yes|no        certificate and host name check (default yes)
  *   ca_file = PATH             trust anchors instead of the system's
+ *   pinned_pubkey = sha256//BASE64[;sha256//...]
+ *                              the server's public key (SPKI SHA-256, as
+ *                              curl and the refusal log line give it): a
+ *                              match replaces the CA and host name checks
  *   username = NAME            AUTH (with password_file)
  *   password_file = PATH       first line; refused when group/other may read it
  *   from = addr                envelope sender and From: (required)
@@ -36,7 +40,10 @@
  * failure -> outbox_retry with exponential backoff (MAILER_BACKOFF_MIN
  * doubling up to MAILER_BACKOFF_MAX; no loss); SMTP 5xx -> logged, the
  * error recorded with outbox_retry and the row closed with outbox_done
- * (not retried for ever).
+ * (not retried for ever) - except 530 and 535 (STARTTLS or AUTH wanted,
+ * or refused), which an administrator fixes in the config: retried.
+ * A certificate refused names the host, the certificate's SHA-256
+ * fingerprint and the public key's pin.
  */
 #ifndef SLACLOCK_MAILER_H
 #define SLACLOCK_MAILER_H
@@ -81,6 +88,7 @@ struct mailer_conf {
 	bool starttls;
 	bool tls_verify;
 	char *ca_file;
+	char *pinned_pubkey;
 	char *username;
 	char *password_file;
 	char *password;         /* read by mailer_conf_check() */

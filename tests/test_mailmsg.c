@@ -345,6 +345,15 @@ START_TEST(test_conf_keys)
 	ck_assert_int_eq(mailer_language_for(&c, "b@x.cn"), MAILER_LANG_ZH);
 	ck_assert_int_eq(mailer_language_for(&c, "c@x.cn"), c.language);
 	ck_assert_int_eq(mailer_conf_key(&c, "recipient_language", "a@x.cn fr", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "pinned_pubkey",
+					 "sha256//oUt222oV51/9PLGsmnrrjvf69rWNqya4xxFA9fzM3KE=", &error), 0);
+	ck_assert_int_eq(mailer_conf_key(&c, "pinned_pubkey",
+					 "sha256//oUt222oV51/9PLGsmnrrjvf69rWNqya4xxFA9fzM3KE=;"
+					 "sha256//AAAA22oV51/9PLGsmnrrjvf69rWNqya4xxFA9fzM3KE=", &error), 0);
+	ck_assert_int_eq(mailer_conf_key(&c, "pinned_pubkey", "2C:3E:BF:2A", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "pinned_pubkey", "sha256//short=", &error), -1);
+	ck_assert_int_eq(mailer_conf_key(&c, "pinned_pubkey",
+					 "sha256//oUt222oV51/9PLGsmnrrjvf69rWNqya4xxFA9fzM3KE=;", &error), -1);
 	ck_assert_int_eq(mailer_conf_key(&c, "recipient_language", "a@x.cn", &error), -1);
 	ck_assert_int_eq(mailer_conf_key(&c, "recipient_language", "a@x.cn en zh", &error), -1);
 	ck_assert_int_eq(mailer_conf_key(&c, "ticket_url", "https://rt/x?id=%s", &error), 0);

@@ -1,6 +1,6 @@
 /* smtp_driver - drives the mailer for tests/it/smtp.sh.
  *
- *   smtp_driver DB URL NOW send KEY RCPT [RCPT...]
+ *   smtp_driver [-o KEY=VALUE]... DB URL NOW send KEY RCPT [RCPT...]
  *        build a message (Chinese subject) for KEY, put it in the outbox,
  *        then deliver what is due at NOW
  *   smtp_driver DB URL NOW run
@@ -10,6 +10,8 @@
  *        print Message-ID, X-Slaclock-Id and the subject, one a line
  *
  * send and run print "put=P sent=S tempfail=T permfail=F depth=D".
+ * -o sets an [smtp] key after the defaults (starttls = no, timeout = 10s,
+ * from = slaclock@example.com), as slaclock.conf would.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 #include "store.h"
 
 #define DRIVER_FILE_MAX (8u * 1024 * 1024)
+
 #define DRIVER_SUBJECT "【slaclock 测试】售后一组 SLA 违约提醒：首次响应超时 — 请尽快处理"
 
 static int
@@ -68,10 +71,17 @@ main(int argc, char **argv)
 	const char *error = NULL;
 	bool inserted = false;
 	int64_t now, depth = 0;
-	int ret = 1;
+	char **optv;
+	int ret = 1, nopt = 0, i;
 
 	if (argc == 3 && strcmp(argv[1], "parse") == 0)
 		return driver_parse(argv[2]);
+	while (1 + 2 * nopt + 1 < argc && strcmp(argv[1 + 2 * nopt], "-o") == 0)
+		nopt++;
+	/* The rest as without options (argv[0] is not used). */
+	optv = argv + 1;
+	argv += 2 * nopt;
+	argc -= 2 * nopt;
 	if (argc < 5) {
 		fprintf(stderr, "usage: smtp_driver DB URL NOW send KEY RCPT... | run\n");
 		return 2;
@@ -82,8 +92,25 @@ main(int argc, char **argv)
 	    mailer_conf_key(&conf, "url", argv[2], &error) < 0 ||
 	    mailer_conf_key(&conf, "starttls", "no", &error) < 0 ||
 	    mailer_conf_key(&conf, "timeout", "10s", &error) < 0 ||
-	    mailer_conf_key(&conf, "from", "slaclock@example.com", &error) < 0 ||
-	    mailer_conf_check(&conf, &error) < 0) {
+	    mailer_conf_key(&conf, "from", "slaclock@example.com", &error) < 0) {
+		fprintf(stderr, "conf: %s\n", error);
+		goto out;
+	}
+	for (i = 0; i < nopt; i++) {
+		char kv[MAILER_VALUE_MAX + 64], *eq;
+
+		snprintf(kv, sizeof(kv), "%s", optv[2 * i + 1]);
+		if ((eq = strchr(kv, '=')) == NULL) {
+			fprintf(stderr, "-o wants KEY=VALUE\n");
+			goto out;
+		}
+		*eq = '\0';
+		if (mailer_conf_key(&conf, kv, eq + 1, &error) < 0) {
+			fprintf(stderr, "conf: %s: %s\n", kv, error);
+			goto out;
+		}
+	}
+	if (mailer_conf_check(&conf, &error) < 0) {
 		fprintf(stderr, "conf: %s\n", error);
 		goto out;
 	}
