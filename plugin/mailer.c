@@ -58,8 +58,13 @@ mailer_conf_init(struct mailer_conf *conf)
 		return -1;
 	}
 	{
-		const char *lang = getenv("LANG");
+		/* POSIX's order for LC_MESSAGES: the first one set decides. */
+		static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+		const char *lang = NULL;
+		size_t i;
 
+		for (i = 0; i < 3 && (lang == NULL || lang[0] == '\0'); i++)
+			lang = getenv(vars[i]);
 		if (lang != NULL && strncmp(lang, "zh", 2) == 0)
 			conf->language = MAILER_LANG_ZH;
 	}

@@ -22,7 +22,8 @@
  *                              default escalate1 = 0 lead
  *   digest_day = 1             day of month of the monthly job (1..28)
  *   digest_time = 09:00        local time of the calendar's zone
- *   language = en|zh           default from $LANG (zh_* -> zh), else en
+ *   language = en|zh           default from $LC_ALL, $LC_MESSAGES or $LANG
+ *                              (zh_* -> zh), else en
  *   recipient_language = ADDR LANG, ...
  *                              the language of the mails to ADDR (a lead,
  *                              an agent), e.g. "lead2@x en, lead3@x zh"

@@ -409,6 +409,30 @@ START_TEST(test_backoff)
 }
 END_TEST
 
+/* The default language follows the locale variables in POSIX's order. */
+START_TEST(test_conf_language_env)
+{
+	struct mailer_conf c;
+
+	unsetenv("LC_ALL");
+	setenv("LC_MESSAGES", "zh_CN.UTF-8", 1);
+	setenv("LANG", "en_US.UTF-8", 1);
+	ck_assert_int_eq(mailer_conf_init(&c), 0);
+	ck_assert_int_eq(c.language, MAILER_LANG_ZH);
+	mailer_conf_clear(&c);
+	setenv("LC_ALL", "C", 1);
+	ck_assert_int_eq(mailer_conf_init(&c), 0);
+	ck_assert_int_eq(c.language, MAILER_LANG_EN);
+	mailer_conf_clear(&c);
+	setenv("LC_ALL", "", 1);
+	unsetenv("LC_MESSAGES");
+	setenv("LANG", "zh_TW.UTF-8", 1);
+	ck_assert_int_eq(mailer_conf_init(&c), 0);
+	ck_assert_int_eq(c.language, MAILER_LANG_ZH);
+	mailer_conf_clear(&c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -425,6 +449,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("conf");
 	tcase_add_test(tc, test_conf_keys);
+	tcase_add_test(tc, test_conf_language_env);
 	tcase_add_test(tc, test_conf_password_file);
 	tcase_add_test(tc, test_backoff);
 	suite_add_tcase(s, tc);
