@@ -443,6 +443,10 @@ mailer_conf_check(struct mailer_conf *conf, const char **error_r)
 		return -1;
 	}
 	tls = strncmp(conf->url, "smtps://", 8) == 0 || conf->starttls;
+	if (conf->pinned_pubkey != NULL && !tls) {
+		*error_r = "[smtp] pinned_pubkey needs TLS (smtps:// or starttls = yes)";
+		return -1;
+	}
 	if (conf->username != NULL && conf->password_file == NULL) {
 		*error_r = "[smtp] username needs password_file";
 		return -1;

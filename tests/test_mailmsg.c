@@ -365,6 +365,13 @@ START_TEST(test_conf_keys)
 	ck_assert_int_eq(mailer_conf_check(&c, &error), -1);
 	ck_assert_int_eq(mailer_conf_key(&c, "from", "slaclock@example.com", &error), 0);
 	ck_assert_int_eq(mailer_conf_check(&c, &error), 0);
+	/* A key pin over plain text pins nothing. */
+	ck_assert_int_eq(mailer_conf_key(&c, "url", "smtp://mail.example.com:25", &error), 0);
+	ck_assert_int_eq(mailer_conf_key(&c, "starttls", "no", &error), 0);
+	ck_assert_int_eq(mailer_conf_check(&c, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "pinned_pubkey needs TLS"));
+	ck_assert_int_eq(mailer_conf_key(&c, "starttls", "yes", &error), 0);
+	ck_assert_int_eq(mailer_conf_check(&c, &error), 0);
 	mailer_conf_clear(&c);
 }
 END_TEST
