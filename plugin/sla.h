@@ -163,6 +163,13 @@ struct sla_proposal {
 	int64_t appeal_by;            /* end of the appeal window (working days) */
 	int64_t appealed_at;
 	int64_t reply_by;             /* the appeal's reply deadline */
+	/* added: a range for a person to choose the amount from (S1 yuan).
+	   amount_max 0: no range, pct is the amount. Otherwise pct is 0 until
+	   an approver fixed it ("fixed" in the decision record), then the
+	   fixed amount, within [amount_min, amount_max]. */
+	int amount_min;
+	int amount_max;
+	bool fixed;
 };
 
 struct sla_warning {
