@@ -460,6 +460,83 @@ START_TEST(week_report)
 }
 END_TEST
 
+/* The year's report shows G20.y, the year-end bonus flag, per agent. */
+START_TEST(year_report_bonus)
+{
+	struct sla_result r;
+	char *text;
+
+	load("[policy]\npack = G20\n");
+	r = evaluate();
+	text = render(&r, "2026", NULL, NULL, REPORT_TEXT);
+	/* a@: November scored 100 - 10 (S14.1s) - 20 (S14.2d, 24 h and 72 h
+	   capped) - 5 (S14.4); the quarter's S14.3 is another unit */
+	ck_assert_msg(strstr(text, "G20.y   a@hd.example                 bonus     "
+			     "2026-11 scored 65, below 90: reduced year-end bonus") != NULL, "%s", text);
+	ck_assert_ptr_nonnull(strstr(text, "G20.y   b@hd.example                 bonus     "
+				     "every month of 2026 at or above 90 (lowest 100)"));
+	free(text);
+	/* booked to December: not in November's report */
+	text = render(&r, "2026-11", NULL, NULL, REPORT_TEXT);
+	ck_assert_ptr_null(strstr(text, "G20.y"));
+	free(text);
+	text = render(&r, "2026-12", NULL, NULL, REPORT_JSON);
+	ck_assert_ptr_nonnull(strstr(text, "\"rule\": \"G20.y\""));
+	free(text);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* explain: the timeline, each clock with start, reminder, deadline, stop,
+   result and the rule that charged it, the complaints and the proposals. */
+START_TEST(explain_ticket)
+{
+	static char xids[32][24];
+	char *dir = testutil_tmpdir(), *db = NULL, *out = NULL;
+	struct store *store = NULL;
+	struct event evs[32];
+	const char *error = NULL;
+	size_t n, i, len = 0;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&db, "%s/s.db", dir), 0);
+	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
+	fill(evs, &n);
+	for (i = 0; i < n; i++) {
+		snprintf(xids[i], sizeof(xids[i]), "e%zu", i);
+		evs[i].external_id = xids[i];	/* each event its own: none is a duplicate */
+		ck_assert_msg(store_event_insert(store, &evs[i], NULL, &error) == 0, "%s", error);
+	}
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(cmd_policy_explain(conf, cal, store, "T1", T0 + 40 * 24 * HOUR, f,
+					    &error), 0);
+	ck_assert_int_eq(cmd_policy_explain(conf, cal, store, "T404", T0 + 40 * 24 * HOUR, f,
+					    &error), 1);
+	fclose(f);
+	/* the timeline, in local time */
+	ck_assert_msg(strstr(out, "2026-11-02 10:45:00  agent_reply") != NULL, "%s", out);
+	/* S14.1: 10:00 + 30 min, reminder at 80% (10:24), replied 10:45: missed */
+	ck_assert_ptr_nonnull(strstr(out, "  S14.1   first_response\n"
+				     "          start 2026-11-02 10:00:00  target 1800s  "
+				     "reminder 2026-11-02 10:24:00\n"));
+	ck_assert_ptr_nonnull(strstr(out, "deadline 2026-11-02 10:30:00  stopped "
+				     "2026-11-02 10:45:00 by agent_reply"));
+	ck_assert_ptr_nonnull(strstr(out, "result MISSED, charged to a@hd.example by S14.1w"));
+	/* 72 h resolution missed at 80 h, priority high */
+	ck_assert_ptr_nonnull(strstr(out, "priority high"));
+	ck_assert_ptr_nonnull(strstr(out, "  S14.2r  resolution"));
+	ck_assert_ptr_nonnull(strstr(out, "charged to a@hd.example by S14.2d (by severity)"));
+	ck_assert_ptr_nonnull(strstr(out, "complaints\n  attitude verified about a@hd.example"));
+	ck_assert_ptr_nonnull(strstr(out, "  S14.2d a@hd.example -15 pct_month_score  proposed"));
+	ck_assert_ptr_nonnull(strstr(out, "  S9.c a@hd.example -5 pct_wage  proposed"));
+	free(out);
+	store_close(&store);
+	testutil_rmtree(dir);
+	free(db);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -474,6 +551,8 @@ report_suite(void)
 	tcase_add_test(tc, decisions_in_store);
 	tcase_add_test(tc, s1_amount_in_store);
 	tcase_add_test(tc, week_report);
+	tcase_add_test(tc, year_report_bonus);
+	tcase_add_test(tc, explain_ticket);
 	suite_add_tcase(s, tc);
 	return s;
 }
