@@ -1812,6 +1812,155 @@ START_TEST(appeal_team_calendar)
 }
 END_TEST
 
+/* S14.2p and S14.2r at their edges: inclusive targets, what stops the
+   preliminary clock (a marked solution, the resolution, the first reply
+   only when configured). */
+static const struct {
+	const char *settings;
+	int64_t reply, preliminary, resolved;     /* 0: none */
+	enum sla_state prelim, resolution;
+} s14_2_edges[] = {
+	{ "", 10 * MIN, 24 * HOUR, 30 * HOUR, SLA_MET, SLA_MET },
+	{ "", 10 * MIN, 24 * HOUR + 1, 30 * HOUR, SLA_MISSED, SLA_MET },
+	{ "", 10 * MIN, 0, 72 * HOUR, SLA_MISSED, SLA_MET },          /* a plain reply is none */
+	{ "", 10 * MIN, 0, 72 * HOUR + 1, SLA_MISSED, SLA_MISSED },
+	{ "", 10 * MIN, 0, 20 * HOUR, SLA_MET, SLA_MET },             /* solved: had its solution */
+	{ "first_reply_preliminary = yes\n", 10 * MIN, 0, 72 * HOUR, SLA_MET, SLA_MET },
+	{ "first_reply_preliminary = yes\n", 24 * HOUR + 1, 0, 30 * HOUR, SLA_MISSED, SLA_MET },
+	{ "preliminary = 12h\nresolution = 48h\n", 10 * MIN, 12 * HOUR + 1, 48 * HOUR,
+	  SLA_MISSED, SLA_MET },
+};
+
+START_TEST(s14_2_boundaries)
+{
+	const struct sla_ticket *t;
+	struct ev rows[8];
+	struct sla_result r;
+	char settings[256];
+	size_t n = 0;
+
+	snprintf(settings, sizeof(settings), "[policy]\n%s", s14_2_edges[_i].settings);
+	reload(settings);
+	rows[n++] = (struct ev){ "T", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "T", s14_2_edges[_i].reply, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	if (s14_2_edges[_i].preliminary != 0)
+		rows[n++] = (struct ev){ "T", s14_2_edges[_i].preliminary, EVENT_PRELIMINARY,
+					 "a@hd.example", NULL };
+	rows[n++] = (struct ev){ "T", s14_2_edges[_i].resolved, EVENT_RESOLVED, "a@hd.example", NULL };
+	rows[n] = (struct ev)END;
+	r = run(rows, 10 * 24 * HOUR);
+	t = ticket(&r, "T");
+	ck_assert_int_eq(t->clocks[SLA_PRELIMINARY].state, s14_2_edges[_i].prelim);
+	ck_assert_int_eq(t->clocks[SLA_RESOLUTION].state, s14_2_edges[_i].resolution);
+	/* each miss is an S14.2d proposal (normal: 10%), booked to its owner */
+	ck_assert_int_eq(proposals(&r, "S14.2d", "a@hd.example", NULL),
+			 (s14_2_edges[_i].prelim == SLA_MISSED) +
+			 (s14_2_edges[_i].resolution == SLA_MISSED));
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* S9.t (seed 000 L319): resolution time saved against the 72 h target,
+   over a month of met resolutions: ≥10% (≤ 64.8 h) → 5% of the wage, ≥20%
+   (≤ 57.6 h) → 10%, ≥30% (≤ 50.4 h) → 15%; a month with a miss earns
+   nothing. */
+static const struct {
+	int64_t resolved, second;  /* a second ticket's resolution; 0: none */
+	int reward;
+} s9_speed[] = {
+	{ 64 * HOUR + 48 * MIN, 0, 5 },            /* exactly 10% */
+	{ 64 * HOUR + 48 * MIN + 1, 0, 0 },
+	{ 57 * HOUR + 36 * MIN, 0, 10 },
+	{ 57 * HOUR + 36 * MIN + 1, 0, 5 },
+	{ 50 * HOUR + 24 * MIN, 0, 15 },
+	{ HOUR, 0, 15 },
+	{ HOUR, 73 * HOUR, 0 },                    /* a miss in the month */
+	{ 36 * HOUR, 72 * HOUR, 10 },              /* pooled: 36 of 144 h saved, 25% */
+};
+
+START_TEST(s9_speed_reward)
+{
+	struct ev rows[16];
+	struct sla_result r;
+	size_t n = 0;
+	int pct;
+
+	reload("[policy]\npack = S9\n");
+	rows[n++] = (struct ev){ "A", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "A", 10 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	rows[n++] = (struct ev){ "A", s9_speed[_i].resolved, EVENT_RESOLVED, "a@hd.example", NULL };
+	if (s9_speed[_i].second != 0) {
+		rows[n++] = (struct ev){ "B", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ "B", 10 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+		rows[n++] = (struct ev){ "B", s9_speed[_i].second, EVENT_RESOLVED, "a@hd.example", NULL };
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, 20 * 24 * HOUR);
+	ck_assert_int_eq(proposals(&r, "S9.t", "a@hd.example", &pct), s9_speed[_i].reward > 0);
+	ck_assert_int_eq(pct, s9_speed[_i].reward);
+	if (s9_speed[_i].reward > 0) {
+		ck_assert(proposal(&r, "S9.t", "a@hd.example")->reward);
+		ck_assert_int_eq(proposal(&r, "S9.t", "a@hd.example")->unit, SLA_UNIT_PCT_WAGE);
+	}
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* W1 (seeds 003/004) KPIs per agent and month: 及时率 below 90% (W1.t),
+   满意度 below 85% (W1.s), 抱怨率 not below 3% (W1.c); exactly the target
+   is no flag. TICKETS tickets, LATE of them answered after a working day,
+   COMPLAINTS verified complaints, SATISFIED of RATED ratings. */
+static const struct {
+	int tickets, late, complaints, rated, satisfied;
+	bool t, s, c;
+} w1_kpis[] = {
+	/* a late ticket misses both its clocks (answer, solution) */
+	{ 20, 1, 0, 0, 0, false, false, false },   /* 38/40 clocks met: 95% */
+	{ 10, 1, 0, 0, 0, false, false, false },   /* 18/20 = 90%: not below */
+	{ 5, 1, 0, 0, 0, true, false, false },     /* 8/10 */
+	{ 20, 0, 0, 20, 17, false, false, false }, /* 85% exactly */
+	{ 20, 0, 0, 20, 16, false, true, false },  /* 80% */
+	{ 34, 0, 1, 0, 0, false, false, false },   /* 1/34 = 2.9% */
+	{ 33, 0, 1, 0, 0, false, false, true },    /* 1/33 = 3.03% */
+	{ 10, 0, 0, 0, 0, false, false, false },   /* no complaint: no rate */
+};
+
+START_TEST(w1_kpi_edges)
+{
+	static char keys[40][24];
+	struct ev rows[256];
+	struct sla_result r;
+	size_t n = 0, i;
+
+	reload("[policy]\npack = W1\n");
+	for (i = 0; i < (size_t)w1_kpis[_i].tickets; i++) {
+		/* Monday to Friday of the week of T0, two hours apart */
+		int64_t at = (int64_t)(i % 5) * 24 * HOUR + (int64_t)(i / 5) * 10 * MIN;
+		bool late = i < (size_t)w1_kpis[_i].late;
+
+		snprintf(keys[i], sizeof(keys[i]), "W%zu", i);
+		rows[n++] = (struct ev){ keys[i], at, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ keys[i], at + (late ? 30 * 24 * HOUR : 5 * MIN),
+					 EVENT_AGENT_REPLY, "a@hd.example", NULL };
+		rows[n++] = (struct ev){ keys[i], at + (late ? 30 * 24 * HOUR : 2 * HOUR),
+					 EVENT_RESOLVED, "a@hd.example", NULL };
+		if (i < (size_t)w1_kpis[_i].complaints)
+			rows[n++] = (struct ev){ keys[i], at + 3 * HOUR, EVENT_COMPLAINT, "system",
+						 "{\"cause\":\"quality\",\"verified\":true}" };
+		if (i < (size_t)w1_kpis[_i].rated)
+			rows[n++] = (struct ev){ keys[i], at + 3 * HOUR, EVENT_SATISFACTION, "customer",
+				i < (size_t)w1_kpis[_i].satisfied ? "{\"rating\":\"satisfied\"}" :
+				"{\"rating\":\"unsatisfied\"}" };
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, 60 * 24 * HOUR);
+	ck_assert_int_eq(flags(&r, "W1.t", "a@hd.example", "kpi"), w1_kpis[_i].t);
+	ck_assert_int_eq(flags(&r, "W1.s", "a@hd.example", "kpi"), w1_kpis[_i].s);
+	ck_assert_int_eq(flags(&r, "W1.c", "a@hd.example", "kpi"), w1_kpis[_i].c);
+	sla_result_clear(&r);
+}
+END_TEST
+
 static Suite *
 sla_suite(void)
 {
@@ -1856,6 +2005,9 @@ sla_suite(void)
 	tcase_add_loop_test(tc, g20_year_bonus, 0, sizeof(g20_year) / sizeof(g20_year[0]));
 	tcase_add_loop_test(tc, s15_praise, 0, sizeof(s15_cases) / sizeof(s15_cases[0]));
 	tcase_add_test(tc, team_zone_months);
+	tcase_add_loop_test(tc, s14_2_boundaries, 0, sizeof(s14_2_edges) / sizeof(s14_2_edges[0]));
+	tcase_add_loop_test(tc, s9_speed_reward, 0, sizeof(s9_speed) / sizeof(s9_speed[0]));
+	tcase_add_loop_test(tc, w1_kpi_edges, 0, sizeof(w1_kpis) / sizeof(w1_kpis[0]));
 	tcase_add_loop_test(tc, appeal_team_calendar, 0,
 			    sizeof(appeal_cal) / sizeof(appeal_cal[0]));
 	suite_add_tcase(s, tc);
