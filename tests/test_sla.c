@@ -104,6 +104,8 @@ ticket(const struct sla_result *r, const char *key)
 	return NULL;
 }
 
+static int warnings(const struct sla_result *r, const char *rule, const char *agent);
+
 static int
 proposals(const struct sla_result *r, const char *rule, const char *agent, int *pct_r)
 {
@@ -151,6 +153,7 @@ static const struct {
 	{ 30 * MIN, SLA_MET },
 	{ 30 * MIN + 1, SLA_MISSED },
 	{ 2 * HOUR, SLA_MISSED },
+	{ 1, SLA_MET },
 };
 
 START_TEST(example2_inclusive_deadline)
@@ -165,6 +168,8 @@ START_TEST(example2_inclusive_deadline)
 
 	ck_assert_int_eq(c->state, example2[_i].state);
 	ck_assert_str_eq(c->agent, "a@hd.example");
+	/* S14.1w: one warning per miss, none for a met clock */
+	ck_assert_int_eq(warnings(&r, "S14.1w", "a@hd.example"), c->state == SLA_MISSED);
 	sla_result_clear(&r);
 }
 END_TEST
@@ -1961,6 +1966,92 @@ START_TEST(w1_kpi_edges)
 }
 END_TEST
 
+/* S14.6: a lead's record of a missed training proposes -5% of the month
+   of the record (in the agent's team's zone); each record its own. */
+static const struct {
+	const char *settings;
+	int64_t at;                /* Shanghai offsets (cn) */
+	const char *attrs;
+	int count, pct;
+	const char *month;
+} s14_6_edges[] = {
+	{ "", 0, "{\"record\":\"training_missed\",\"agent\":\"b@hd.example\"}", 1, 5, "2026-11" },
+	{ "", 1, "{\"record\":\"training_missed\",\"agent\":\"b@hd.example\"}", 1, 5, "2026-12" },
+	{ "", 0, "{\"record\":\"training_missed\"}", 0, 0, NULL },          /* nobody named */
+	{ "", 0, "{\"record\":\"training\",\"agent\":\"b@hd.example\"}", 0, 0, NULL },
+	{ "training_deduction = 3%\n", 0,
+	  "{\"record\":\"training_missed\",\"agent\":\"b@hd.example\"}", 1, 3, "2026-11" },
+	/* New York: 2026-11-30 23:59:59 Shanghai is still November 30 there */
+	{ "[calendar ny]\ntimezone = America/New_York\n[team two]\nagents = c@hd.example\n"
+	  "calendar = ny\n", 1,
+	  "{\"record\":\"training_missed\",\"agent\":\"c@hd.example\"}", 1, 5, "2026-11" },
+};
+
+START_TEST(s14_6_edges_table)
+{
+	struct ev rows[4];
+	struct sla_result r;
+	char settings[512];
+	const char *agent = strstr(s14_6_edges[_i].attrs, "c@hd") != NULL ? "c@hd.example" :
+		"b@hd.example";
+	int64_t at = cn(2026, 11, 30, 23, 59) + 59 + s14_6_edges[_i].at;
+	int pct;
+
+	snprintf(settings, sizeof(settings), "%s%s",
+		 strncmp(s14_6_edges[_i].settings, "[calendar", 9) == 0 ? "" : "[policy]\n",
+		 s14_6_edges[_i].settings);
+	reload(settings);
+	rows[0] = (struct ev){ "agent:x", at, EVENT_STATUS, "lead", s14_6_edges[_i].attrs };
+	rows[1] = (struct ev)END;
+	r = run(rows, 60 * 24 * HOUR);
+	ck_assert_int_eq(proposals(&r, "S14.6", agent, &pct), s14_6_edges[_i].count);
+	ck_assert_int_eq(pct, s14_6_edges[_i].pct);
+	if (s14_6_edges[_i].count > 0) {
+		ck_assert_str_eq(proposal(&r, "S14.6", agent)->month, s14_6_edges[_i].month);
+		ck_assert_int_eq(proposal(&r, "S14.6", agent)->unit, SLA_UNIT_PCT_MONTH);
+	}
+	ck_assert_uint_eq(r.ticket_count, 0);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* Reminders: due when warn_at% of the target has been counted; never a
+   warning. */
+static const struct {
+	const char *settings;
+	int64_t fr, pre, res;      /* remind_at of the three clocks after the start */
+} reminders[] = {
+	{ "", 24 * MIN, 24 * HOUR * 80 / 100, 72 * HOUR * 80 / 100 },
+	{ "warn_at = 50%\n", 15 * MIN, 12 * HOUR, 36 * HOUR },
+	{ "warn_at = 1%\n", 18, 864, 2592 },
+	{ "warn_at = 99%\n", 1782, 85536, 256608 },
+	{ "warn_at = 80%\nfirst_response = 10m\n", 8 * MIN, 24 * HOUR * 80 / 100,
+	  72 * HOUR * 80 / 100 },
+};
+
+START_TEST(reminder_points)
+{
+	struct ev rows[4];
+	const struct sla_ticket *t;
+	struct sla_result r;
+	char settings[256];
+
+	snprintf(settings, sizeof(settings), "[policy]\n%s", reminders[_i].settings);
+	reload(settings);
+	rows[0] = (struct ev){ "T", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[1] = (struct ev)END;
+	/* nothing answered, all three pending past their reminders */
+	r = run(rows, 23 * HOUR);
+	t = ticket(&r, "T");
+	ck_assert_int_eq(t->clocks[SLA_FIRST_RESPONSE].remind_at, T0 + reminders[_i].fr);
+	ck_assert_int_eq(t->clocks[SLA_PRELIMINARY].remind_at, T0 + reminders[_i].pre);
+	ck_assert_int_eq(t->clocks[SLA_RESOLUTION].remind_at, T0 + reminders[_i].res);
+	/* the first response is missed: one warning, not one per reminder */
+	ck_assert_uint_eq(r.warning_count, 1);
+	sla_result_clear(&r);
+}
+END_TEST
+
 static Suite *
 sla_suite(void)
 {
@@ -2005,6 +2096,8 @@ sla_suite(void)
 	tcase_add_loop_test(tc, g20_year_bonus, 0, sizeof(g20_year) / sizeof(g20_year[0]));
 	tcase_add_loop_test(tc, s15_praise, 0, sizeof(s15_cases) / sizeof(s15_cases[0]));
 	tcase_add_test(tc, team_zone_months);
+	tcase_add_loop_test(tc, s14_6_edges_table, 0, sizeof(s14_6_edges) / sizeof(s14_6_edges[0]));
+	tcase_add_loop_test(tc, reminder_points, 0, sizeof(reminders) / sizeof(reminders[0]));
 	tcase_add_loop_test(tc, s14_2_boundaries, 0, sizeof(s14_2_edges) / sizeof(s14_2_edges[0]));
 	tcase_add_loop_test(tc, s9_speed_reward, 0, sizeof(s9_speed) / sizeof(s9_speed[0]));
 	tcase_add_loop_test(tc, w1_kpi_edges, 0, sizeof(w1_kpis) / sizeof(w1_kpis[0]));
