@@ -2052,6 +2052,195 @@ START_TEST(reminder_points)
 }
 END_TEST
 
+/* G16 (seed 001): reply deadlines by severity, 一般 24 h (low, normal),
+   较大 48 h (high), 重大 24 h (critical), inclusive; a miss escalates one
+   level up. */
+static const struct {
+	const char *priority;
+	int64_t preliminary;
+	const char *level;         /* NULL: met, no flag */
+} g16_cases[] = {
+	{ "low", 24 * HOUR, NULL },
+	{ "low", 24 * HOUR + 1, "一般" },
+	{ "normal", 24 * HOUR + 1, "一般" },
+	{ "high", 48 * HOUR, NULL },
+	{ "high", 48 * HOUR + 1, "较大" },
+	{ "critical", 24 * HOUR, NULL },
+	{ "critical", 24 * HOUR + 1, "重大" },
+};
+
+START_TEST(g16_levels)
+{
+	static const char *const up[] = { "department head", "emergency group", "general manager" };
+	char prio[64];
+	struct ev rows[8];
+	struct sla_result r;
+	size_t n = 0;
+
+	reload("[policy]\npack = G16\n");
+	snprintf(prio, sizeof(prio), "{\"priority\":\"%s\"}", g16_cases[_i].priority);
+	rows[n++] = (struct ev){ "G", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "G", 0, EVENT_PRIORITY, "system", prio };
+	rows[n++] = (struct ev){ "G", 10 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	rows[n++] = (struct ev){ "G", g16_cases[_i].preliminary, EVENT_PRELIMINARY, "a@hd.example", NULL };
+	rows[n] = (struct ev)END;
+	r = run(rows, 10 * 24 * HOUR);
+	ck_assert_int_eq(flags(&r, "G16", "a@hd.example", "escalate"), g16_cases[_i].level != NULL);
+	if (g16_cases[_i].level != NULL) {
+		int lv = strcmp(g16_cases[_i].level, "一般") == 0 ? 0 :
+			strcmp(g16_cases[_i].level, "较大") == 0 ? 1 : 2;
+
+		ck_assert_ptr_nonnull(strstr(r.flags[0].reason, g16_cases[_i].level));
+		ck_assert_ptr_nonnull(strstr(r.flags[0].reason, up[lv]));
+	}
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* G20 downgrade (seed 001 L810): months (default 2) in a row with a score
+   below 90; exactly 90 is not below. Each row: the month's S14.2d
+   deductions as priorities, one ticket each, for September to November. */
+static const struct {
+	const char *settings;
+	const char *months[3];     /* per month Sep, Oct, Nov: letters l n h c */
+	int flags;
+} g20_down[] = {
+	{ "", { "", "hh", "hh" }, 1 },             /* 70, 70 */
+	{ "", { "", "", "hh" }, 0 },               /* one month only */
+	{ "", { "", "n", "hh" }, 0 },              /* October exactly 90 */
+	{ "", { "l", "ll", "ll" }, 0 },            /* 95, 90, 90: never below */
+	{ "", { "hh", "", "hh" }, 0 },             /* not in a row */
+	{ "", { "hh", "hh", "hh" }, 2 },           /* Oct and Nov each end a run */
+	{ "months = 3\n", { "", "hh", "hh" }, 0 },
+	{ "months = 3\n", { "hh", "hh", "hh" }, 1 },
+	{ "threshold = 71\n", { "", "hh", "hh" }, 1 },
+	{ "threshold = 70\n", { "", "hh", "hh" }, 0 },
+};
+
+START_TEST(g20_downgrade)
+{
+	static const char *const prio[] = { "{\"priority\":\"low\"}", "{\"priority\":\"normal\"}",
+					    "{\"priority\":\"high\"}", "{\"priority\":\"critical\"}" };
+	static char keys[16][24];
+	struct ev rows[64];
+	struct sla_result r;
+	char settings[256];
+	size_t n = 0, m, i, k = 0;
+
+	snprintf(settings, sizeof(settings), "[policy]\npack = G20\nstack_24h_72h = no\n"
+		 "[pack G20]\n%s", g20_down[_i].settings);
+	reload(settings);
+	for (m = 0; m < 3; m++)
+		for (i = 0; g20_down[_i].months[m][i] != '\0'; i++, k++) {
+			char c = g20_down[_i].months[m][i];
+			int64_t at = cn(2026, 9 + (int)m, 5 + (int)i, 10, 0);
+
+			snprintf(keys[k], sizeof(keys[k]), "D%zu", k);
+			rows[n++] = (struct ev){ keys[k], at, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+			rows[n++] = (struct ev){ keys[k], at, EVENT_PRIORITY, "system",
+				prio[c == 'l' ? 0 : c == 'n' ? 1 : c == 'h' ? 2 : 3] };
+			rows[n++] = (struct ev){ keys[k], at + 5 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+			/* the preliminary solution late, the resolution in time */
+			rows[n++] = (struct ev){ keys[k], at + 25 * HOUR, EVENT_PRELIMINARY, "a@hd.example", NULL };
+			rows[n++] = (struct ev){ keys[k], at + 26 * HOUR, EVENT_RESOLVED, "a@hd.example", NULL };
+		}
+	rows[n] = (struct ev)END;
+	r = run(rows, cn(2026, 12, 20, 0, 0));
+	ck_assert_int_eq(flags(&r, "G20", "a@hd.example", "downgrade"), g20_down[_i].flags);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* T17 (seed 002 L806-L832): 30 points a month; the first verified
+   attitude complaint a warning, each later -1; below 25 → -10% of the
+   month's bonus, below 20 → -30%, below 15 → -100% (a score equal to a
+   band's bound is not below it). */
+static const struct {
+	int complaints;
+	int points_lost, band_pct;   /* band_pct 0: no T17.b */
+} t17_bands[] = {
+	{ 1, 0, 0 },
+	{ 6, 5, 0 },                 /* 25: not below 25 */
+	{ 7, 6, 10 },                /* 24 */
+	{ 11, 10, 10 },              /* 20: not below 20 */
+	{ 12, 11, 30 },              /* 19 */
+	{ 16, 15, 30 },              /* 15: not below 15 */
+	{ 17, 16, 100 },             /* 14 */
+};
+
+START_TEST(t17_band_edges)
+{
+	static char keys[20][24];
+	struct ev rows[64];
+	struct sla_result r;
+	size_t n = 0, i;
+	int pct;
+
+	reload("[policy]\npack = T17\n");
+	for (i = 0; i < (size_t)t17_bands[_i].complaints; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "C%zu", i);
+		rows[n++] = (struct ev){ keys[i], (int64_t)i * HOUR, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ keys[i], (int64_t)i * HOUR + 1, EVENT_COMPLAINT, "system",
+					 "{\"cause\":\"attitude\",\"verified\":true}" };
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, 20 * 24 * HOUR);
+	ck_assert_int_eq(warnings(&r, "T17", "a@hd.example"), 1);
+	ck_assert_int_eq(proposals(&r, "T17", "a@hd.example", &pct), t17_bands[_i].points_lost);
+	ck_assert_int_eq(pct, t17_bands[_i].points_lost);
+	ck_assert_int_eq(proposals(&r, "T17.b", "a@hd.example", &pct), t17_bands[_i].band_pct > 0);
+	ck_assert_int_eq(pct, t17_bands[_i].band_pct);
+	if (t17_bands[_i].band_pct > 0)
+		ck_assert_int_eq(proposal(&r, "T17.b", "a@hd.example")->unit, SLA_UNIT_PCT_BONUS);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* W1 clocks (seeds 003/004): answered within 1 working day, solved within
+   3, inclusive, on the ticket's calendar (Mon-Fri by default). */
+static const struct {
+	int64_t start, reply, solved;    /* Shanghai offsets (cn) */
+	enum sla_state answer, solution;
+} w1_clocks[] = {
+	/* Friday 10:00: due Monday 10:00 and Wednesday 10:00 */
+	{ 0, 0, 0, SLA_MET, SLA_MET },
+	{ 0, 1, 0, SLA_MISSED, SLA_MET },
+	{ 0, 0, 1, SLA_MET, SLA_MISSED },
+	/* Saturday: counting starts Monday 00:00, due end of Monday */
+	{ 2, 3, 0, SLA_MET, SLA_MET },
+	{ 2, 4, 0, SLA_MISSED, SLA_MET },
+};
+
+START_TEST(w1_clock_edges)
+{
+	int64_t fri = cn(2026, 11, 6, 10, 0), mon = cn(2026, 11, 9, 10, 0);
+	int64_t wed = cn(2026, 11, 11, 10, 0), sat = cn(2026, 11, 7, 15, 0);
+	int64_t mon_end = cn(2026, 11, 10, 0, 0);
+	int64_t start = w1_clocks[_i].start == 2 ? sat : fri;
+	int64_t reply = w1_clocks[_i].start == 2 ?
+		(w1_clocks[_i].reply == 3 ? mon_end : mon_end + 1) : mon + w1_clocks[_i].reply;
+	int64_t solved = w1_clocks[_i].start == 2 ? mon_end : wed + w1_clocks[_i].solved;
+	struct ev rows[4];
+	struct sla_result r;
+	size_t i;
+
+	reload("[policy]\npack = W1\n");
+	rows[0] = (struct ev){ "W", start, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[1] = (struct ev){ "W", reply, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	rows[2] = (struct ev){ "W", solved, EVENT_RESOLVED, "a@hd.example", NULL };
+	rows[3] = (struct ev)END;
+	r = run(rows, 30 * 24 * HOUR);
+	for (i = 0; i < r.pack_clock_count; i++) {
+		if (strcmp(r.pack_clocks[i].rule, "W1.a") == 0)
+			ck_assert_int_eq(r.pack_clocks[i].clock.state, w1_clocks[_i].answer);
+		if (strcmp(r.pack_clocks[i].rule, "W1.s") == 0)
+			ck_assert_int_eq(r.pack_clocks[i].clock.state, w1_clocks[_i].solution);
+	}
+	ck_assert_uint_eq(r.pack_clock_count, 2);
+	sla_result_clear(&r);
+}
+END_TEST
+
 static Suite *
 sla_suite(void)
 {
@@ -2096,6 +2285,10 @@ sla_suite(void)
 	tcase_add_loop_test(tc, g20_year_bonus, 0, sizeof(g20_year) / sizeof(g20_year[0]));
 	tcase_add_loop_test(tc, s15_praise, 0, sizeof(s15_cases) / sizeof(s15_cases[0]));
 	tcase_add_test(tc, team_zone_months);
+	tcase_add_loop_test(tc, g16_levels, 0, sizeof(g16_cases) / sizeof(g16_cases[0]));
+	tcase_add_loop_test(tc, g20_downgrade, 0, sizeof(g20_down) / sizeof(g20_down[0]));
+	tcase_add_loop_test(tc, t17_band_edges, 0, sizeof(t17_bands) / sizeof(t17_bands[0]));
+	tcase_add_loop_test(tc, w1_clock_edges, 0, sizeof(w1_clocks) / sizeof(w1_clocks[0]));
 	tcase_add_loop_test(tc, s14_6_edges_table, 0, sizeof(s14_6_edges) / sizeof(s14_6_edges[0]));
 	tcase_add_loop_test(tc, reminder_points, 0, sizeof(reminders) / sizeof(reminders[0]));
 	tcase_add_loop_test(tc, s14_2_boundaries, 0, sizeof(s14_2_edges) / sizeof(s14_2_edges[0]));
