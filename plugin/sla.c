@@ -1445,7 +1445,7 @@ sla_satisfaction(struct sla_build *b)
 		}
 		if (conf_pack_enabled(conf, CONF_PACK_W1) &&
 		    s->satisfied * 100 < pol->w1_satisfaction_pct * s->responses)
-			sla_flag(b, "W1.s", "kpi", s->who, s->period, s->period,
+			sla_flag(b, "W1.sat", "kpi", s->who, s->period, s->period,
 				 "satisfaction %s, below %d%%", what, pol->w1_satisfaction_pct);
 	}
 }

@@ -1912,7 +1912,7 @@ START_TEST(s9_speed_reward)
 END_TEST
 
 /* W1 (seeds 003/004) KPIs per agent and month: 及时率 below 90% (W1.t),
-   满意度 below 85% (W1.s), 抱怨率 not below 3% (W1.c); exactly the target
+   满意度 below 85% (W1.sat), 抱怨率 not below 3% (W1.c); exactly the target
    is no flag. TICKETS tickets, LATE of them answered after a working day,
    COMPLAINTS verified complaints, SATISFIED of RATED ratings. */
 static const struct {
@@ -1960,7 +1960,7 @@ START_TEST(w1_kpi_edges)
 	rows[n] = (struct ev)END;
 	r = run(rows, 60 * 24 * HOUR);
 	ck_assert_int_eq(flags(&r, "W1.t", "a@hd.example", "kpi"), w1_kpis[_i].t);
-	ck_assert_int_eq(flags(&r, "W1.s", "a@hd.example", "kpi"), w1_kpis[_i].s);
+	ck_assert_int_eq(flags(&r, "W1.sat", "a@hd.example", "kpi"), w1_kpis[_i].s);
 	ck_assert_int_eq(flags(&r, "W1.c", "a@hd.example", "kpi"), w1_kpis[_i].c);
 	sla_result_clear(&r);
 }
