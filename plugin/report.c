@@ -366,7 +366,7 @@ report_text(const struct conf *conf, const struct calendar *cal,
 		fprintf(out, "only %s%s%s\n", r->agent != NULL ? r->agent : "",
 			r->team != NULL ? (r->agent != NULL ? " in team " : "team ") : "",
 			r->team != NULL ? r->team : "");
-	if (strlen(month) != 7 || month[5] == 'Q')
+	if (!r->week && (strlen(month) != 7 || month[5] == 'Q'))
 		fputs("(a quarter or a year: each month's % is of that month's score; "
 		      "the sums are per unit, month by month)\n", out);
 	fprintf(out, "targets: first response %llds (S14.1), preliminary solution %llds (S14.2p), "
@@ -799,7 +799,7 @@ report_prepare(const struct conf *conf, const struct calendar *cal,
 	memset(r, 0, sizeof(*r));
 	if (opts->period == NULL ||
 	    calendar_period_range(cal, opts->period, &r->from, &r->to) < 0) {
-		*error_r = "the period must be YYYY-MM, YYYY-Qn or YYYY";
+		*error_r = "the period must be YYYY-MM, YYYY-Qn, YYYY or YYYY-Www";
 		return -1;
 	}
 	r->period = opts->period;
