@@ -1868,31 +1868,33 @@ sla_g20_year(struct sla_build *b, size_t n0)
 	}
 	for (i = 0; i < count; i++) {
 		int y = atoi(years[i].month), last = 12, m, low = 101, low_month = 0;
+		int score[13];
 		bool so_far = false;
 
 		sla_agent_month(b, years[i].agent, b->now, now_month);
+		if (atoi(now_month) < y)
+			continue;	/* a year that has not begun is judged on nothing */
 		if (atoi(now_month) == y) {
 			last = atoi(now_month + 5);
 			so_far = true;
 		}
-		for (m = 1; m <= last; m++) {
-			int score = 100;
+		/* one walk over the proposals per agent and year: the month's %
+		   deductions */
+		for (m = 0; m <= 12; m++)
+			score[m] = 100;
+		for (j = 0; j < n0; j++) {
+			const struct sla_proposal *o = &r->proposals[j];
 
-			snprintf(month, sizeof(month), "%04u-%02u", (unsigned)y % 10000u,
-				 (unsigned)m % 100u);
-			for (j = 0; j < n0; j++) {
-				const struct sla_proposal *o = &r->proposals[j];
-
-				if (o->unit == SLA_UNIT_PCT_MONTH && !o->reward &&
-				    strcmp(o->agent, years[i].agent) == 0 &&
-				    strcmp(o->month, month) == 0)
-					score -= o->pct;
-			}
-			if (score < low) {
-				low = score;
+			m = atoi(o->month + 5);
+			if (o->unit == SLA_UNIT_PCT_MONTH && !o->reward && atoi(o->month) == y &&
+			    m >= 1 && m <= 12 && strcmp(o->agent, years[i].agent) == 0)
+				score[m] -= o->pct;
+		}
+		for (m = 1; m <= last; m++)
+			if (score[m] < low) {
+				low = score[m];
 				low_month = m;
 			}
-		}
 		snprintf(dec, sizeof(dec), "%04u-12", (unsigned)y % 10000u);
 		if (low >= pol->g20_bonus_threshold)
 			sla_flag(b, "G20.y", "bonus", years[i].agent, dec, dec,
