@@ -20,7 +20,7 @@
  *                      feedback_reset_after_fire = yes, training_deduction = 5%,
  *                      appeal_window = 5, appeal_reply = 5 (working days)
  *   [pack NAME]        the settings of an optional pack named in pack =
- *                      (S4, S9, S1, G16, G20, T17, W1; see slaclock.conf(5))
+ *                      (S4, S9, S1, G16, G20, T17, W1, S15; see slaclock.conf(5))
  *   [calendar NAME]    a team calendar, same keys as [calendar]
  *   [team NAME]        lead = addr, agents = a@x, b@x, domain = example.com,
  *                      default_agent = addr, calendar = NAME
