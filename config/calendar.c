@@ -385,6 +385,61 @@ calendar_quarter(const struct calendar *cal, int64_t t, char buf[8])
 		 (unsigned)(tm.tm_mon / 3 + 1) % 10u);
 }
 
+/* Monday of ISO week 1 of YEAR: the week with 4 January in it. */
+static int64_t
+iso_week1_monday(int64_t year)
+{
+	int64_t jan4 = calendar_days_from_civil(year, 1, 4);
+
+	return jan4 - ((jan4 % 7 + 7 + 3) % 7);	/* 1970-01-01 was a Thursday */
+}
+
+int
+calendar_week_range(const struct calendar *cal, const char *week, int64_t *from_r,
+		    int64_t *to_r)
+{
+	struct tz_saved saved;
+	int64_t mon;
+	int y = 0, w, i;
+
+	for (i = 0; i < 4; i++) {
+		if (!isdigit((unsigned char)week[i]))
+			return -1;
+		y = y * 10 + (week[i] - '0');
+	}
+	if (y < 1970 || week[4] != '-' || week[5] != 'W' || !isdigit((unsigned char)week[6]) ||
+	    !isdigit((unsigned char)week[7]) || week[8] != '\0')
+		return -1;
+	w = (week[6] - '0') * 10 + (week[7] - '0');
+	/* a year has 53 ISO weeks when the next one's week 1 starts 371 days on */
+	if (w < 1 || w > (iso_week1_monday(y + 1) - iso_week1_monday(y)) / 7)
+		return -1;
+	mon = iso_week1_monday(y) + (int64_t)(w - 1) * 7;
+	tz_enter(cal, &saved);
+	*from_r = local_to_utc(mon, 0);
+	*to_r = local_to_utc(mon + 7, 0);
+	tz_leave(&saved);
+	return 0;
+}
+
+void
+calendar_week(const struct calendar *cal, int64_t t, char buf[9])
+{
+	struct tz_saved saved;
+	int64_t day, mon;
+	int y, m, d;
+
+	tz_enter(cal, &saved);
+	day = local_day(t);
+	tz_leave(&saved);
+	calendar_civil_from_days(day, &y, &m, &d);
+	mon = day - ((day % 7 + 7 + 3) % 7);
+	/* the ISO year is the one of the week's Thursday */
+	calendar_civil_from_days(mon + 3, &y, &m, &d);
+	snprintf(buf, 9, "%04u-W%02u", (unsigned)y % 10000u,
+		 (unsigned)((mon - iso_week1_monday(y)) / 7 + 1) % 100u);
+}
+
 int
 calendar_period_range(const struct calendar *cal, const char *period,
 		      int64_t *from_r, int64_t *to_r)
@@ -406,7 +461,9 @@ calendar_period_range(const struct calendar *cal, const char *period,
 		   period[6] <= '4' && period[7] == '\0') {
 		m0 = (period[6] - '1') * 3 + 1;
 		m1 = m0 + 3;
-	} else
+	} else if (period[4] == '-' && period[5] == 'W')
+		return calendar_week_range(cal, period, from_r, to_r);
+	else
 		return calendar_month_range(cal, period, from_r, to_r);
 	tz_enter(cal, &saved);
 	*from_r = local_to_utc(calendar_days_from_civil(y, m0, 1), 0);

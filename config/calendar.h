@@ -47,10 +47,18 @@ int calendar_month_range(const struct calendar *cal, const char *month,
 /* The local quarter "YYYY-Qn" that time T falls in, into buf[8]. */
 void calendar_quarter(const struct calendar *cal, int64_t t, char buf[8]);
 
-/* Local start and end (exclusive) of PERIOD: "YYYY-MM", "YYYY-Qn" or
-   "YYYY". 0 or -1 when PERIOD is none of these. */
+/* Local start and end (exclusive) of PERIOD: "YYYY-MM", "YYYY-Qn",
+   "YYYY" or an ISO week "YYYY-Www". 0 or -1 when PERIOD is none of these. */
 int calendar_period_range(const struct calendar *cal, const char *period,
 			  int64_t *from_r, int64_t *to_r);
+
+/* ISO 8601 week "YYYY-Www" (Monday to Sunday, local): its start and the
+   next Monday 00:00, as UTC. 0, or -1 when malformed or past the year's
+   last week (52 or 53). The G20 weekly report (due Saturday). */
+int calendar_week_range(const struct calendar *cal, const char *week, int64_t *from_r,
+			int64_t *to_r);
+/* The ISO week "YYYY-Www" that T falls in, into buf[9]. */
+void calendar_week(const struct calendar *cal, int64_t t, char buf[9]);
 
 /* Whether the local day of T is a working day: a workweek day (conf
    workweek) that is no holiday, or a make-up working day (调休). */

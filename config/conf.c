@@ -743,7 +743,7 @@ static const struct key calendar_keys[] = {
 /* ---- [policy] ---- */
 
 static const char *const pack_names[CONF_PACK_COUNT] = {
-	"S14", "S4", "S9", "S1", "G16", "G20", "T17", "W1",
+	"S14", "S4", "S9", "S1", "G16", "G20", "T17", "W1", "S15",
 };
 
 const char *
@@ -793,7 +793,7 @@ key_policy_pack(struct parser *p, const char *key, const char *value)
 	for (i = 0; i < n; i++) {
 		if (conf_pack_from_name(items[i], &pk) < 0) {
 			parser_error(p, "unknown rule pack '%s' (available: S14, S4, S9, "
-				     "S1, G16, G20, T17, W1)", items[i]);
+				     "S1, G16, G20, T17, W1, S15)", items[i]);
 			ret = -1;
 			continue;
 		}
@@ -996,6 +996,7 @@ enum spec_kind {
 	SPEC_TIERS_INT,
 	SPEC_STRING,
 	SPEC_STATUSES,     /* a list of status names */
+	SPEC_RANGE,        /* "50..500" or "200": two ints, low <= high, in [min, max] */
 };
 
 struct spec {
@@ -1039,13 +1040,16 @@ static const struct spec s9_specs[] = {
 	{ "satisfaction_reward", SPEC_TIERS_PCT, POL(s9_satisfaction_reward_pct), 1, 100, 0, "S9" },
 	{ "speed_tiers", SPEC_TIERS_PCT, POL(s9_speed_pct), 1, 99, 1, "S9" },
 	{ "speed_reward", SPEC_TIERS_PCT, POL(s9_speed_reward_pct), 1, 100, 0, "S9" },
+	{ "cumulative", SPEC_BOOL, POL(s9_cumulative), 0, 0, 0, "S9" },
+	{ "run_by_tickets", SPEC_BOOL, POL(s9_run_by_tickets), 0, 0, 0, "S9" },
 	{ NULL, 0, 0, 0, 0, 0, NULL }
 };
 
 static const struct spec s1_specs[] = {
 	{ "response", SPEC_DURATION, POL(s1_response_secs), 0, 0, 0, "S1" },
 	{ "ship", SPEC_DURATION, POL(s1_ship_secs), 0, 0, 0, "S1" },
-	{ "penalty", SPEC_INT, POL(s1_penalty_yuan), 50, 500, 0, "S1 (yuan)" },
+	{ "penalty", SPEC_RANGE, POL(s1_penalty_range), 50, 500, 0, "S1 L31: 50 to 500 yuan" },
+	{ "reward", SPEC_RANGE, POL(s1_reward_range), 100, 1000, 0, "S1 L29: 100 to 1000 yuan" },
 	{ "marker", SPEC_STRING, POL(s1_parts_marker), 0, 0, 0, "S1" },
 	{ NULL, 0, 0, 0, 0, 0, NULL }
 };
@@ -1060,6 +1064,7 @@ static const struct spec g16_specs[] = {
 static const struct spec g20_specs[] = {
 	{ "threshold", SPEC_INT, POL(g20_threshold), 1, 100, 0, "G20" },
 	{ "months", SPEC_INT, POL(g20_months), 1, 12, 0, "G20" },
+	{ "bonus_threshold", SPEC_INT, POL(g20_bonus_threshold), 1, 100, 0, "G20.y" },
 	{ NULL, 0, 0, 0, 0, 0, NULL }
 };
 
@@ -1067,6 +1072,7 @@ static const struct spec t17_specs[] = {
 	{ "points", SPEC_INT, POL(t17_points), 1, 1000, 0, "T17" },
 	{ "bands", SPEC_TIERS_INT, POL(t17_band), 0, 1000, -1, "T17" },
 	{ "band_deduction", SPEC_TIERS_PCT, POL(t17_band_pct), 1, 100, 1, "T17" },
+	{ "top", SPEC_TIERS_INT, POL(t17_top), 1, 1000, -1, "T17.r" },
 	{ NULL, 0, 0, 0, 0, 0, NULL }
 };
 
@@ -1079,6 +1085,11 @@ static const struct spec w1_specs[] = {
 	{ NULL, 0, 0, 0, 0, 0, NULL }
 };
 
+static const struct spec s15_specs[] = {
+	{ "praises", SPEC_INT, POL(s15_praises), 1, 100, 0, "S15" },
+	{ NULL, 0, 0, 0, 0, 0, NULL }
+};
+
 static const struct spec *const pack_specs[CONF_PACK_COUNT] = {
 	[CONF_PACK_S14] = policy_specs,
 	[CONF_PACK_S4] = s4_specs,
@@ -1088,6 +1099,7 @@ static const struct spec *const pack_specs[CONF_PACK_COUNT] = {
 	[CONF_PACK_G20] = g20_specs,
 	[CONF_PACK_T17] = t17_specs,
 	[CONF_PACK_W1] = w1_specs,
+	[CONF_PACK_S15] = s15_specs,
 };
 
 static const char *const status_names[] = {
@@ -1207,6 +1219,46 @@ spec_tiers(struct parser *p, const struct spec *sp, const char *value, int *slot
 	return 0;
 }
 
+/* "50..500", "50-500" or "200" (a fixed amount): the amounts a person
+   may choose from when approving (S1 gives ranges, not amounts). */
+static int
+spec_range(struct parser *p, const struct spec *sp, const char *value, int *slot)
+{
+	char lo[16], hi[16];
+	const char *sep = strstr(value, "..");
+	size_t skip = 2;
+	int v[2];
+
+	if (sep == NULL && (sep = strchr(value, '-')) != NULL)
+		skip = 1;
+	if (sep == NULL) {
+		sep = value + strlen(value);
+		skip = 0;
+	}
+	if ((size_t)(sep - value) >= sizeof(lo) || strlen(sep + skip) >= sizeof(hi))
+		goto bad;
+	memcpy(lo, value, (size_t)(sep - value));
+	lo[sep - value] = '\0';
+	snprintf(hi, sizeof(hi), "%s", skip > 0 ? sep + skip : lo);
+	if (parse_int_range(lo, false, sp->min, sp->max, &v[0]) < 0 ||
+	    parse_int_range(hi, false, sp->min, sp->max, &v[1]) < 0)
+		goto bad;
+	if (v[0] > v[1]) {
+		parser_error(p, "%s: the range %d..%d runs backwards (%s)", sp->name, v[0],
+			     v[1], sp->why);
+		return -1;
+	}
+	memcpy(slot, v, sizeof(v));
+	if (slot == p->conf->policy.s1_penalty_range)
+		p->conf->policy.s1_penalty_yuan = v[0];
+	return 0;
+bad:
+	parser_error(p, "bad value '%s' for %s (expected a range like %d..%d, or one "
+		     "amount, each from %d to %d; %s)", value, sp->name, sp->min, sp->max,
+		     sp->min, sp->max, sp->why);
+	return -1;
+}
+
 static int
 spec_statuses(struct parser *p, const struct spec *sp, const char *value,
 	      char **list, size_t *count)
@@ -1315,6 +1367,8 @@ spec_set(struct parser *p, const struct spec *sp, const char *value)
 	case SPEC_TIERS_PERMILLE:
 	case SPEC_TIERS_INT:
 		return spec_tiers(p, sp, value, (int *)(void *)base);
+	case SPEC_RANGE:
+		return spec_range(p, sp, value, (int *)(void *)base);
 	case SPEC_STRING:
 		if (strlen(value) > CONF_MARKER_MAX) {
 			parser_error(p, "%s longer than %d bytes", sp->name, CONF_MARKER_MAX);
@@ -2159,6 +2213,17 @@ conf_defaults(struct conf **conf_r, const char **error_r)
 	pol->s1_response_secs = 24 * 3600;
 	pol->s1_ship_secs = 48 * 3600;
 	pol->s1_penalty_yuan = 50;
+	pol->s1_penalty_range[0] = 50;
+	pol->s1_penalty_range[1] = 500;
+	pol->s1_reward_range[0] = 100;
+	pol->s1_reward_range[1] = 1000;
+	pol->s9_cumulative = false;
+	pol->s9_run_by_tickets = true;
+	pol->g20_bonus_threshold = 90;
+	pol->t17_top[0] = 5;
+	pol->t17_top[1] = 3;
+	pol->t17_top[2] = 1;
+	pol->s15_praises = 3;
 	pol->s1_parts_marker = strdup("parts");
 	pol->g16_reply_secs[0] = 24 * 3600;
 	pol->g16_reply_secs[1] = 48 * 3600;
@@ -2530,13 +2595,16 @@ print_packs(FILE *out, const struct conf *conf)
 		print_tiers(out, "satisfaction_reward", pol->s9_satisfaction_reward_pct, true);
 		print_tiers(out, "speed_tiers", pol->s9_speed_pct, true);
 		print_tiers(out, "speed_reward", pol->s9_speed_reward_pct, true);
+		fprintf(out, "cumulative = %s\nrun_by_tickets = %s\n",
+			pol->s9_cumulative ? "yes" : "no", pol->s9_run_by_tickets ? "yes" : "no");
 	}
 	if (conf_pack_enabled(conf, CONF_PACK_S1)) {
 		fputs("\n[pack S1]\n", out);
 		print_duration(out, "response", pol->s1_response_secs);
 		print_duration(out, "ship", pol->s1_ship_secs);
-		fprintf(out, "penalty = %d\nmarker = %s\n", pol->s1_penalty_yuan,
-			pol->s1_parts_marker);
+		fprintf(out, "penalty = %d..%d\nreward = %d..%d\nmarker = %s\n",
+			pol->s1_penalty_range[0], pol->s1_penalty_range[1],
+			pol->s1_reward_range[0], pol->s1_reward_range[1], pol->s1_parts_marker);
 	}
 	if (conf_pack_enabled(conf, CONF_PACK_G16)) {
 		fputs("\n[pack G16]\n", out);
@@ -2545,18 +2613,21 @@ print_packs(FILE *out, const struct conf *conf)
 		print_duration(out, "reply_critical", pol->g16_reply_secs[2]);
 	}
 	if (conf_pack_enabled(conf, CONF_PACK_G20))
-		fprintf(out, "\n[pack G20]\nthreshold = %d\nmonths = %d\n",
-			pol->g20_threshold, pol->g20_months);
+		fprintf(out, "\n[pack G20]\nthreshold = %d\nmonths = %d\nbonus_threshold = %d\n",
+			pol->g20_threshold, pol->g20_months, pol->g20_bonus_threshold);
 	if (conf_pack_enabled(conf, CONF_PACK_T17)) {
 		fprintf(out, "\n[pack T17]\npoints = %d\n", pol->t17_points);
 		print_tiers(out, "bands", pol->t17_band, false);
 		print_tiers(out, "band_deduction", pol->t17_band_pct, true);
+		print_tiers(out, "top", pol->t17_top, false);
 	}
 	if (conf_pack_enabled(conf, CONF_PACK_W1))
 		fprintf(out, "\n[pack W1]\nanswer = %d\nsolution = %d\ntimely = %d%%\n"
 			"satisfaction = %d%%\ncomplaint_rate = %d%%\n", pol->w1_answer_days,
 			pol->w1_solution_days, pol->w1_timely_pct, pol->w1_satisfaction_pct,
 			pol->w1_complaint_rate_pct);
+	if (conf_pack_enabled(conf, CONF_PACK_S15))
+		fprintf(out, "\n[pack S15]\npraises = %d\n", pol->s15_praises);
 }
 
 void

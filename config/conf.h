@@ -20,7 +20,7 @@
  *                      feedback_reset_after_fire = yes, training_deduction = 5%,
  *                      appeal_window = 5, appeal_reply = 5 (working days)
  *   [pack NAME]        the settings of an optional pack named in pack =
- *                      (S4, S9, S1, G16, G20, T17, W1; see slaclock.conf(5))
+ *                      (S4, S9, S1, G16, G20, T17, W1, S15; see slaclock.conf(5))
  *   [calendar NAME]    a team calendar, same keys as [calendar]
  *   [team NAME]        lead = addr, agents = a@x, b@x, domain = example.com,
  *                      default_agent = addr, calendar = NAME
@@ -110,6 +110,7 @@ enum conf_pack {
 	CONF_PACK_G20,
 	CONF_PACK_T17,
 	CONF_PACK_W1,
+	CONF_PACK_S15,         /* seed 000 S15: yearly customer praise */
 	CONF_PACK_COUNT
 };
 
@@ -168,7 +169,7 @@ struct conf_policy {
 	/* [pack S1] */
 	int64_t s1_response_secs;          /* 24h */
 	int64_t s1_ship_secs;              /* 48h */
-	int s1_penalty_yuan;               /* 50, in [50, 500] */
+	int s1_penalty_yuan;               /* = s1_penalty_range[0], for old readers */
 	char *s1_parts_marker;             /* ticket type "parts" */
 	/* [pack G16] */
 	int64_t g16_reply_secs[3];         /* 一般 24h, 较大 48h, 重大 24h */
@@ -185,6 +186,15 @@ struct conf_policy {
 	int w1_timely_pct;                 /* >= 90 */
 	int w1_satisfaction_pct;           /* >= 85 */
 	int w1_complaint_rate_pct;         /* < 3 */
+
+	/* Added (issue 7, the rest of the packs). */
+	bool s9_cumulative;                /* S9: no = a run of n costs the n-th step in all */
+	bool s9_run_by_tickets;            /* S9: a met resolution in between ends a run */
+	int s1_penalty_range[2];           /* S1: 50..500 yuan, fixed by the approver */
+	int s1_reward_range[2];            /* S1: 100..1000 yuan */
+	int g20_bonus_threshold;           /* G20.y: every month >= 90 (90 counts) */
+	int t17_top[CONF_TIERS];           /* T17.r: +5 +3 +1 points for the top 3 */
+	int s15_praises;                   /* S15: 3 praises in a calendar year */
 };
 
 /* Sections that belong to modules outside config/ ([imap NAME],

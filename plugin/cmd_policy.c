@@ -100,6 +100,30 @@ out:
 	return ret;
 }
 
+/* The calendar appeals of AGENT are counted on: the team's (as the engine
+   does, sla.c), opened into *own when it is a [calendar NAME]; NULL when
+   that calendar cannot be opened. */
+static const struct calendar *
+cmd_policy_agent_cal(const struct conf *conf, const struct calendar *cal, const char *agent,
+		     struct calendar **own)
+{
+	const struct conf_team *team = NULL;
+	const char *ignored;
+	size_t i;
+
+	if (strncmp(agent, "team:", 5) == 0) {
+		for (i = 0; i < conf->team_count; i++)
+			if (strcmp(conf->teams[i].name, agent + 5) == 0)
+				team = &conf->teams[i];
+	} else
+		team = conf_agent_team(conf, agent);
+	if (team == NULL || team->calendar < 0 || (size_t)team->calendar >= conf->calendar_count)
+		return cal;
+	if (calendar_new(&conf->calendars[team->calendar].cal, own, &ignored) < 0)
+		return NULL;
+	return *own;
+}
+
 static int
 cmd_policy_fresh(const struct conf *conf, const struct calendar *cal, struct store *store,
 		 int64_t now, struct sla_result *r, const char **error_r)
@@ -119,6 +143,47 @@ cmd_policy_decide(const struct conf *conf, const struct calendar *cal,
 		  const char *by, const char *note, int64_t now, FILE *out,
 		  const char **error_r)
 {
+	return cmd_policy_decide_amount(conf, cal, store, id, decision, by, note, -1, now,
+					out, error_r);
+}
+
+/* Whether AMOUNT (-1: none) may go with DECISION on P; *error_r if not. */
+static int
+cmd_policy_check_amount(const struct sla_proposal *p, const char *decision, int amount,
+			const char **error_r)
+{
+	static char msg[160];
+
+	if (amount >= 0 && p->amount_max == 0) {
+		*error_r = "--amount: this proposal has a fixed amount, not a range";
+		return -1;
+	}
+	if (amount >= 0 && strcmp(decision, "approved") != 0) {
+		*error_r = "--amount is taken on approve only (the approver fixes it)";
+		return -1;
+	}
+	if (amount >= 0 && (amount < p->amount_min || amount > p->amount_max)) {
+		snprintf(msg, sizeof(msg), "--amount %d is outside the proposal's range %d..%d %s",
+			 amount, p->amount_min, p->amount_max, sla_unit_name(p->unit));
+		*error_r = msg;
+		return -1;
+	}
+	if (amount < 0 && p->amount_max > 0 && !p->fixed &&
+	    (strcmp(decision, "approved") == 0 || strcmp(decision, "executed") == 0)) {
+		snprintf(msg, sizeof(msg), "this proposal is a range, %d..%d %s: approve it with "
+			 "--amount N", p->amount_min, p->amount_max, sla_unit_name(p->unit));
+		*error_r = msg;
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_policy_decide_amount(const struct conf *conf, const struct calendar *cal,
+			 struct store *store, const char *id, const char *decision,
+			 const char *by, const char *note, int amount, int64_t now,
+			 FILE *out, const char **error_r)
+{
 	const struct sla_proposal *p;
 	struct sla_result r;
 	char ticket[sizeof(((struct sla_proposal *)0)->key) + 16], when[20];
@@ -136,6 +201,8 @@ cmd_policy_decide(const struct conf *conf, const struct calendar *cal,
 			"(proposed -> reviewed -> approved -> executed; rejected before executed)";
 		goto out;
 	}
+	if (cmd_policy_check_amount(p, decision, amount, error_r) < 0)
+		goto out;
 	snprintf(ticket, sizeof(ticket), "%s%s", SLA_PROPOSAL_TICKET_PREFIX, p->key);
 	/* the basis the person decided on, so a recompute can tell a change */
 	attrs = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}",
@@ -144,6 +211,13 @@ cmd_policy_decide(const struct conf *conf, const struct calendar *cal,
 			  "month", p->month, "amount", p->pct, "unit", sla_unit_name(p->unit));
 	if (attrs != NULL)
 		json_object_set_new(attrs, "reason", json_string(p->tickets));
+	if (attrs != NULL && p->amount_max > 0) {
+		/* the range is part of the basis; the chosen amount is the decision */
+		json_object_set_new(attrs, "amount_min", json_integer(p->amount_min));
+		json_object_set_new(attrs, "amount_max", json_integer(p->amount_max));
+		if (amount >= 0)
+			json_object_set_new(attrs, "fixed", json_integer(amount));
+	}
 	if (store_begin(store, error_r) < 0) {
 		json_decref(attrs);
 		goto out;
@@ -160,9 +234,15 @@ cmd_policy_decide(const struct conf *conf, const struct calendar *cal,
 	if (store_commit(store, error_r) < 0)
 		goto out;
 	calendar_format(cal, now, when);
-	fprintf(out, "%s %s: %s -> %s by %s at %s (%s, %c%d %s)\n", p->rule, p->key,
-		p->state, decision, by, when, p->agent, p->reward ? '+' : '-', p->pct,
-		sla_unit_name(p->unit));
+	if (p->amount_max > 0 && amount < 0 && !p->fixed)
+		fprintf(out, "%s %s: %s -> %s by %s at %s (%s, %c%d..%d %s, not fixed yet)\n",
+			p->rule, p->key, p->state, decision, by, when, p->agent,
+			p->reward ? '+' : '-', p->amount_min, p->amount_max,
+			sla_unit_name(p->unit));
+	else
+		fprintf(out, "%s %s: %s -> %s by %s at %s (%s, %c%d %s)\n", p->rule, p->key,
+			p->state, decision, by, when, p->agent, p->reward ? '+' : '-',
+			amount >= 0 ? amount : p->pct, sla_unit_name(p->unit));
 	ret = 0;
 out:
 	sla_result_clear(&r);
@@ -179,6 +259,8 @@ cmd_policy_mark(const struct conf *conf, const struct calendar *cal,
 	const struct sla_proposal *p;
 	struct sla_result r;
 	char ticket[sizeof(((struct sla_proposal *)0)->key) + 16], due[20];
+	const struct calendar *team_cal;
+	struct calendar *own = NULL;
 	json_t *attrs;
 	int ret = -1;
 
@@ -199,22 +281,28 @@ cmd_policy_mark(const struct conf *conf, const struct calendar *cal,
 	json_decref(attrs);
 	if (ret < 0)
 		goto out;
+	if ((team_cal = cmd_policy_agent_cal(conf, cal, p->agent, &own)) == NULL) {
+		*error_r = "cannot open the team's calendar";
+		ret = -1;
+		goto out;
+	}
 	if (strcmp(what, "notified") == 0) {
-		calendar_format(cal, calendar_add_working_days(cal, now, pol->appeal_window_days),
-				due);
+		calendar_format(team_cal, calendar_add_working_days(team_cal, now,
+								    pol->appeal_window_days), due);
 		fprintf(out, "%s: notified; appeal window %d working days, until %s\n",
 			p->key, pol->appeal_window_days, due);
 	} else {
-		int64_t by_t = calendar_add_working_days(cal, p->notified_at,
+		int64_t by_t = calendar_add_working_days(team_cal, p->notified_at,
 							 pol->appeal_window_days);
 
-		calendar_format(cal, calendar_add_working_days(cal, now, pol->appeal_reply_days),
-				due);
+		calendar_format(team_cal, calendar_add_working_days(team_cal, now,
+								    pol->appeal_reply_days), due);
 		fprintf(out, "%s: appeal filed%s; reply due within %d working days, by %s\n",
 			p->key, now > by_t ? " LATE (after the appeal window)" : "",
 			pol->appeal_reply_days, due);
 	}
 out:
+	calendar_free(&own);
 	sla_result_clear(&r);
 	return ret;
 }
@@ -245,6 +333,35 @@ cmd_policy_training_missed(const struct conf *conf, const struct calendar *cal,
 	calendar_format(cal, now, when);
 	fprintf(out, "S14.6: %s missed a training (recorded by %s at %s); -%d%% proposed\n",
 		agent, by, when, conf->policy.training_deduction_pct);
+	return 0;
+}
+
+int
+cmd_policy_praise(const struct conf *conf, const struct calendar *cal,
+		  struct store *store, const char *agent, const char *by,
+		  const char *note, int64_t now, FILE *out, const char **error_r)
+{
+	char ticket[EVENT_ACTOR_MAX + 16], when[20];
+	json_t *attrs;
+	int ret;
+
+	if (cmd_policy_check_text(by, note, error_r) < 0)
+		return -1;
+	if (conf_agent_team(conf, agent) == NULL) {
+		*error_r = "not an agent of any team";
+		return -1;
+	}
+	snprintf(ticket, sizeof(ticket), "%s%s", SLA_AGENT_TICKET_PREFIX, agent);
+	attrs = json_pack("{s:s, s:s, s:s, s:s}", "record", "praise", "agent", agent,
+			  "by", by, "note", note != NULL ? note : "");
+	ret = cmd_policy_put(store, ticket, by, now, attrs, error_r);
+	json_decref(attrs);
+	if (ret < 0)
+		return -1;
+	calendar_format(cal, now, when);
+	fprintf(out, "S15: a customer praise of %s recorded by %s at %s%s\n", agent, by, when,
+		conf_pack_enabled(conf, CONF_PACK_S15) ? "" :
+		" (pack S15 is off: counted once it is on)");
 	return 0;
 }
 

@@ -30,6 +30,22 @@ int cmd_policy_decide(const struct conf *conf, const struct calendar *cal,
 		      const char *by, const char *note, int64_t now, FILE *out,
 		      const char **error_r);
 
+/* cmd_policy_decide() with the amount AMOUNT an approver chose for a
+   proposal that carries a range (S1 yuan; -1: none given). An amount is
+   taken on "approved" only, must lie in the proposal's range, and is
+   required to approve a range proposal not fixed yet; a proposal without a
+   range refuses one. */
+int cmd_policy_decide_amount(const struct conf *conf, const struct calendar *cal,
+			     struct store *store, const char *id, const char *decision,
+			     const char *by, const char *note, int amount, int64_t now,
+			     FILE *out, const char **error_r);
+
+/* Record a customer's praise of AGENT (S15, e.g. a praise letter), by a
+   lead BY with NOTE, at NOW: {"record":"praise","agent":A,...}. */
+int cmd_policy_praise(const struct conf *conf, const struct calendar *cal,
+		      struct store *store, const char *agent, const char *by,
+		      const char *note, int64_t now, FILE *out, const char **error_r);
+
 /* Record that the agent was notified of the proposal ID ("notified"), or
    filed an appeal against it ("appeal"), at NOW; prints the appeal window
    or reply deadline in working days. */

@@ -16,7 +16,42 @@ struct report {
 	const char *agent;         /* filters, may be NULL */
 	const char *team;
 	int64_t now;
+	/* added (issue 7): an ISO week (G20 weekly report) is counted by the
+	   times things happened, not by the months they are booked to; a team
+	   with its own [calendar NAME] has the period in its own zone */
+	bool week;
+	int64_t cal_from[CONF_CALENDARS_MAX], cal_to[CONF_CALENDARS_MAX];
 };
+
+/* The period's start and end for what is charged to AGENT: in the zone of
+   the agent's team calendar, as the engine books it. */
+static void
+report_range(const struct conf *conf, const struct report *r, const char *agent,
+	     int64_t *from_r, int64_t *to_r)
+{
+	const struct conf_team *team = conf_agent_team(conf, agent);
+
+	*from_r = r->from;
+	*to_r = r->to;
+	if (team != NULL && team->calendar >= 0 && team->calendar < CONF_CALENDARS_MAX &&
+	    r->cal_to[team->calendar] != 0) {
+		*from_r = r->cal_from[team->calendar];
+		*to_r = r->cal_to[team->calendar];
+	}
+}
+
+/* Is a thing booked to MONTH that happened at AT in the period? */
+static bool
+report_in(const struct conf *conf, const struct report *r, const char *agent,
+	  const char *month, int64_t at)
+{
+	int64_t from, to;
+
+	if (!r->week)
+		return report_period_has_month(r->period, month);
+	report_range(conf, r, agent, &from, &to);
+	return at >= from && at < to;
+}
 
 bool
 report_period_has_month(const char *period, const char *month)
@@ -124,19 +159,20 @@ report_build(const struct conf *conf, const struct sla_result *res,
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
 			const struct sla_clock *c = &t->clocks[m];
 			const char *agent = report_agent(c->agent);
+			int64_t from, to;
 
 			if (!report_selects(conf, r, agent))
 				continue;
+			report_range(conf, r, agent, &from, &to);
 			/* a reminder due in the period while the clock ran */
-			if (c->remind_at >= r->from && c->remind_at < r->to &&
+			if (c->remind_at >= from && c->remind_at < to &&
 			    (c->stopped_at == 0 || c->stopped_at > c->remind_at) &&
 			    (r->now == 0 || c->remind_at <= r->now)) {
 				if ((row = report_row(conf, r, agent)) == NULL)
 					return -1;
 				row->reminders++;
 			}
-			if (c->state == SLA_PENDING || c->deadline < r->from ||
-			    c->deadline >= r->to)
+			if (c->state == SLA_PENDING || c->deadline < from || c->deadline >= to)
 				continue;
 			if ((row = report_row(conf, r, agent)) == NULL)
 				return -1;
@@ -151,7 +187,7 @@ report_build(const struct conf *conf, const struct sla_result *res,
 	for (i = 0; i < res->warning_count; i++) {
 		const struct sla_warning *w = &res->warnings[i];
 
-		if (!report_period_has_month(r->period, w->month) ||
+		if (!report_in(conf, r, w->agent, w->month, w->at) ||
 		    !report_selects(conf, r, report_agent(w->agent)))
 			continue;
 		if ((row = report_row(conf, r, report_agent(w->agent))) == NULL)
@@ -184,7 +220,7 @@ report_build(const struct conf *conf, const struct sla_result *res,
 		const struct sla_complaint *cp = &res->complaints[i];
 
 		if (cp->state != SLA_COMPLAINT_VERIFIED ||
-		    !report_period_has_month(r->period, cp->month) ||
+		    !report_in(conf, r, cp->agent, cp->month, cp->received_at) ||
 		    !report_selects(conf, r, report_agent(cp->agent)))
 			continue;
 		if ((row = report_row(conf, r, report_agent(cp->agent))) == NULL)
@@ -318,10 +354,11 @@ report_text(const struct conf *conf, const struct calendar *cal,
 	const struct conf_policy *pol = &conf->policy;
 	struct report_breach *list;
 	size_t i, breaches = 0, n;
-	int m, u, sums[2][SLA_UNIT_COUNT];
+	int m, u, sums[2][SLA_UNIT_COUNT], ranges[2][3];
 	bool any;
 
 	memset(sums, 0, sizeof(sums));
+	memset(ranges, 0, sizeof(ranges));
 	fprintf(out, "slaclock report %s  (pack %s, calendar %s %s)\n",
 		month, pol->pack, conf->calendar.always_open ? "24x7" : "business hours",
 		conf->calendar.timezone);
@@ -329,22 +366,32 @@ report_text(const struct conf *conf, const struct calendar *cal,
 		fprintf(out, "only %s%s%s\n", r->agent != NULL ? r->agent : "",
 			r->team != NULL ? (r->agent != NULL ? " in team " : "team ") : "",
 			r->team != NULL ? r->team : "");
-	if (strlen(month) != 7 || month[5] == 'Q')
+	if (!r->week && (strlen(month) != 7 || month[5] == 'Q'))
 		fputs("(a quarter or a year: each month's % is of that month's score; "
 		      "the sums are per unit, month by month)\n", out);
 	fprintf(out, "targets: first response %llds (S14.1), preliminary solution %llds (S14.2p), "
 		"resolution %llds (S14.2r)\n",
 		(long long)pol->first_response_secs, (long long)pol->preliminary_secs,
 		(long long)pol->resolution_secs);
-	if (conf_pack_enabled(conf, CONF_PACK_G20) && strlen(month) == 7) {
+	if (conf_pack_enabled(conf, CONF_PACK_G20) && strlen(month) == 7 && month[5] != 'Q' &&
+	    !r->week) {
 		int y = atoi(month), mo = atoi(month + 5) + 1;
 
 		if (mo > 12) {
 			mo = 1;
 			y++;
 		}
-		fprintf(out, "G20: results to HR before %04u-%02u-05\n", (unsigned)y % 10000u,
+		fprintf(out, "G20.m: results to HR before %04u-%02u-05\n", (unsigned)y % 10000u,
 			(unsigned)mo % 100u);
+	}
+	if (r->week) {
+		char sat[20];
+
+		/* Monday 00:00 + 5 days + noon: Saturday's date in any zone */
+		calendar_format(cal, r->from + 5 * 86400 + 12 * 3600, sat);
+		fprintf(out, "G20.w: week %s, weekly summary and plan due before the end of work "
+			"on Saturday %.10s; proposals and flags are booked by month "
+			"(report --month)\n", month, sat);
 	}
 	fputc('\n', out);
 
@@ -389,9 +436,11 @@ report_text(const struct conf *conf, const struct calendar *cal,
 	for (i = 0; list != NULL && i < res->ticket_count; i++) {
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
 			const struct sla_clock *c = &res->tickets[i].clocks[m];
+			int64_t from, to;
 
-			if (c->state != SLA_MISSED || c->deadline < r->from ||
-			    c->deadline >= r->to || !report_selects(conf, r, report_agent(c->agent)))
+			report_range(conf, r, c->agent, &from, &to);
+			if (c->state != SLA_MISSED || c->deadline < from ||
+			    c->deadline >= to || !report_selects(conf, r, report_agent(c->agent)))
 				continue;
 			list[breaches].ticket = &res->tickets[i];
 			list[breaches].milestone = (enum sla_milestone)m;
@@ -418,9 +467,11 @@ report_text(const struct conf *conf, const struct calendar *cal,
 	for (i = 0, n = 0; i < res->pack_clock_count; i++) {
 		const struct sla_pack_clock *k = &res->pack_clocks[i];
 		char due[20];
+		int64_t from, to;
 
-		if (k->clock.state != SLA_MISSED || k->clock.deadline < r->from ||
-		    k->clock.deadline >= r->to ||
+		report_range(conf, r, k->clock.agent, &from, &to);
+		if (k->clock.state != SLA_MISSED || k->clock.deadline < from ||
+		    k->clock.deadline >= to ||
 		    !report_selects(conf, r, report_agent(k->clock.agent)))
 			continue;
 		calendar_format(cal, k->clock.deadline, due);
@@ -436,7 +487,7 @@ report_text(const struct conf *conf, const struct calendar *cal,
 		const struct sla_warning *w = &res->warnings[i];
 		char when[20];
 
-		if (!report_period_has_month(r->period, w->month) ||
+		if (!report_in(conf, r, w->agent, w->month, w->at) ||
 		    !report_selects(conf, r, report_agent(w->agent)))
 			continue;
 		calendar_format(cal, w->at, when);
@@ -462,6 +513,24 @@ report_text(const struct conf *conf, const struct calendar *cal,
 			snprintf(appeal, sizeof(appeal), "  %s %.10s",
 				 p->reply_by != 0 ? "appeal reply by" : "appeal by", by);
 		}
+		if (p->amount_max > 0 && !p->fixed) {
+			/* the seed gives a range: the approver fixes the amount */
+			char amount[32];
+
+			snprintf(amount, sizeof(amount), "%d..%d", p->amount_min, p->amount_max);
+			fprintf(out, "  %-7s %-28s %c%s %s (range, not fixed)  %s%s%s  %s%s\n"
+				"    key %s\n", p->rule, report_agent(p->agent),
+				p->reward ? '+' : '-', amount, report_unit_text[p->unit], p->state,
+				p->basis_changed ? " BASIS CHANGED" : "",
+				p->orphaned ? " (no longer proposed)" : "", p->tickets, appeal, p->key);
+			if (strcmp(p->state, "rejected") != 0) {
+				ranges[p->reward][0] += p->amount_min;
+				ranges[p->reward][1] += p->amount_max;
+				ranges[p->reward][2]++;
+			}
+			any = true;
+			continue;
+		}
 		fprintf(out, "  %-7s %-28s %c%d %s  %s%s%s  %s%s\n    key %s\n", p->rule,
 			report_agent(p->agent), p->reward ? '+' : '-', p->pct,
 			report_unit_text[p->unit], p->state,
@@ -481,6 +550,14 @@ report_text(const struct conf *conf, const struct calendar *cal,
 			fprintf(out, "  rewards    +%d %s\n", sums[1][u], report_unit_text[u]);
 		any = any || sums[0][u] != 0 || sums[1][u] != 0;
 	}
+	/* ranges not fixed yet are summed apart: a range is no amount (S1 yuan) */
+	for (u = 0; u < 2; u++)
+		if (ranges[u][2] > 0) {
+			fprintf(out, "  %s %c%d..%d yuan in %d range(s) not fixed yet\n",
+				u ? "rewards   " : "deductions", u ? '+' : '-', ranges[u][0],
+				ranges[u][1], ranges[u][2]);
+			any = true;
+		}
 	if (!any)
 		fputs("  none\n", out);
 
@@ -502,7 +579,7 @@ report_text(const struct conf *conf, const struct calendar *cal,
 	for (i = 0, any = false; i < res->complaint_count; i++) {
 		const struct sla_complaint *cp = &res->complaints[i];
 
-		if (!report_period_has_month(r->period, cp->month) ||
+		if (!report_in(conf, r, cp->agent, cp->month, cp->received_at) ||
 		    !report_selects(conf, r, report_agent(cp->agent)))
 			continue;
 		fprintf(out, "  %-28s %-11s %-9s %s\n", report_agent(cp->agent), cp->cause,
@@ -550,11 +627,12 @@ report_json(const struct conf *conf, const struct calendar *cal,
 	json_t *root = json_object(), *agents = json_array(), *props = json_array();
 	json_t *warns = json_array(), *flags = json_array(), *cps = json_array();
 	json_t *totals = json_object(), *rewards = json_object(), *sats = json_array();
-	int sums[2][SLA_UNIT_COUNT], u;
+	int sums[2][SLA_UNIT_COUNT], u, ranges[2][2];
 	size_t i;
 	int ret = -1;
 
 	memset(sums, 0, sizeof(sums));
+	memset(ranges, 0, sizeof(ranges));
 	if (root == NULL || agents == NULL || props == NULL || warns == NULL ||
 	    flags == NULL || cps == NULL || totals == NULL || rewards == NULL || sats == NULL)
 		goto out;
@@ -618,8 +696,18 @@ report_json(const struct conf *conf, const struct calendar *cal,
 		json_object_set_new(o, "appeal_by", report_time(cal, p->appeal_by));
 		json_object_set_new(o, "appealed_at", report_time(cal, p->appealed_at));
 		json_object_set_new(o, "reply_by", report_time(cal, p->reply_by));
+		json_object_set_new(o, "amount_min", p->amount_max > 0 ?
+				    json_integer(p->amount_min) : json_null());
+		json_object_set_new(o, "amount_max", p->amount_max > 0 ?
+				    json_integer(p->amount_max) : json_null());
+		json_object_set_new(o, "fixed", json_boolean(p->amount_max == 0 || p->fixed));
 		json_array_append_new(props, o);
-		if (strcmp(p->state, "rejected") != 0)
+		if (strcmp(p->state, "rejected") == 0)
+			continue;
+		if (p->amount_max > 0 && !p->fixed) {
+			ranges[p->reward][0] += p->amount_min;
+			ranges[p->reward][1] += p->amount_max;
+		} else
 			sums[p->reward][p->unit] += p->pct;
 	}
 	for (u = 0; u < SLA_UNIT_COUNT; u++) {
@@ -629,7 +717,7 @@ report_json(const struct conf *conf, const struct calendar *cal,
 	for (i = 0; i < res->warning_count; i++) {
 		const struct sla_warning *w = &res->warnings[i];
 
-		if (!report_period_has_month(r->period, w->month) ||
+		if (!report_in(conf, r, w->agent, w->month, w->at) ||
 		    !report_selects(conf, r, report_agent(w->agent)))
 			continue;
 		json_array_append_new(warns, json_pack("{s:s, s:s, s:s, s:o}", "rule", w->rule,
@@ -649,7 +737,7 @@ report_json(const struct conf *conf, const struct calendar *cal,
 	for (i = 0; i < res->complaint_count; i++) {
 		const struct sla_complaint *cp = &res->complaints[i];
 
-		if (!report_period_has_month(r->period, cp->month) ||
+		if (!report_in(conf, r, cp->agent, cp->month, cp->received_at) ||
 		    !report_selects(conf, r, report_agent(cp->agent)))
 			continue;
 		json_array_append_new(cps, json_pack("{s:s, s:s, s:s, s:s, s:o}", "ticket",
@@ -676,6 +764,10 @@ report_json(const struct conf *conf, const struct calendar *cal,
 	json_object_set(root, "proposals", props);
 	json_object_set(root, "deduction_totals", totals);
 	json_object_set(root, "reward_totals", rewards);
+	/* yuan ranges not fixed yet, apart from the fixed amounts above */
+	json_object_set_new(root, "range_totals", json_pack("{s:{s:i, s:i}, s:{s:i, s:i}}",
+		"deductions", "min", ranges[0][0], "max", ranges[0][1],
+		"rewards", "min", ranges[1][0], "max", ranges[1][1]));
 	json_object_set(root, "warnings", warns);
 	json_object_set(root, "flags", flags);
 	json_object_set(root, "complaints", cps);
@@ -702,13 +794,26 @@ report_prepare(const struct conf *conf, const struct calendar *cal,
 	       const struct sla_result *result, const struct report_opts *opts,
 	       struct report *r, const char **error_r)
 {
+	size_t i;
+
 	memset(r, 0, sizeof(*r));
 	if (opts->period == NULL ||
 	    calendar_period_range(cal, opts->period, &r->from, &r->to) < 0) {
-		*error_r = "the period must be YYYY-MM, YYYY-Qn or YYYY";
+		*error_r = "the period must be YYYY-MM, YYYY-Qn, YYYY or YYYY-Www";
 		return -1;
 	}
 	r->period = opts->period;
+	r->week = strlen(opts->period) == 8 && opts->period[5] == 'W';
+	for (i = 0; i < conf->calendar_count && i < CONF_CALENDARS_MAX; i++) {
+		struct calendar *tc;
+		const char *ignored;
+
+		if (calendar_new(&conf->calendars[i].cal, &tc, &ignored) < 0)
+			continue;	/* the engine falls back to [calendar] too */
+		if (calendar_period_range(tc, opts->period, &r->cal_from[i], &r->cal_to[i]) < 0)
+			r->cal_to[i] = 0;
+		calendar_free(&tc);
+	}
 	r->agent = opts->agent;
 	r->team = opts->team;
 	r->now = opts->now;

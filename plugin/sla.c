@@ -203,8 +203,21 @@ struct sla_build {
 	struct {
 		int64_t from, to;
 		char month[8];
+		const struct calendar *cal;  /* added: months of team time zones */
 	} months[SLA_MONTH_CACHE];
 	unsigned int month_next;
+	/* added (issue 7): the last agent whose team calendar was looked up */
+	char cal_agent[EVENT_ACTOR_MAX];
+	const struct calendar *cal_of_agent;
+	struct sla_praise *praises;          /* S15 */
+	size_t praise_count, praise_cap;
+};
+
+/* One customer praise (S15), before they are counted per year. */
+struct sla_praise {
+	char agent[EVENT_ACTOR_MAX];
+	char ticket[EVENT_ID_MAX];
+	int64_t at;
 };
 
 /* One satisfaction answer, before they are summed. */
@@ -226,23 +239,59 @@ sla_push(struct sla_build *b, void **array, size_t *cap, size_t *count, size_t e
 	return (char *)*array + (*count)++ * elem;
 }
 
-/* calendar_month() through the cache of struct sla_build. */
+/* calendar_month() on CAL through the cache of struct sla_build. */
 static void
-sla_month(struct sla_build *b, int64_t t, char month[8])
+sla_month_in(struct sla_build *b, const struct calendar *cal, int64_t t, char month[8])
 {
 	unsigned int i;
 
 	for (i = 0; i < SLA_MONTH_CACHE; i++)
-		if (b->months[i].to != 0 && t >= b->months[i].from && t < b->months[i].to) {
+		if (b->months[i].to != 0 && b->months[i].cal == cal &&
+		    t >= b->months[i].from && t < b->months[i].to) {
 			memcpy(month, b->months[i].month, 8);
 			return;
 		}
-	calendar_month(b->cal, t, month);
+	calendar_month(cal, t, month);
 	i = b->month_next++ % SLA_MONTH_CACHE;
-	if (calendar_month_range(b->cal, month, &b->months[i].from, &b->months[i].to) < 0)
+	b->months[i].cal = cal;
+	if (calendar_month_range(cal, month, &b->months[i].from, &b->months[i].to) < 0)
 		b->months[i].to = 0;
 	else
 		memcpy(b->months[i].month, month, 8);
+}
+
+/* The calendar of AGENT's team ("team:NAME" names the team): months,
+   quarters and working days (appeals) of what is booked to the agent are
+   counted in it; [calendar] for an agent of no team or a team without one. */
+static const struct calendar *
+sla_agent_cal(struct sla_build *b, const char *agent)
+{
+	const struct conf *conf = b->conf;
+	const struct conf_team *team = NULL;
+	size_t i;
+
+	if (conf->calendar_count == 0 || b->team_cals == NULL || agent == NULL)
+		return b->cal;
+	if (b->cal_of_agent != NULL && strcmp(b->cal_agent, agent) == 0)
+		return b->cal_of_agent;
+	if (strncmp(agent, "team:", 5) == 0) {
+		for (i = 0; i < conf->team_count; i++)
+			if (strcmp(conf->teams[i].name, agent + 5) == 0)
+				team = &conf->teams[i];
+	} else
+		team = conf_agent_team(conf, agent);
+	sla_copy(b->cal_agent, sizeof(b->cal_agent), agent);
+	b->cal_of_agent = team != NULL && team->calendar >= 0 &&
+		(size_t)team->calendar < conf->calendar_count &&
+		b->team_cals[team->calendar] != NULL ? b->team_cals[team->calendar] : b->cal;
+	return b->cal_of_agent;
+}
+
+/* The month of T for what is booked to AGENT: in the agent's team's zone. */
+static void
+sla_agent_month(struct sla_build *b, const char *agent, int64_t t, char month[8])
+{
+	sla_month_in(b, sla_agent_cal(b, agent), t, month);
 }
 
 #define SLA_PUSH(b, arr, cap, count) \
@@ -703,12 +752,16 @@ sla_ticket_items(struct sla_build *b, const struct calendar *cal, const struct e
 				sla_copy(cp->id, sizeof(cp->id), id);
 				sla_copy(cp->cause, sizeof(cp->cause), "other");
 				cp->received_at = ev->time;
-				sla_month(b, ev->time, cp->month);
-				calendar_quarter(b->cal, ev->time, cp->quarter);
 				sla_copy(cp->agent, sizeof(cp->agent), agent != NULL ? agent :
 					 sla_owner_at(evs, n, ev->time, default_agent));
-			} else if (agent != NULL)
+				sla_agent_month(b, cp->agent, ev->time, cp->month);
+				calendar_quarter(sla_agent_cal(b, cp->agent), ev->time, cp->quarter);
+			} else if (agent != NULL) {
 				sla_copy(cp->agent, sizeof(cp->agent), agent);
+				sla_agent_month(b, cp->agent, cp->received_at, cp->month);
+				calendar_quarter(sla_agent_cal(b, cp->agent), cp->received_at,
+						 cp->quarter);
+			}
 			if (cause != NULL)
 				sla_copy(cp->cause, sizeof(cp->cause), sla_cause_code(cause));
 			if (state != NULL) {
@@ -738,8 +791,8 @@ sla_ticket_items(struct sla_build *b, const struct calendar *cal, const struct e
 				 sla_owner_at(evs, n, ev->time, default_agent));
 			team = conf_agent_team(conf, rt->agent);
 			sla_copy(rt->team, sizeof(rt->team), team != NULL ? team->name : t->team);
-			sla_month(b, ev->time, rt->month);
-			calendar_quarter(b->cal, ev->time, rt->quarter);
+			sla_agent_month(b, rt->agent, ev->time, rt->month);
+			calendar_quarter(sla_agent_cal(b, rt->agent), ev->time, rt->quarter);
 			rt->satisfied = strcmp(rating, "satisfied") == 0;
 		} else if (sla_jbool(a, "handled") != 1 && sla_jstr(a, "state") == NULL) {
 			/* S14.5: feedback to record and report in time */
@@ -775,6 +828,41 @@ sla_ticket_items(struct sla_build *b, const struct calendar *cal, const struct e
 			sla_charge(b, evs, n, ev->time, default_agent, &c);
 			sla_pack_clock_add(b, t->ticket, "S14.5", &c);
 		}
+		json_decref(a);
+	}
+}
+
+/* A praise (S15) of AGENT at AT, on TICKET or a lead's record. */
+static void
+sla_praise_add(struct sla_build *b, const char *agent, const char *ticket, int64_t at)
+{
+	struct sla_praise *pr = SLA_PUSH(b, b->praises, b->praise_cap, b->praise_count);
+
+	if (pr == NULL)
+		return;
+	sla_copy(pr->agent, sizeof(pr->agent), agent);
+	sla_copy(pr->ticket, sizeof(pr->ticket), ticket);
+	pr->at = at;
+}
+
+/* Praise events of a ticket: {"agent":A} names whom, else the owner then. */
+static void
+sla_ticket_praise(struct sla_build *b, const struct event *evs, size_t n,
+		  const struct sla_ticket *t, const char *default_agent)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_t *a;
+		const char *agent;
+
+		if (evs[i].kind != EVENT_PRAISE)
+			continue;
+		a = sla_attrs(&evs[i]);
+		agent = sla_jstr(a, "agent");
+		sla_praise_add(b, agent != NULL ? agent :
+			       sla_owner_at(evs, n, evs[i].time, default_agent), t->ticket,
+			       evs[i].time);
 		json_decref(a);
 	}
 }
@@ -824,6 +912,7 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 		sla_charge(b, evs, n, t->start, default_agent, &t->clocks[m]);
 
 	sla_ticket_items(b, cal, evs, n, t, default_agent);
+	sla_ticket_praise(b, evs, n, t, default_agent);
 
 	if (conf_pack_enabled(conf, CONF_PACK_S1) && sla_ticket_is_parts(conf, evs, n)) {
 		struct sla_clock c;
@@ -898,7 +987,7 @@ sla_warn(struct sla_build *b, const char *rule, const char *agent, const char *t
 	sla_copy(w->agent, sizeof(w->agent), agent);
 	sla_copy(w->rule, sizeof(w->rule), rule);
 	sla_copy(w->ticket, sizeof(w->ticket), ticket);
-	sla_month(b, at, w->month);
+	sla_agent_month(b, agent, at, w->month);
 	w->at = at;
 }
 
@@ -962,7 +1051,7 @@ sla_streak_run(struct sla_build *b, struct sla_fr *frs, size_t n, const char *ru
 		struct sla_proposal *p;
 		char tickets[EVENT_ID_MAX] = "";
 
-		sla_month(b, frs[i].deadline, month);
+		sla_agent_month(b, frs[i].agent, frs[i].deadline, month);
 		if (i == 0 || strcmp(frs[i].agent, frs[i - 1].agent) != 0 ||
 		    (reset_month_end && strcmp(month, prev_month) != 0))
 			run = 0;
@@ -1079,7 +1168,7 @@ sla_severity(struct sla_build *b)
 				pct = pol->ticket_cap_pct - booked;
 			if (pct <= 0)
 				break;
-			sla_month(b, c->deadline, month);
+			sla_agent_month(b, c->agent, c->deadline, month);
 			if (sla_propose(b, "S14.2d", c->agent, month, NULL, SLA_UNIT_PCT_MONTH,
 					pct, false, t->ticket, "") == NULL)
 				return;
@@ -1107,6 +1196,95 @@ sla_complaint_cmp(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->id, y->id);
 }
 
+/* Does a met resolution of AGENT's, on a ticket other than the two
+   complaints', stop after FROM and at or before TO? It ends an S9 run. */
+static bool
+sla_s9_break(const struct sla_build *b, const char *agent, const struct sla_complaint *x,
+	     const struct sla_complaint *y)
+{
+	size_t i;
+
+	for (i = 0; i < b->r->ticket_count; i++) {
+		const struct sla_ticket *t = &b->r->tickets[i];
+		const struct sla_clock *c = &t->clocks[SLA_RESOLUTION];
+
+		if (c->state == SLA_MET && strcmp(c->agent, agent) == 0 &&
+		    c->stopped_at > x->received_at && c->stopped_at <= y->received_at &&
+		    strcmp(t->ticket, x->ticket) != 0 && strcmp(t->ticket, y->ticket) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* S9 (seed 000 L327, L331): 「每发生一起客户投诉,扣除当月工资的5%」,
+   「连续发生两起…10%」, 「连续发生三起及以上…15%」, and the same ladder
+   for service errors (cause "error"), kept apart. A run is the agent's
+   verified complaints of one kind in one month (当月工资: the month's wage)
+   in the order received; with run_by_tickets a met resolution of another
+   of the agent's tickets in between ends it. The seed names the deduction
+   of the run (two in a row: 10%), so by default a run is one proposal of
+   the step its length reaches (cumulative = no: 1 → 5, 2 → 10, 3+ → 15);
+   cumulative = yes proposes each complaint's own step (5 + 10 + 15 ...). */
+static void
+sla_s9_ladder(struct sla_build *b, bool errors)
+{
+	const struct conf_policy *pol = &b->conf->policy;
+	const int *ladder = errors ? pol->s9_error_pct : pol->s9_complaint_pct;
+	const char *rule = errors ? "S9.e" : "S9.c";
+	struct sla_result *r = b->r;
+	size_t i, first = 0, len = 0, prev = 0;
+	char tickets[EVENT_ID_MAX] = "", tail[EVENT_ID_MAX + 80];
+
+	for (i = 0; i <= r->complaint_count; i++) {
+		const struct sla_complaint *cp = i < r->complaint_count ? &r->complaints[i] : NULL;
+		const struct sla_complaint *f = len > 0 ? &r->complaints[first] : NULL;
+		bool same;
+
+		if (cp != NULL && (cp->state != SLA_COMPLAINT_VERIFIED ||
+				   (strcmp(cp->cause, "error") == 0) != errors))
+			continue;
+		same = cp != NULL && f != NULL && strcmp(cp->agent, f->agent) == 0 &&
+			strcmp(cp->month, f->month) == 0 &&
+			!(pol->s9_run_by_tickets &&
+			  sla_s9_break(b, cp->agent, &r->complaints[prev], cp));
+		if (f != NULL && !same && !pol->s9_cumulative) {
+			/* the run is over: one proposal for it */
+			snprintf(tail, sizeof(tail), "%s%s%s", f->ticket, f->id[0] ? "#" : "", f->id);
+			if (sla_propose(b, rule, f->agent, f->month, NULL, SLA_UNIT_PCT_WAGE,
+					ladder[(len > CONF_TIERS ? CONF_TIERS : len) - 1], false,
+					tickets, tail) == NULL)
+				return;
+		}
+		if (cp == NULL)
+			break;
+		if (!same) {
+			first = i;
+			len = 0;
+			tickets[0] = '\0';
+		}
+		len++;
+		prev = i;
+		{
+			/* the run's tickets, for the reader; what does not fit is left out */
+			size_t tl = strlen(tickets), cl = strlen(cp->ticket);
+
+			if (tl + cl + 2 <= sizeof(tickets)) {
+				if (tl > 0)
+					tickets[tl++] = ' ';
+				memcpy(tickets + tl, cp->ticket, cl + 1);
+			}
+		}
+		if (pol->s9_cumulative) {
+			snprintf(tail, sizeof(tail), "%s%s%s", cp->ticket, cp->id[0] ? "#" : "",
+				 cp->id);
+			if (sla_propose(b, rule, cp->agent, cp->month, NULL, SLA_UNIT_PCT_WAGE,
+					ladder[(len > CONF_TIERS ? CONF_TIERS : len) - 1], false,
+					cp->ticket, tail) == NULL)
+				return;
+		}
+	}
+}
+
 static void
 sla_complaints(struct sla_build *b)
 {
@@ -1131,27 +1309,6 @@ sla_complaints(struct sla_build *b)
 			sla_flag(b, "S14.4", "training", cp->agent, cp->month, cp->month,
 				 "verified attitude complaint on %s", cp->ticket);
 		}
-		if (conf_pack_enabled(conf, CONF_PACK_S9)) {
-			/* S9: the n-th verified complaint (or service error) of the
-			   agent in the month costs the n-th step of the ladder */
-			bool error = strcmp(cp->cause, "error") == 0;
-			int k = 0;
-
-			for (j = 0; j <= i; j++) {
-				const struct sla_complaint *o = &r->complaints[j];
-
-				if (o->state == SLA_COMPLAINT_VERIFIED &&
-				    strcmp(o->agent, cp->agent) == 0 &&
-				    strcmp(o->month, cp->month) == 0 &&
-				    (strcmp(o->cause, "error") == 0) == error)
-					k++;
-			}
-			if (k > CONF_TIERS)
-				k = CONF_TIERS;
-			sla_propose(b, error ? "S9.e" : "S9.c", cp->agent, cp->month, NULL,
-				    SLA_UNIT_PCT_WAGE, error ? pol->s9_error_pct[k - 1] :
-				    pol->s9_complaint_pct[k - 1], false, cp->ticket, tail);
-		}
 		if (conf_pack_enabled(conf, CONF_PACK_T17) && strcmp(cp->cause, "attitude") == 0) {
 			/* T17: the first of the month is a warning, each later -1 point */
 			int k = 0;
@@ -1171,6 +1328,10 @@ sla_complaints(struct sla_build *b)
 				sla_propose(b, "T17", cp->agent, cp->month, NULL, SLA_UNIT_POINTS,
 					    1, false, cp->ticket, tail);
 		}
+	}
+	if (conf_pack_enabled(conf, CONF_PACK_S9)) {
+		sla_s9_ladder(b, false);
+		sla_s9_ladder(b, true);
 	}
 	if (!conf_pack_enabled(conf, CONF_PACK_S4))
 		return;
@@ -1284,7 +1445,7 @@ sla_satisfaction(struct sla_build *b)
 		}
 		if (conf_pack_enabled(conf, CONF_PACK_W1) &&
 		    s->satisfied * 100 < pol->w1_satisfaction_pct * s->responses)
-			sla_flag(b, "W1.s", "kpi", s->who, s->period, s->period,
+			sla_flag(b, "W1.sat", "kpi", s->who, s->period, s->period,
 				 "satisfaction %s, below %d%%", what, pol->w1_satisfaction_pct);
 	}
 }
@@ -1309,12 +1470,125 @@ sla_records(struct sla_build *b, const struct event *evs, size_t count)
 		rec = sla_jstr(a, "record");
 		agent = sla_jstr(a, "agent");
 		if (rec != NULL && agent != NULL && strcmp(rec, "training_missed") == 0) {
-			sla_month(b, ev->time, month);
+			sla_agent_month(b, agent, ev->time, month);
 			snprintf(tail, sizeof(tail), "%lld", (long long)ev->time);
 			sla_propose(b, "S14.6", agent, month, NULL, SLA_UNIT_PCT_MONTH,
 				    pol->training_deduction_pct, false, "training missed", tail);
 		}
+		if (rec != NULL && agent != NULL && strcmp(rec, "praise") == 0)
+			sla_praise_add(b, agent, ev->ticket, ev->time);
 		json_decref(a);
+	}
+}
+
+/* P, a proposal in yuan, becomes one with a range for the approver to fix
+   the amount in (S1 L29/L31 give 100–1000 and 50–500, not amounts); a
+   range of one amount is that amount. */
+static struct sla_proposal *
+sla_range(struct sla_proposal *p, const int range[2])
+{
+	if (p == NULL)
+		return NULL;
+	if (range[0] == range[1]) {
+		p->pct = range[0];
+		return p;
+	}
+	p->amount_min = range[0];
+	p->amount_max = range[1];
+	p->pct = 0;
+	return p;
+}
+
+static int
+sla_praise_cmp(const void *a, const void *b)
+{
+	const struct sla_praise *x = a, *y = b;
+	int c = strcmp(x->agent, y->agent);
+
+	if (c != 0)
+		return c;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* S15 (seed 000 L545): 「年度内,累计获得三次以上客户表扬的售后服务人员,给予
+   “优秀个人”称号,并颁发奖金」. 以上 counts the number itself, so the
+   praises-th praise of an agent in a calendar year (the agent's team's
+   zone) flags the agent as a 优秀个人 candidate, booked to that praise's
+   month; the seed gives no bonus amount, so there is no proposal. */
+static void
+sla_s15(struct sla_build *b)
+{
+	const struct conf_policy *pol = &b->conf->policy;
+	size_t i, j;
+	char month[8], m2[8];
+
+	if (b->praise_count > 1)
+		qsort(b->praises, b->praise_count, sizeof(*b->praises), sla_praise_cmp);
+	for (i = 0; i < b->praise_count; i++) {
+		const struct sla_praise *pr = &b->praises[i];
+		int before = 0, total = 0;
+
+		sla_agent_month(b, pr->agent, pr->at, month);
+		for (j = 0; j < b->praise_count; j++) {
+			if (strcmp(b->praises[j].agent, pr->agent) != 0)
+				continue;
+			sla_agent_month(b, pr->agent, b->praises[j].at, m2);
+			if (strncmp(m2, month, 4) != 0)
+				continue;
+			total++;
+			if (j < i)
+				before++;
+		}
+		if (before + 1 != pol->s15_praises)
+			continue;
+		snprintf(m2, sizeof(m2), "%.4s", month);
+		sla_flag(b, "S15", "honour", pr->agent, m2, month,
+			 "%d customer praises in %s (praise %d on %s): 优秀个人 candidate "
+			 "(bonus amount not in the seed)", total, m2, pol->s15_praises,
+			 pr->ticket);
+	}
+}
+
+/* S1 rewards (L13, L15: responded and shipped in time): an agent whose
+   parts clocks of a month were all met, at least one, is proposed for a
+   reward in the s1 reward range. */
+static void
+sla_s1_rewards(struct sla_build *b)
+{
+	const struct conf_policy *pol = &b->conf->policy;
+	struct sla_result *r = b->r;
+	size_t i, j;
+
+	for (i = 0; i < r->pack_clock_count; i++) {
+		const struct sla_pack_clock *pk = &r->pack_clocks[i];
+		int due = 0, missed = 0;
+		bool first = true;
+		char month[8], m2[8], what[64];
+
+		if (strncmp(pk->rule, "S1.", 3) != 0 || pk->clock.state == SLA_PENDING)
+			continue;
+		sla_agent_month(b, pk->clock.agent, pk->clock.deadline, month);
+		for (j = 0; j < r->pack_clock_count && first; j++) {
+			const struct sla_pack_clock *o = &r->pack_clocks[j];
+
+			if (strncmp(o->rule, "S1.", 3) != 0 || o->clock.state == SLA_PENDING ||
+			    strcmp(o->clock.agent, pk->clock.agent) != 0)
+				continue;
+			sla_agent_month(b, o->clock.agent, o->clock.deadline, m2);
+			if (strcmp(m2, month) != 0)
+				continue;
+			if (j < i)
+				first = false;
+			due++;
+			missed += o->clock.state == SLA_MISSED;
+		}
+		if (!first || missed > 0 || due == 0)
+			continue;
+		snprintf(what, sizeof(what), "%d parts clocks met, none missed", due);
+		if (sla_range(sla_propose(b, "S1.w", pk->clock.agent, month, NULL, SLA_UNIT_YUAN,
+					  pol->s1_reward_range[0], true, what, month),
+			      pol->s1_reward_range) == NULL)
+			return;
 	}
 }
 
@@ -1335,11 +1609,12 @@ sla_packs(struct sla_build *b)
 
 		if (c->state != SLA_MISSED)
 			continue;
-		sla_month(b, c->deadline, month);
+		sla_agent_month(b, c->agent, c->deadline, month);
 		if (strncmp(pk->rule, "S1.", 3) == 0) {
 			sla_warn(b, pk->rule, c->agent, pk->ticket, c->deadline);
-			sla_propose(b, pk->rule, c->agent, month, NULL, SLA_UNIT_YUAN,
-				    pol->s1_penalty_yuan, false, pk->ticket, pk->ticket);
+			sla_range(sla_propose(b, pk->rule, c->agent, month, NULL, SLA_UNIT_YUAN,
+					      pol->s1_penalty_yuan, false, pk->ticket, pk->ticket),
+				  pol->s1_penalty_range);
 		} else if (strcmp(pk->rule, "G16") == 0) {
 			static const char *const levels[] = { "一般", "较大", "重大" };
 			static const char *const up[] = {
@@ -1360,6 +1635,10 @@ sla_packs(struct sla_build *b)
 				 levels[lv], up[lv]);
 		}
 	}
+	if (conf_pack_enabled(conf, CONF_PACK_S1))
+		sla_s1_rewards(b);
+	if (conf_pack_enabled(conf, CONF_PACK_S15))
+		sla_s15(b);
 	if (conf_pack_enabled(conf, CONF_PACK_S9)) {
 		/* time saved against the resolution target, per agent and month,
 		   over met resolutions; a month with a miss earns nothing */
@@ -1371,13 +1650,13 @@ sla_packs(struct sla_build *b)
 
 			if (c->state == SLA_PENDING)
 				continue;
-			sla_month(b, c->deadline, month);
+			sla_agent_month(b, c->agent, c->deadline, month);
 			for (j = 0; j < r->ticket_count; j++) {
 				const struct sla_clock *o = &r->tickets[j].clocks[SLA_RESOLUTION];
 
 				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
 					continue;
-				sla_month(b, o->deadline, m2);
+				sla_agent_month(b, o->agent, o->deadline, m2);
 				if (strcmp(m2, month) != 0)
 					continue;
 				if (j < i)
@@ -1410,14 +1689,14 @@ sla_packs(struct sla_build *b)
 
 			if (strncmp(pk->rule, "W1.", 3) != 0 || pk->clock.state == SLA_PENDING)
 				continue;
-			sla_month(b, pk->clock.deadline, month);
+			sla_agent_month(b, pk->clock.agent, pk->clock.deadline, month);
 			for (j = 0; j < r->pack_clock_count; j++) {
 				const struct sla_pack_clock *o = &r->pack_clocks[j];
 
 				if (strncmp(o->rule, "W1.", 3) != 0 || o->clock.state == SLA_PENDING ||
 				    strcmp(o->clock.agent, pk->clock.agent) != 0)
 					continue;
-				sla_month(b, o->clock.deadline, m2);
+				sla_agent_month(b, o->clock.agent, o->clock.deadline, m2);
 				if (strcmp(m2, month) != 0)
 					continue;
 				if (j < i)
@@ -1438,13 +1717,13 @@ sla_packs(struct sla_build *b)
 
 			if (c->state == SLA_PENDING)
 				continue;
-			sla_month(b, c->deadline, month);
+			sla_agent_month(b, c->agent, c->deadline, month);
 			for (j = 0; j < r->ticket_count; j++) {
 				const struct sla_clock *o = &r->tickets[j].clocks[SLA_FIRST_RESPONSE];
 
 				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
 					continue;
-				sla_month(b, o->deadline, m2);
+				sla_agent_month(b, o->agent, o->deadline, m2);
 				if (strcmp(m2, month) != 0)
 					continue;
 				if (j < i)
@@ -1470,6 +1749,165 @@ sla_g16_target(const struct conf *conf, enum severity s)
 {
 	return conf->policy.g16_reply_secs[s == SEVERITY_CRITICAL ? 2 :
 					   s == SEVERITY_HIGH ? 1 : 0];
+}
+
+/* An agent's month (T17.r) or year (G20.y) among the first-response
+   clocks decided: who is ranked or judged at all. */
+struct sla_rank {
+	const char *agent;
+	char month[8];         /* "YYYY-MM"; G20.y uses the year of it */
+	int points;
+	int met;
+};
+
+/* The entry of AGENT and MONTH (or only the year, by YEAR_ONLY) in
+   RANKS, added when missing. */
+static struct sla_rank *
+sla_rank_of(struct sla_rank *ranks, size_t *count, const char *agent, const char *month,
+	    bool year_only)
+{
+	size_t i;
+
+	for (i = 0; i < *count; i++)
+		if (strcmp(ranks[i].agent, agent) == 0 &&
+		    strncmp(ranks[i].month, month, year_only ? 4 : 8) == 0)
+			return &ranks[i];
+	memset(&ranks[*count], 0, sizeof(ranks[0]));
+	ranks[*count].agent = agent;
+	memcpy(ranks[*count].month, month, 8);
+	return &ranks[(*count)++];
+}
+
+/* T17.r (seed 002 T17 L832: 「予以第一名至第三名5.3.1分」): the month's top
+   three agents get +5/+3/+1 points. The seed ranks on turnover, conversion
+   and churn, which a helpdesk does not have; slaclock ranks the agents
+   with a decided first response in the month on their T17 points (30 less
+   the points lost), then on first responses met. Agents equal on both
+   share the place and its points, and the next place is counted past them
+   (5, 5, 1: two firsts, then a third). */
+static void
+sla_t17_top(struct sla_build *b, size_t n0)
+{
+	const struct conf_policy *pol = &b->conf->policy;
+	struct sla_result *r = b->r;
+	struct sla_rank *ranks;
+	size_t count = 0, i, j;
+	char month[8], what[96];
+
+	if ((ranks = calloc(r->ticket_count + 1, sizeof(*ranks))) == NULL) {
+		b->nomem = true;
+		return;
+	}
+	for (i = 0; i < r->ticket_count; i++) {
+		const struct sla_clock *c = &r->tickets[i].clocks[SLA_FIRST_RESPONSE];
+
+		if (c->state == SLA_PENDING || c->agent[0] == '\0')
+			continue;
+		sla_agent_month(b, c->agent, c->deadline, month);
+		sla_rank_of(ranks, &count, c->agent, month, false)->met += c->state == SLA_MET;
+	}
+	for (i = 0; i < count; i++) {
+		ranks[i].points = pol->t17_points;
+		for (j = 0; j < n0; j++) {
+			const struct sla_proposal *o = &r->proposals[j];
+
+			if (o->unit == SLA_UNIT_POINTS && strcmp(o->agent, ranks[i].agent) == 0 &&
+			    strcmp(o->month, ranks[i].month) == 0)
+				ranks[i].points += o->reward ? o->pct : -o->pct;
+		}
+	}
+	for (i = 0; i < count; i++) {
+		size_t place = 1, ranked = 0;
+
+		for (j = 0; j < count; j++) {
+			if (strcmp(ranks[j].month, ranks[i].month) != 0)
+				continue;
+			ranked++;
+			if (ranks[j].points > ranks[i].points ||
+			    (ranks[j].points == ranks[i].points && ranks[j].met > ranks[i].met))
+				place++;
+		}
+		if (place > CONF_TIERS)
+			continue;
+		snprintf(what, sizeof(what), "place %zu of %zu in %s: %d points, %d met",
+			 place, ranked, ranks[i].month, ranks[i].points, ranks[i].met);
+		if (sla_propose(b, "T17.r", ranks[i].agent, ranks[i].month, NULL, SLA_UNIT_POINTS,
+				pol->t17_top[place - 1], true, what, ranks[i].month) == NULL)
+			break;
+	}
+	free(ranks);
+}
+
+/* G20.y (seed 001 G20 L818-L819): 「全年考核90分(含90分)以上」 → the full
+   year-end bonus (2 months' pay), any month below → 1 month. A flag per
+   agent and year in which the agent had a decided first response: every
+   month of the year (through the current one while the year runs, "so
+   far") scored at or above bonus_threshold, the month score being 100 less
+   the month's % deductions as for the G20 downgrade. Tenure (≥ 1 year) and
+   a major loss (L816-L817) are HR's to check; the flag says so. */
+static void
+sla_g20_year(struct sla_build *b, size_t n0)
+{
+	const struct conf_policy *pol = &b->conf->policy;
+	struct sla_result *r = b->r;
+	struct sla_rank *years;
+	size_t count = 0, i, j;
+	char month[8], now_month[8], dec[8];
+
+	if ((years = calloc(r->ticket_count + 1, sizeof(*years))) == NULL) {
+		b->nomem = true;
+		return;
+	}
+	for (i = 0; i < r->ticket_count; i++) {
+		const struct sla_clock *c = &r->tickets[i].clocks[SLA_FIRST_RESPONSE];
+
+		if (c->state == SLA_PENDING || c->agent[0] == '\0')
+			continue;
+		sla_agent_month(b, c->agent, c->deadline, month);
+		(void)sla_rank_of(years, &count, c->agent, month, true);
+	}
+	for (i = 0; i < count; i++) {
+		int y = atoi(years[i].month), last = 12, m, low = 101, low_month = 0;
+		int score[13];
+		bool so_far = false;
+
+		sla_agent_month(b, years[i].agent, b->now, now_month);
+		if (atoi(now_month) < y)
+			continue;	/* a year that has not begun is judged on nothing */
+		if (atoi(now_month) == y) {
+			last = atoi(now_month + 5);
+			so_far = true;
+		}
+		/* one walk over the proposals per agent and year: the month's %
+		   deductions */
+		for (m = 0; m <= 12; m++)
+			score[m] = 100;
+		for (j = 0; j < n0; j++) {
+			const struct sla_proposal *o = &r->proposals[j];
+
+			m = atoi(o->month + 5);
+			if (o->unit == SLA_UNIT_PCT_MONTH && !o->reward && atoi(o->month) == y &&
+			    m >= 1 && m <= 12 && strcmp(o->agent, years[i].agent) == 0)
+				score[m] -= o->pct;
+		}
+		for (m = 1; m <= last; m++)
+			if (score[m] < low) {
+				low = score[m];
+				low_month = m;
+			}
+		snprintf(dec, sizeof(dec), "%04u-12", (unsigned)y % 10000u);
+		if (low >= pol->g20_bonus_threshold)
+			sla_flag(b, "G20.y", "bonus", years[i].agent, dec, dec,
+				 "every month of %d%s at or above %d (lowest %d): full year-end "
+				 "bonus candidate (2 months' pay; tenure and losses for HR)", y,
+				 so_far ? " so far" : "", pol->g20_bonus_threshold, low);
+		else
+			sla_flag(b, "G20.y", "bonus", years[i].agent, dec, dec,
+				 "%d-%02d scored %d, below %d: reduced year-end bonus (1 month's "
+				 "pay)%s", y, low_month, low, pol->g20_bonus_threshold,
+				 so_far ? " (year so far)" : "");
+	}
+	free(years);
 }
 
 /* G20 (monthly score 100 minus the month's % deductions, downgrade after
@@ -1553,6 +1991,10 @@ sla_scores(struct sla_build *b)
 					 run, pol->g20_threshold);
 		}
 	}
+	if (conf_pack_enabled(conf, CONF_PACK_T17))
+		sla_t17_top(b, n0);
+	if (conf_pack_enabled(conf, CONF_PACK_G20))
+		sla_g20_year(b, n0);
 }
 
 /* Decisions, notifications and appeals from the records; orphans for
@@ -1591,6 +2033,9 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 			const char *reason = sla_jstr(a, "reason");
 			json_t *amount = json_object_get(a, "amount");
 			int amt = json_is_integer(amount) ? (int)json_integer_value(amount) : 0;
+			json_t *fixed = json_object_get(a, "fixed");
+			json_t *rmin = json_object_get(a, "amount_min");
+			json_t *rmax = json_object_get(a, "amount_max");
 
 			if (state == NULL) {
 				json_decref(a);
@@ -1616,7 +2061,9 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 			} else if (!p->orphaned) {
 				/* the basis the person saw, against the one now */
 				p->basis_changed = (unit != NULL && strcmp(unit, sla_unit_name(p->unit)) != 0) ||
-					amt != p->pct ||
+					(p->amount_max == 0 ? amt != p->pct :
+					 json_integer_value(rmin) != p->amount_min ||
+					 json_integer_value(rmax) != p->amount_max) ||
 					(reason != NULL && strcmp(reason, p->tickets) != 0) ||
 					(agent != NULL && strcmp(agent, p->agent) != 0) ||
 					(month != NULL && strcmp(month, p->month) != 0);
@@ -1624,13 +2071,18 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 			sla_copy(p->state, sizeof(p->state), state);
 			sla_copy(p->decided_by, sizeof(p->decided_by), by);
 			p->decided_at = ev->time;
+			/* the amount an approver chose from the range */
+			if (json_is_integer(fixed) && (p->amount_max > 0 || p->orphaned)) {
+				p->pct = (int)json_integer_value(fixed);
+				p->fixed = true;
+			}
 		} else if (p != NULL && strcmp(rec, "notified") == 0) {
 			p->notified_at = ev->time;
-			p->appeal_by = calendar_add_working_days(b->cal, ev->time,
+			p->appeal_by = calendar_add_working_days(sla_agent_cal(b, p->agent), ev->time,
 								 pol->appeal_window_days);
 		} else if (p != NULL && strcmp(rec, "appeal") == 0) {
 			p->appealed_at = ev->time;
-			p->reply_by = calendar_add_working_days(b->cal, ev->time,
+			p->reply_by = calendar_add_working_days(sla_agent_cal(b, p->agent), ev->time,
 								pol->appeal_reply_days);
 		}
 		json_decref(a);
@@ -1704,6 +2156,7 @@ sla_evaluate_events(const struct conf *conf, const struct calendar *cal,
 		calendar_free(&b.team_cals[i]);
 	free(b.team_cals);
 	free(b.ratings);
+	free(b.praises);
 	if (b.nomem) {
 		sla_result_clear(result);
 		*error_r = "out of memory evaluating clocks";

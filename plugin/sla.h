@@ -58,6 +58,23 @@
  * rewards; S1 parts clocks in yuan; G16 severity reply clocks and
  * escalation flags; G20 monthly score and downgrade flag; T17 points;
  * W1 working-day clocks and KPI flags. See slaclock.conf(5).
+ * Added to the packs (issue 7):
+ * S9.c/e  a run of verified complaints (service errors apart) of an agent
+ *         in a month is one proposal of the ladder step its length reached
+ *         (seed 000 L327: two in a row 10%, not 5 + 10), or each its own
+ *         step (cumulative); a met resolution in between ends the run.
+ * S1      penalties (S1.r, S1.s) and rewards (S1.w: a month of parts
+ *         clocks all met) are yuan RANGES (amount_min..amount_max, pct 0)
+ *         until an approver fixes the amount ("fixed" in the decision).
+ * T17.r   the month's top three by T17 points, then first responses met,
+ *         earn +5/+3/+1 points; equals share a place.
+ * G20.y   a bonus flag per agent and year: every month's score at or
+ *         above bonus_threshold, or the month that was not.
+ * S15     the praises-th customer praise (EVENT_PRAISE, or a lead's
+ *         {"record":"praise"}) in a calendar year flags a 优秀个人 candidate.
+ * What is booked to an agent (warnings, proposals, flags, complaints and
+ * ratings) falls in the months and quarters of the agent's team calendar's
+ * zone, and appeal windows count that calendar's working days.
  *
  * Decisions on proposals are events too (ticket "proposal:KEY", see
  * sla_decision_attrs()), so the engine knows each proposal's state, who
@@ -163,6 +180,13 @@ struct sla_proposal {
 	int64_t appeal_by;            /* end of the appeal window (working days) */
 	int64_t appealed_at;
 	int64_t reply_by;             /* the appeal's reply deadline */
+	/* added: a range for a person to choose the amount from (S1 yuan).
+	   amount_max 0: no range, pct is the amount. Otherwise pct is 0 until
+	   an approver fixed it ("fixed" in the decision record), then the
+	   fixed amount, within [amount_min, amount_max]. */
+	int amount_min;
+	int amount_max;
+	bool fixed;
 };
 
 struct sla_warning {
@@ -274,6 +298,9 @@ bool sla_decision_allowed(const char *from, const char *decision);
      {"record":"notified","key":K,"by":B}
      {"record":"appeal","key":K,"by":B,"note":N}
      {"record":"training_missed","agent":A,"by":B,"note":N}
+     {"record":"praise","agent":A,"by":B,"note":N}          (S15)
+   A decision on a range proposal also carries "amount_min", "amount_max"
+   (its basis) and, from the approver, "fixed".
    The basis of a decision is its rule, agent, month, unit, amount and
    reason; a later evaluation that differs flags basis_changed. */
 #define SLA_PROPOSAL_TICKET_PREFIX "proposal:"

@@ -140,12 +140,15 @@ usage(FILE *out)
 	      "       slaclock ingest [-c FILE] --maildir DIR | --mbox FILE\n"
 	      "       slaclock report [-c FILE] --month YYYY-MM [--format text|csv|json]\n"
 	      "       slaclock report [-c FILE] --quarter YYYY-Qn | --year YYYY [--agent A] [--team T]\n"
+	      "       slaclock report [-c FILE] --week YYYY-Www (G20 weekly report, due Saturday)\n"
 	      "       slaclock recompute [-c FILE]\n"
 	      "       slaclock explain [-c FILE] TICKET\n"
 	      "       slaclock status [-c FILE]\n"
 	      "       slaclock review|approve|execute|reject [-c FILE] ID --by NAME [--note TEXT]\n"
+	      "       slaclock approve [-c FILE] ID --amount N --by NAME (a range proposal: S1 yuan)\n"
 	      "       slaclock notify|appeal [-c FILE] ID --by NAME [--note TEXT]\n"
 	      "       slaclock training-missed [-c FILE] AGENT --by NAME [--note TEXT]\n"
+	      "       slaclock praise [-c FILE] AGENT --by NAME [--note TEXT] (S15)\n"
 	      "       slaclock parse [-c FILE] MESSAGE-FILE...\n"
 	      "       slaclock demo [--dir DIR] [--examples DIR] [--month YYYY-MM] [--format F]\n"
 	      "       slaclock --version\n"
@@ -153,7 +156,7 @@ usage(FILE *out)
 }
 
 enum { OPT_MBOX = 300, OPT_MAILDIR = 256, OPT_MONTH, OPT_FORMAT, OPT_DIR, OPT_EXAMPLES,
-       OPT_QUARTER, OPT_YEAR, OPT_AGENT, OPT_TEAM, OPT_BY, OPT_NOTE };
+       OPT_QUARTER, OPT_YEAR, OPT_AGENT, OPT_TEAM, OPT_BY, OPT_NOTE, OPT_WEEK, OPT_AMOUNT };
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -169,6 +172,8 @@ static const struct option long_options[] = {
 	{ "team", required_argument, NULL, OPT_TEAM },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "note", required_argument, NULL, OPT_NOTE },
+	{ "week", required_argument, NULL, OPT_WEEK },
+	{ "amount", required_argument, NULL, OPT_AMOUNT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -184,6 +189,7 @@ struct args {
 	enum report_format format;
 	bool quiet;
 	const char *agent, *team, *by, *note;
+	int amount;                /* --amount, -1 when not given */
 };
 
 static int
@@ -193,6 +199,7 @@ parse_args(int argc, char **argv, struct args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->config = SLACLOCK_DEFAULT_CONF;
+	a->amount = -1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:qh", long_options, NULL)) != -1) {
 		switch (ch) {
@@ -221,7 +228,20 @@ parse_args(int argc, char **argv, struct args *a)
 		case OPT_EXAMPLES:
 			a->examples = optarg;
 			break;
+		case OPT_AMOUNT: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || v > 1000000) {
+				fprintf(stderr, "slaclock: bad --amount '%s' (a whole number)\n",
+					optarg);
+				return -1;
+			}
+			a->amount = (int)v;
+			break;
+		}
 		case OPT_QUARTER:
+		case OPT_WEEK:
 		case OPT_YEAR:
 			a->month = optarg;	/* a period: report takes all three */
 			break;
@@ -292,8 +312,8 @@ cmd_report(struct args *a, bool persist)
 	int ret;
 
 	if (!persist && a->month == NULL) {
-		fputs("slaclock report: --month YYYY-MM, --quarter YYYY-Qn or --year YYYY "
-		      "is required\n", stderr);
+		fputs("slaclock report: --month YYYY-MM, --quarter YYYY-Qn, --year YYYY or "
+		      "--week YYYY-Www is required\n", stderr);
 		return EXIT_USAGE;
 	}
 	if ((ret = ctx_open(&c, a->config, true)) != 0)
@@ -346,7 +366,8 @@ cmd_policy(struct args *a, const char *cmd, const char *arg)
 		by = getenv("USER");
 	if (arg == NULL && strcmp(cmd, "recompute") != 0) {
 		fprintf(stderr, "slaclock %s: %s is required\n", cmd,
-			strcmp(cmd, "training-missed") == 0 ? "AGENT" : "ID");
+			strcmp(cmd, "training-missed") == 0 ||
+			strcmp(cmd, "praise") == 0 ? "AGENT" : "ID");
 		return EXIT_USAGE;
 	}
 	if ((ret = ctx_open(&c, a->config, true)) != 0)
@@ -354,8 +375,9 @@ cmd_policy(struct args *a, const char *cmd, const char *arg)
 	ret = -1;
 	for (i = 0; i < sizeof(decisions) / sizeof(decisions[0]); i++)
 		if (strcmp(cmd, decisions[i].cmd) == 0)
-			ret = cmd_policy_decide(c.conf, c.cal, c.store, arg, decisions[i].decision,
-						by, a->note, now, stdout, &error);
+			ret = cmd_policy_decide_amount(c.conf, c.cal, c.store, arg,
+						       decisions[i].decision, by, a->note,
+						       a->amount, now, stdout, &error);
 	if (strcmp(cmd, "notify") == 0 || strcmp(cmd, "appeal") == 0)
 		ret = cmd_policy_mark(c.conf, c.cal, c.store, arg,
 				      strcmp(cmd, "notify") == 0 ? "notified" : "appeal",
@@ -363,6 +385,9 @@ cmd_policy(struct args *a, const char *cmd, const char *arg)
 	else if (strcmp(cmd, "training-missed") == 0)
 		ret = cmd_policy_training_missed(c.conf, c.cal, c.store, arg, by, a->note,
 						 now, stdout, &error);
+	else if (strcmp(cmd, "praise") == 0)
+		ret = cmd_policy_praise(c.conf, c.cal, c.store, arg, by, a->note, now, stdout,
+					&error);
 	else if (strcmp(cmd, "recompute") == 0)
 		ret = cmd_policy_recompute(c.conf, c.cal, c.store, now, stdout, &error);
 	if (ret < 0)
@@ -699,7 +724,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "review") == 0 || strcmp(cmd, "approve") == 0 ||
 	    strcmp(cmd, "execute") == 0 || strcmp(cmd, "reject") == 0 ||
 	    strcmp(cmd, "notify") == 0 || strcmp(cmd, "appeal") == 0 ||
-	    strcmp(cmd, "training-missed") == 0)
+	    strcmp(cmd, "training-missed") == 0 || strcmp(cmd, "praise") == 0)
 		return cmd_policy(&a, cmd, optind + 1 < argc ? argv[optind + 1] : NULL);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(&a);

@@ -227,6 +227,68 @@ START_TEST(test_periods)
 }
 END_TEST
 
+/* ISO weeks (G20.w, the weekly report due Saturday): Monday 00:00 local
+   to the next Monday; week 1 holds 4 January; 2026 has 53 weeks. */
+static const struct {
+	const char *week;
+	int y, m, d;               /* its Monday; y 0: refused */
+} iso_weeks[] = {
+	{ "2026-W01", 2025, 12, 29 },
+	{ "2026-W45", 2026, 11, 2 },
+	{ "2026-W53", 2026, 12, 28 },
+	{ "2027-W01", 2027, 1, 4 },
+	{ "2020-W53", 2020, 12, 28 },
+	{ "2021-W01", 2021, 1, 4 },
+	{ "2027-W53", 0, 0, 0 },
+	{ "2026-W54", 0, 0, 0 },
+	{ "2026-W00", 0, 0, 0 },
+	{ "2026-W1", 0, 0, 0 },
+	{ "2026-W011", 0, 0, 0 },
+	{ "1969-W01", 0, 0, 0 },
+};
+
+START_TEST(test_iso_weeks)
+{
+	struct fixture f;
+	int64_t from, to;
+	char w[9];
+
+	setup_cal(&f, "[calendar]\ntimezone = Asia/Shanghai\n");
+	if (iso_weeks[_i].y == 0) {
+		ck_assert_int_eq(calendar_period_range(f.cal, iso_weeks[_i].week, &from, &to), -1);
+		teardown_cal(&f);
+		return;
+	}
+	ck_assert_int_eq(calendar_period_range(f.cal, iso_weeks[_i].week, &from, &to), 0);
+	ck_assert_int_eq(from, CN(iso_weeks[_i].y, iso_weeks[_i].m, iso_weeks[_i].d, 0, 0));
+	ck_assert_int_eq(to - from, 7 * 86400);
+	/* the first and the last second are in the week, the next is not */
+	calendar_week(f.cal, from, w);
+	ck_assert_str_eq(w, iso_weeks[_i].week);
+	calendar_week(f.cal, to - 1, w);
+	ck_assert_str_eq(w, iso_weeks[_i].week);
+	calendar_week(f.cal, to, w);
+	ck_assert_str_ne(w, iso_weeks[_i].week);
+	teardown_cal(&f);
+}
+END_TEST
+
+/* A week in a zone with DST: 2026-W10 in New York holds the switch (8
+   March), so it is an hour short. */
+START_TEST(test_iso_week_dst)
+{
+	struct fixture f;
+	int64_t from, to;
+
+	setup_cal(&f, "[calendar]\ntimezone = America/New_York\n");
+	ck_assert_int_eq(calendar_period_range(f.cal, "2026-W10", &from, &to), 0);
+	ck_assert_int_eq(from, at(2026, 3, 2, 0, 0, 0, -5));
+	ck_assert_int_eq(to, at(2026, 3, 9, 0, 0, 0, -4));
+	ck_assert_int_eq(to - from, 7 * 86400 - H);
+	teardown_cal(&f);
+}
+END_TEST
+
 START_TEST(test_example_9)
 {
 	struct fixture f;
@@ -559,6 +621,8 @@ calendar_suite(void)
 	tcase_add_test(tc, test_working_days);
 	tcase_add_test(tc, test_working_days_dst);
 	tcase_add_test(tc, test_periods);
+	tcase_add_loop_test(tc, test_iso_weeks, 0, sizeof(iso_weeks) / sizeof(iso_weeks[0]));
+	tcase_add_test(tc, test_iso_week_dst);
 	tcase_add_test(tc, test_boundaries);
 	tcase_add_test(tc, test_golden_week);
 	tcase_add_test(tc, test_makeup_uses_weekday_hours);

@@ -308,7 +308,32 @@ static const struct {
 	{ "[policy]\npack = S9\n[pack S9]\nsatisfaction_tiers = 95%, 90%, 100%\n", "test.conf:4: satisfaction_tiers: the three values must rise" },
 	{ "[policy]\npack = S9\n[pack S9]\nsatisfaction_tiers = 90%, 95%, 101%\n", "test.conf:4: bad value '90%, 95%, 101%' for satisfaction_tiers" },
 	{ "[policy]\npack = S9\n[pack S9]\nspeed_tiers = 10%, 20%, 100%\n", "test.conf:4: bad value" },
-	{ "[policy]\npack = S1\n[pack S1]\npenalty = 49\n", "test.conf:4: bad value '49' for penalty (expected 50 to 500; S1 (yuan))" },
+	{ "[policy]\npack = S1\n[pack S1]\npenalty = 49\n", "test.conf:4: bad value '49' for penalty (expected a range like 50..500, or one amount, each from 50 to 500; S1 L31: 50 to 500 yuan)" },
+	{ "[policy]\npack = S1\n[pack S1]\npenalty = 49..500\n", "test.conf:4: bad value '49..500' for penalty" },
+	{ "[policy]\npack = S1\n[pack S1]\npenalty = 50..501\n", "test.conf:4: bad value '50..501' for penalty" },
+	{ "[policy]\npack = S1\n[pack S1]\npenalty = 500..50\n", "test.conf:4: penalty: the range 500..50 runs backwards" },
+	{ "[policy]\npack = S1\n[pack S1]\npenalty = 50..\n", "test.conf:4: bad value '50..' for penalty" },
+	{ "[policy]\npack = S1\n[pack S1]\npenalty = ..500\n", "test.conf:4: bad value '..500' for penalty" },
+	{ "[policy]\npack = S1\n[pack S1]\nreward = 99..1000\n", "test.conf:4: bad value '99..1000' for reward (expected a range like 100..1000" },
+	{ "[policy]\npack = S1\n[pack S1]\nreward = 100..1001\n", "test.conf:4: bad value '100..1001' for reward" },
+	{ "[policy]\npack = S1\n[pack S1]\nreward = 1000-100\n", "test.conf:4: reward: the range 1000..100 runs backwards" },
+	{ "[policy]\npack = S1\n[pack S1]\nreward = 100 .. 200\n", "test.conf:4: bad value '100 .. 200' for reward" },
+	{ "[policy]\npack = S9\n[pack S9]\ncumulative = perhaps\n", "test.conf:4: bad boolean 'perhaps' for cumulative" },
+	{ "[policy]\npack = S9\n[pack S9]\nrun_by_tickets = 2\n", "test.conf:4: bad boolean '2' for run_by_tickets" },
+	{ "[policy]\npack = G20\n[pack G20]\nbonus_threshold = 0\n", "test.conf:4: bad value '0' for bonus_threshold (expected 1 to 100; G20.y)" },
+	{ "[policy]\npack = G20\n[pack G20]\nbonus_threshold = 101\n", "test.conf:4: bad value '101' for bonus_threshold" },
+	{ "[policy]\npack = G20\n[pack G20]\nbonus_threshold = 90%\n", "test.conf:4: bad value '90%' for bonus_threshold" },
+	{ "[policy]\npack = T17\n[pack T17]\ntop = 1, 3, 5\n", "test.conf:4: top: the three values must fall (T17.r)" },
+	{ "[policy]\npack = T17\n[pack T17]\ntop = 5, 3\n", "test.conf:4: bad value '5, 3' for top" },
+	{ "[policy]\npack = T17\n[pack T17]\ntop = 5, 3, 0\n", "test.conf:4: bad value '5, 3, 0' for top" },
+	{ "[policy]\npack = T17\n[pack T17]\ntop = 5, 3, 3\n", "test.conf:4: top: the three values must fall" },
+	{ "[policy]\npack = T17\n[pack T17]\ntop = 1001, 3, 1\n", "test.conf:4: bad value '1001, 3, 1' for top" },
+	{ "[policy]\npack = S15\n[pack S15]\npraises = 0\n", "test.conf:4: bad value '0' for praises (expected 1 to 100; S15)" },
+	{ "[policy]\npack = S15\n[pack S15]\npraises = 101\n", "test.conf:4: bad value '101' for praises" },
+	{ "[policy]\npack = S15\n[pack S15]\npraises = three\n", "test.conf:4: bad value 'three' for praises" },
+	{ "[policy]\npack = S15\n[pack S15]\npraise = 3\n", "test.conf:4: unknown key 'praise' in section [pack S15]" },
+	{ "[pack S15]\npraises = 3\n", "test.conf:1: section [pack S15] is set but the pack is not on" },
+	{ "[policy]\npack = S16\n", "test.conf:2: unknown rule pack 'S16' (available: S14, S4, S9, S1, G16, G20, T17, W1, S15)" },
 	{ "[policy]\npack = S1\n[pack S1]\npenalty = 501\n", "test.conf:4: bad value '501' for penalty" },
 	{ "[policy]\npack = S1\n[pack S1]\nship = 0h\n", "test.conf:4: bad duration '0h' for ship" },
 	{ "[policy]\npack = G16\n[pack G16]\nreply_major = 2 days\n", "test.conf:4: bad duration '2 days' for reply_major" },
@@ -436,6 +461,63 @@ START_TEST(test_policy_defaults)
 	ck_assert_int_eq(conf->policy.s1_penalty_yuan, 50);
 	ck_assert_int_eq(conf->policy.g16_reply_secs[1], 48 * 3600);
 	ck_assert_uint_eq(conf->calendar.workweek, 0x3e);
+	/* POLICY.md: S1 50-500 / 100-1000 yuan, S9 ladder, G20 90, T17 5/3/1, S15 3 */
+	ck_assert_int_eq(conf->policy.s1_penalty_range[0], 50);
+	ck_assert_int_eq(conf->policy.s1_penalty_range[1], 500);
+	ck_assert_int_eq(conf->policy.s1_reward_range[0], 100);
+	ck_assert_int_eq(conf->policy.s1_reward_range[1], 1000);
+	ck_assert(!conf->policy.s9_cumulative);
+	ck_assert(conf->policy.s9_run_by_tickets);
+	ck_assert_int_eq(conf->policy.g20_bonus_threshold, 90);
+	ck_assert_int_eq(conf->policy.t17_top[0], 5);
+	ck_assert_int_eq(conf->policy.t17_top[1], 3);
+	ck_assert_int_eq(conf->policy.t17_top[2], 1);
+	ck_assert_int_eq(conf->policy.s15_praises, 3);
+	ck_assert(!conf_pack_enabled(conf, CONF_PACK_S15));
+	conf_free(&conf);
+}
+END_TEST
+
+/* The settings of the rest of the packs, and conf_print() reading back. */
+START_TEST(test_pack_settings_rest)
+{
+	static const char text[] =
+		"[policy]\npack = S1, S9, G20, T17, S15\n"
+		"[pack S1]\npenalty = 100-300\nreward = 200\n"
+		"[pack S9]\ncumulative = yes\nrun_by_tickets = no\n"
+		"[pack G20]\nbonus_threshold = 85\n"
+		"[pack T17]\ntop = 6, 4, 2\n"
+		"[pack S15]\npraises = 5\n";
+	struct conf *conf = NULL, *again = NULL;
+	char *error = NULL, *printed;
+	int k;
+
+	if (conf_load_buffer("test.conf", text, sizeof(text) - 1, &conf, &error) < 0)
+		ck_abort_msg("%s", error);
+	for (k = 0; k < 2; k++) {
+		struct conf *c = k == 0 ? conf : again;
+
+		ck_assert_int_eq(c->policy.s1_penalty_range[0], 100);
+		ck_assert_int_eq(c->policy.s1_penalty_range[1], 300);
+		ck_assert_int_eq(c->policy.s1_penalty_yuan, 100);
+		ck_assert_int_eq(c->policy.s1_reward_range[0], 200);
+		ck_assert_int_eq(c->policy.s1_reward_range[1], 200);
+		ck_assert(c->policy.s9_cumulative);
+		ck_assert(!c->policy.s9_run_by_tickets);
+		ck_assert_int_eq(c->policy.g20_bonus_threshold, 85);
+		ck_assert_int_eq(c->policy.t17_top[0], 6);
+		ck_assert_int_eq(c->policy.t17_top[2], 2);
+		ck_assert_int_eq(c->policy.s15_praises, 5);
+		ck_assert(conf_pack_enabled(c, CONF_PACK_S15));
+		if (k == 0) {
+			printed = print_to_string(conf);
+			if (conf_load_buffer("again.conf", printed, strlen(printed), &again,
+					     &error) < 0)
+				ck_abort_msg("%s\n%s", error, printed);
+			free(printed);
+		}
+	}
+	conf_free(&again);
 	conf_free(&conf);
 }
 END_TEST
@@ -823,6 +905,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_policy_settings);
 	tcase_add_test(tc, test_policy_defaults);
+	tcase_add_test(tc, test_pack_settings_rest);
 	tcase_add_loop_test(tc, test_bad_case, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_line_at_limit);

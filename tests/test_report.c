@@ -310,6 +310,233 @@ START_TEST(decisions_in_store)
 }
 END_TEST
 
+/* S1 ranges through a real store: approve --amount is validated to the
+   range; reports keep unfixed ranges apart from fixed yuan. */
+static const struct ev parts_rows[] = {
+	{ "P1", 0, EVENT_CUSTOMER_MESSAGE, "customer", NULL },
+	{ "P1", 0, EVENT_STATUS, "system", "{\"status\":\"new\",\"type\":\"parts\"}" },
+	{ "P1", 30 * HOUR, EVENT_AGENT_REPLY, "a@hd.example", NULL },
+	{ "P1", 31 * HOUR, EVENT_STATUS, "a@hd.example", "{\"shipped\":true}" },
+	{ "P2", HOUR, EVENT_CUSTOMER_MESSAGE, "customer", NULL },
+	{ "P2", HOUR, EVENT_STATUS, "system", "{\"status\":\"new\",\"type\":\"parts\"}" },
+	{ "P2", 40 * HOUR, EVENT_AGENT_REPLY, "a@hd.example", NULL },
+	{ "P2", 41 * HOUR, EVENT_STATUS, "a@hd.example", "{\"shipped\":true}" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+START_TEST(s1_amount_in_store)
+{
+	static const struct {
+		const char *decision;
+		int amount;
+		bool ok;
+		const char *error;
+	} steps[] = {
+		{ "approved", -1, false, "approve it with --amount N" },
+		{ "approved", 49, false, "outside the proposal's range 50..500" },
+		{ "approved", 501, false, "outside the proposal's range 50..500" },
+		{ "reviewed", 100, false, "on approve only" },
+		{ "reviewed", -1, true, NULL },
+		{ "approved", 500, true, NULL },       /* the top of the range */
+		{ "executed", -1, true, NULL },        /* fixed: no amount needed */
+	};
+	char *dir = testutil_tmpdir(), *db = NULL, *out = NULL, *text;
+	struct store *store = NULL;
+	struct event evs[16];
+	struct sla_result r;
+	const struct sla_proposal *p;
+	const char *error = NULL;
+	int64_t now = T0 + 10 * 24 * HOUR;
+	size_t n, i, len = 0;
+	FILE *f;
+
+	static const char *const xids[] = { "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7" };
+
+	load("[policy]\npack = S1\n");
+	ck_assert_int_ge(asprintf(&db, "%s/s.db", dir), 0);
+	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
+	for (n = 0; parts_rows[n].ticket != NULL; n++) {
+		memset(&evs[n], 0, sizeof(evs[n]));
+		evs[n].source = "test";
+		evs[n].external_id = xids[n];
+		evs[n].ticket = parts_rows[n].ticket;
+		evs[n].time = T0 + parts_rows[n].at;
+		evs[n].kind = parts_rows[n].kind;
+		evs[n].actor = parts_rows[n].actor;
+		evs[n].attrs = parts_rows[n].attrs;
+		ck_assert_msg(store_event_insert(store, &evs[n], NULL, &error) == 0, "%s", error);
+	}
+	f = open_memstream(&out, &len);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		int ret = cmd_policy_decide_amount(conf, cal, store, "S1.r:a@hd.example:P1",
+						   steps[i].decision, "mgmt", NULL, steps[i].amount,
+						   now + (int64_t)i, f, &error);
+
+		ck_assert_msg((ret == 0) == steps[i].ok, "step %zu: %s", i, ret < 0 ? error : "ok");
+		if (!steps[i].ok)
+			ck_assert_msg(strstr(error, steps[i].error) != NULL, "step %zu: %s", i, error);
+	}
+	/* a proposal without a range takes no amount (the fixed S1 penalty) */
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "-> approved by mgmt"));
+	ck_assert_ptr_nonnull(strstr(out, "-500 yuan"));
+	free(out);
+
+	ck_assert_int_eq(sla_evaluate(conf, cal, store, now + 100, &r, &error), 0);
+	p = sla_result_proposal(&r, "S1.r:a@hd.example:P1");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->state, "executed");
+	ck_assert(p->fixed);
+	ck_assert_int_eq(p->pct, 500);
+	ck_assert(!p->basis_changed);
+	/* P2's miss is still a range: summed apart from P1's fixed 500 */
+	text = render(&r, "2026-11", NULL, NULL, REPORT_TEXT);
+	ck_assert_ptr_nonnull(strstr(text, "-50..500 yuan (range, not fixed)"));
+	ck_assert_ptr_nonnull(strstr(text, "deductions -500 yuan\n"));
+	ck_assert_ptr_nonnull(strstr(text, "deductions -50..500 yuan in 1 range(s) not fixed yet"));
+	free(text);
+	text = render(&r, "2026-11", NULL, NULL, REPORT_JSON);
+	{
+		json_error_t jerr;
+		json_t *root = json_loads(text, 0, &jerr), *rt;
+
+		ck_assert_ptr_nonnull(root);
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root,
+			"deduction_totals"), "yuan")), 500);
+		rt = json_object_get(json_object_get(root, "range_totals"), "deductions");
+		ck_assert_int_eq(json_integer_value(json_object_get(rt, "min")), 50);
+		ck_assert_int_eq(json_integer_value(json_object_get(rt, "max")), 500);
+		json_decref(root);
+	}
+	free(text);
+	/* the CSV counts fixed yuan only */
+	text = render(&r, "2026-11", NULL, NULL, REPORT_CSV);
+	ck_assert_ptr_nonnull(strstr(text, ",500,0,0,"));
+	free(text);
+	sla_result_clear(&r);
+
+	load("[policy]\npack = S1\n[pack S1]\npenalty = 80\n");
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(cmd_policy_decide_amount(conf, cal, store, "S1.r:a@hd.example:P2",
+						  "approved", "mgmt", NULL, 80, now + 50, f,
+						  &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "a fixed amount, not a range"));
+	fclose(f);
+	free(out);
+	store_close(&store);
+	testutil_rmtree(dir);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+/* The G20 weekly report: an ISO week, things counted by when they
+   happened; proposals stay with their months. */
+START_TEST(week_report)
+{
+	struct sla_result r;
+	char *text;
+
+	load("[policy]\npack = S9, G20\n");
+	r = evaluate();
+	text = render(&r, "2026-W45", NULL, NULL, REPORT_TEXT);
+	ck_assert_ptr_nonnull(strstr(text, "G20.w: week 2026-W45, weekly summary and plan due "
+				     "before the end of work on Saturday 2026-11-07"));
+	ck_assert_ptr_nonnull(strstr(text, "S14.1w"));
+	ck_assert_ptr_null(strstr(text, "S14.1s "));     /* a month's proposal */
+	ck_assert_ptr_null(strstr(text, "G20.m"));
+	free(text);
+	/* the week after holds nothing of a@'s; U1 of b@ is in W49 */
+	text = render(&r, "2026-W46", NULL, NULL, REPORT_TEXT);
+	ck_assert_ptr_null(strstr(text, "a@hd.example "));
+	free(text);
+	text = render(&r, "2026-W49", NULL, NULL, REPORT_CSV);
+	ck_assert_ptr_nonnull(strstr(text, "b@hd.example,two,1,1,0"));
+	free(text);
+	text = render(&r, "2026-11", NULL, NULL, REPORT_TEXT);
+	ck_assert_ptr_nonnull(strstr(text, "G20.m: results to HR before 2026-12-05"));
+	free(text);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* The year's report shows G20.y, the year-end bonus flag, per agent. */
+START_TEST(year_report_bonus)
+{
+	struct sla_result r;
+	char *text;
+
+	load("[policy]\npack = G20\n");
+	r = evaluate();
+	text = render(&r, "2026", NULL, NULL, REPORT_TEXT);
+	/* a@: November scored 100 - 10 (S14.1s) - 20 (S14.2d, 24 h and 72 h
+	   capped) - 5 (S14.4); the quarter's S14.3 is another unit */
+	ck_assert_msg(strstr(text, "G20.y   a@hd.example                 bonus     "
+			     "2026-11 scored 65, below 90: reduced year-end bonus") != NULL, "%s", text);
+	ck_assert_ptr_nonnull(strstr(text, "G20.y   b@hd.example                 bonus     "
+				     "every month of 2026 at or above 90 (lowest 100)"));
+	free(text);
+	/* booked to December: not in November's report */
+	text = render(&r, "2026-11", NULL, NULL, REPORT_TEXT);
+	ck_assert_ptr_null(strstr(text, "G20.y"));
+	free(text);
+	text = render(&r, "2026-12", NULL, NULL, REPORT_JSON);
+	ck_assert_ptr_nonnull(strstr(text, "\"rule\": \"G20.y\""));
+	free(text);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* explain: the timeline, each clock with start, reminder, deadline, stop,
+   result and the rule that charged it, the complaints and the proposals. */
+START_TEST(explain_ticket)
+{
+	static char xids[32][24];
+	char *dir = testutil_tmpdir(), *db = NULL, *out = NULL;
+	struct store *store = NULL;
+	struct event evs[32];
+	const char *error = NULL;
+	size_t n, i, len = 0;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&db, "%s/s.db", dir), 0);
+	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
+	fill(evs, &n);
+	for (i = 0; i < n; i++) {
+		snprintf(xids[i], sizeof(xids[i]), "e%zu", i);
+		evs[i].external_id = xids[i];	/* each event its own: none is a duplicate */
+		ck_assert_msg(store_event_insert(store, &evs[i], NULL, &error) == 0, "%s", error);
+	}
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(cmd_policy_explain(conf, cal, store, "T1", T0 + 40 * 24 * HOUR, f,
+					    &error), 0);
+	ck_assert_int_eq(cmd_policy_explain(conf, cal, store, "T404", T0 + 40 * 24 * HOUR, f,
+					    &error), 1);
+	fclose(f);
+	/* the timeline, in local time */
+	ck_assert_msg(strstr(out, "2026-11-02 10:45:00  agent_reply") != NULL, "%s", out);
+	/* S14.1: 10:00 + 30 min, reminder at 80% (10:24), replied 10:45: missed */
+	ck_assert_ptr_nonnull(strstr(out, "  S14.1   first_response\n"
+				     "          start 2026-11-02 10:00:00  target 1800s  "
+				     "reminder 2026-11-02 10:24:00\n"));
+	ck_assert_ptr_nonnull(strstr(out, "deadline 2026-11-02 10:30:00  stopped "
+				     "2026-11-02 10:45:00 by agent_reply"));
+	ck_assert_ptr_nonnull(strstr(out, "result MISSED, charged to a@hd.example by S14.1w"));
+	/* 72 h resolution missed at 80 h, priority high */
+	ck_assert_ptr_nonnull(strstr(out, "priority high"));
+	ck_assert_ptr_nonnull(strstr(out, "  S14.2r  resolution"));
+	ck_assert_ptr_nonnull(strstr(out, "charged to a@hd.example by S14.2d (by severity)"));
+	ck_assert_ptr_nonnull(strstr(out, "complaints\n  attitude verified about a@hd.example"));
+	ck_assert_ptr_nonnull(strstr(out, "  S14.2d a@hd.example -15 pct_month_score  proposed"));
+	ck_assert_ptr_nonnull(strstr(out, "  S9.c a@hd.example -5 pct_wage  proposed"));
+	free(out);
+	store_close(&store);
+	testutil_rmtree(dir);
+	free(db);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -322,6 +549,10 @@ report_suite(void)
 	tcase_add_test(tc, filters_and_periods);
 	tcase_add_test(tc, rows_for_digest);
 	tcase_add_test(tc, decisions_in_store);
+	tcase_add_test(tc, s1_amount_in_store);
+	tcase_add_test(tc, week_report);
+	tcase_add_test(tc, year_report_bonus);
+	tcase_add_test(tc, explain_ticket);
 	suite_add_tcase(s, tc);
 	return s;
 }

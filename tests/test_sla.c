@@ -104,6 +104,8 @@ ticket(const struct sla_result *r, const char *key)
 	return NULL;
 }
 
+static int warnings(const struct sla_result *r, const char *rule, const char *agent);
+
 static int
 proposals(const struct sla_result *r, const char *rule, const char *agent, int *pct_r)
 {
@@ -151,6 +153,7 @@ static const struct {
 	{ 30 * MIN, SLA_MET },
 	{ 30 * MIN + 1, SLA_MISSED },
 	{ 2 * HOUR, SLA_MISSED },
+	{ 1, SLA_MET },
 };
 
 START_TEST(example2_inclusive_deadline)
@@ -165,6 +168,8 @@ START_TEST(example2_inclusive_deadline)
 
 	ck_assert_int_eq(c->state, example2[_i].state);
 	ck_assert_str_eq(c->agent, "a@hd.example");
+	/* S14.1w: one warning per miss, none for a met clock */
+	ck_assert_int_eq(warnings(&r, "S14.1w", "a@hd.example"), c->state == SLA_MISSED);
 	sla_result_clear(&r);
 }
 END_TEST
@@ -907,8 +912,10 @@ START_TEST(s9_ladder_and_rewards)
 	}
 	rows[n] = (struct ev)END;
 	r = run(rows, 30 * 24 * HOUR);
-	ck_assert_int_eq(proposals(&r, "S9.c", "a@hd.example", &pct), 4);
-	ck_assert_int_eq(pct, 5 + 10 + 15 + 15);
+	/* four in a row, no ticket resolved in between: one run, the 3rd step */
+	ck_assert_int_eq(proposals(&r, "S9.c", "a@hd.example", &pct), 1);
+	ck_assert_int_eq(pct, 15);
+	ck_assert_str_eq(proposal(&r, "S9.c", "a@hd.example")->tickets, "C1 C2 C3 C4");
 	ck_assert_int_eq(proposal(&r, "S9.c", "a@hd.example")->unit, SLA_UNIT_PCT_WAGE);
 	/* S9 is wage, S14.4 is score: never the same proposal */
 	ck_assert_int_eq(proposals(&r, "S14.4", NULL, NULL), 0);
@@ -1135,7 +1142,10 @@ START_TEST(units_apart)
 	ck_assert_int_eq(proposal(&r, "S14.3", "a@hd.example")->unit, SLA_UNIT_PCT_QUARTER);
 	ck_assert_int_eq(proposal(&r, "S9.c", "a@hd.example")->unit, SLA_UNIT_PCT_WAGE);
 	ck_assert_int_eq(proposal(&r, "S1.r", "a@hd.example")->unit, SLA_UNIT_YUAN);
-	ck_assert_int_eq(proposal(&r, "S1.r", "a@hd.example")->pct, 50);
+	/* S1 gives a range: nothing fixed until an approver chooses */
+	ck_assert_int_eq(proposal(&r, "S1.r", "a@hd.example")->pct, 0);
+	ck_assert_int_eq(proposal(&r, "S1.r", "a@hd.example")->amount_min, 50);
+	ck_assert_int_eq(proposal(&r, "S1.r", "a@hd.example")->amount_max, 500);
 	ck_assert_int_eq(warnings(&r, "S1.r", "a@hd.example"), 1);
 	sla_result_clear(&r);
 }
@@ -1294,6 +1304,943 @@ START_TEST(streak_month_end)
 }
 END_TEST
 
+/* S9 (seed 000 L327, L331): a run of verified complaints in a month costs
+   the step it reaches (5, 10, 15% of the wage); service errors have their
+   own run; a met resolution of another ticket in between ends a run. The
+   script: c verified complaint, e verified service error, u a complaint
+   rejected, m a ticket resolved in time, | the next month; one ticket each,
+   6 h apart. */
+static const struct {
+	const char *settings;
+	const char *script;
+	int c_count, c_pct, e_count, e_pct;
+} s9_runs[] = {
+	{ "", "c", 1, 5, 0, 0 },
+	{ "", "cc", 1, 10, 0, 0 },                  /* 2 in a row: 10%, not 5 + 10 */
+	{ "", "ccc", 1, 15, 0, 0 },
+	{ "", "cccc", 1, 15, 0, 0 },                /* ≥3: 15% */
+	{ "", "cmc", 2, 10, 0, 0 },                 /* met in between: two runs of one */
+	{ "run_by_tickets = no\n", "cmc", 1, 10, 0, 0 },
+	{ "", "cc|c", 2, 15, 0, 0 },                /* the month ends a run */
+	{ "", "cuc", 1, 10, 0, 0 },                 /* a rejected one neither counts nor breaks */
+	{ "", "cec", 1, 10, 1, 5 },                 /* errors apart (L331) */
+	{ "", "eee", 0, 0, 1, 15 },
+	{ "cumulative = yes\n", "ccc", 3, 30, 0, 0 },
+	{ "cumulative = yes\n", "cccc", 4, 45, 0, 0 },
+	{ "cumulative = yes\n", "cmc", 2, 10, 0, 0 },
+	{ "complaint_ladder = 4%, 8%, 12%\n", "cc", 1, 8, 0, 0 },
+};
+
+START_TEST(s9_ladder_runs)
+{
+	static char keys[16][24];
+	struct ev rows[64];
+	struct sla_result r;
+	char settings[256];
+	size_t n = 0, i;
+	int64_t at = 0;
+	int pct;
+
+	snprintf(settings, sizeof(settings), "[policy]\npack = S9\n[pack S9]\n%s",
+		 s9_runs[_i].settings);
+	reload(settings);
+	for (i = 0; s9_runs[_i].script[i] != '\0'; i++) {
+		char k = s9_runs[_i].script[i];
+
+		if (k == '|') {
+			at = cn(2026, 12, 2, 10, 0);
+			continue;
+		}
+		snprintf(keys[i], sizeof(keys[i]), "K%zu", i);
+		rows[n++] = (struct ev){ keys[i], at, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		if (k == 'm') {
+			rows[n++] = (struct ev){ keys[i], at + 10 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+			rows[n++] = (struct ev){ keys[i], at + HOUR, EVENT_RESOLVED, "a@hd.example", NULL };
+		} else
+			rows[n++] = (struct ev){ keys[i], at + 1, EVENT_COMPLAINT, "system",
+				k == 'e' ? "{\"cause\":\"error\",\"verified\":true}" :
+				k == 'u' ? "{\"cause\":\"quality\",\"verified\":false}" :
+				"{\"cause\":\"quality\",\"verified\":true}" };
+		at += 6 * HOUR;
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, cn(2027, 1, 31, 0, 0));
+	ck_assert_int_eq(proposals(&r, "S9.c", "a@hd.example", &pct), s9_runs[_i].c_count);
+	ck_assert_int_eq(pct, s9_runs[_i].c_pct);
+	ck_assert_int_eq(proposals(&r, "S9.e", "a@hd.example", &pct), s9_runs[_i].e_count);
+	ck_assert_int_eq(pct, s9_runs[_i].e_pct);
+	for (i = 0; i < r.proposal_count; i++)
+		if (strncmp(r.proposals[i].rule, "S9.", 3) == 0)
+			ck_assert_int_eq(r.proposals[i].unit, SLA_UNIT_PCT_WAGE);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* S1 (seed 000 L13-L15, L29-L31): respond within 24 h, ship within 48 h
+   (inclusive); a miss is a warning and a 50..500 yuan range, a month with
+   every parts clock met a 100..1000 yuan reward range; one amount is no
+   range. */
+static const struct {
+	const char *settings;
+	int64_t reply, ship;       /* after the request; 0: never */
+	int penalties, warnings, rewards;
+	int amount_min, amount_max, pct;
+} s1_cases[] = {
+	{ "", 23 * HOUR, 47 * HOUR, 0, 0, 1, 100, 1000, 0 },
+	{ "", 24 * HOUR, 48 * HOUR, 0, 0, 1, 100, 1000, 0 },          /* exactly: met */
+	{ "", 24 * HOUR + 1, 47 * HOUR, 1, 1, 0, 50, 500, 0 },        /* 24:00:01 */
+	{ "", 10 * HOUR, 48 * HOUR + 1, 1, 1, 0, 50, 500, 0 },
+	{ "", 25 * HOUR, 0, 2, 2, 0, 50, 500, 0 },                    /* both missed */
+	{ "penalty = 200\n", 25 * HOUR, 40 * HOUR, 1, 1, 0, 0, 0, 200 },
+	{ "penalty = 100..300\n", 25 * HOUR, 40 * HOUR, 1, 1, 0, 100, 300, 0 },
+	{ "reward = 150..150\n", HOUR, 2 * HOUR, 0, 0, 1, 0, 0, 150 },
+};
+
+START_TEST(s1_ranges)
+{
+	struct ev rows[8];
+	const struct sla_proposal *p;
+	struct sla_result r;
+	char settings[256];
+	size_t n = 0;
+
+	snprintf(settings, sizeof(settings), "[policy]\npack = S1\n[pack S1]\n%s",
+		 s1_cases[_i].settings);
+	reload(settings);
+	rows[n++] = (struct ev){ "P", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "P", 0, EVENT_STATUS, "system", "{\"status\":\"new\",\"type\":\"parts\"}" };
+	rows[n++] = (struct ev){ "P", s1_cases[_i].reply, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	if (s1_cases[_i].ship != 0)
+		rows[n++] = (struct ev){ "P", s1_cases[_i].ship, EVENT_STATUS, "a@hd.example",
+					 "{\"shipped\":true}" };
+	rows[n] = (struct ev)END;
+	r = run(rows, 30 * 24 * HOUR);
+	ck_assert_int_eq(proposals(&r, "S1.r", NULL, NULL) + proposals(&r, "S1.s", NULL, NULL),
+			 s1_cases[_i].penalties);
+	ck_assert_int_eq(warnings(&r, "S1.r", NULL) + warnings(&r, "S1.s", NULL),
+			 s1_cases[_i].warnings);
+	ck_assert_int_eq(proposals(&r, "S1.w", "a@hd.example", NULL), s1_cases[_i].rewards);
+	p = s1_cases[_i].rewards ? proposal(&r, "S1.w", "a@hd.example") :
+		proposal(&r, "S1.r", "a@hd.example") != NULL ? proposal(&r, "S1.r", "a@hd.example") :
+		proposal(&r, "S1.s", "a@hd.example");
+	ck_assert_int_eq(p != NULL, s1_cases[_i].rewards + s1_cases[_i].penalties > 0);
+	if (p != NULL) {
+		ck_assert_int_eq(p->unit, SLA_UNIT_YUAN);
+		ck_assert_int_eq(p->reward, s1_cases[_i].rewards > 0);
+		ck_assert_int_eq(p->amount_min, s1_cases[_i].amount_min);
+		ck_assert_int_eq(p->amount_max, s1_cases[_i].amount_max);
+		ck_assert_int_eq(p->pct, s1_cases[_i].pct);
+		ck_assert(!p->fixed);
+	}
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* An approver's amount fixes a range proposal; a changed range is a changed
+   basis, a changed amount alone (a later decision) is not. */
+START_TEST(s1_fixed_amount)
+{
+	char attrs[1024], attrs2[1024], pticket[160];
+	const char *key = "S1.r:a@hd.example:P";
+	struct ev rows[8];
+	const struct sla_proposal *p;
+	struct sla_result r;
+	size_t n = 0;
+
+	reload("[policy]\npack = S1\n");
+	snprintf(pticket, sizeof(pticket), "proposal:%s", key);
+	snprintf(attrs, sizeof(attrs), "{\"record\":\"decision\",\"key\":\"%s\",\"state\":"
+		 "\"approved\",\"by\":\"mgmt\",\"rule\":\"S1.r\",\"agent\":\"a@hd.example\","
+		 "\"month\":\"2026-11\",\"unit\":\"yuan\",\"amount\":0,\"reason\":\"P\","
+		 "\"amount_min\":50,\"amount_max\":500,\"fixed\":300}", key);
+	snprintf(attrs2, sizeof(attrs2), "{\"record\":\"decision\",\"key\":\"%s\",\"state\":"
+		 "\"executed\",\"by\":\"finance\",\"rule\":\"S1.r\",\"agent\":\"a@hd.example\","
+		 "\"month\":\"2026-11\",\"unit\":\"yuan\",\"amount\":300,\"reason\":\"P\","
+		 "\"amount_min\":50,\"amount_max\":500}", key);
+	rows[n++] = (struct ev){ "P", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "P", 0, EVENT_STATUS, "system", "{\"status\":\"new\",\"type\":\"parts\"}" };
+	rows[n++] = (struct ev){ "P", 30 * HOUR, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	rows[n++] = (struct ev){ "P", 31 * HOUR, EVENT_STATUS, "a@hd.example", "{\"shipped\":true}" };
+	rows[n++] = (struct ev){ pticket, 50 * HOUR, EVENT_STATUS, "mgmt", attrs };
+	rows[n] = (struct ev)END;
+	r = run(rows, 30 * 24 * HOUR);
+	p = sla_result_proposal(&r, key);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->state, "approved");
+	ck_assert(p->fixed);
+	ck_assert_int_eq(p->pct, 300);
+	ck_assert(!p->basis_changed);
+	sla_result_clear(&r);
+
+	rows[n++] = (struct ev){ pticket, 60 * HOUR, EVENT_STATUS, "finance", attrs2 };
+	rows[n] = (struct ev)END;
+	r = run(rows, 30 * 24 * HOUR);
+	p = sla_result_proposal(&r, key);
+	ck_assert_str_eq(p->state, "executed");
+	ck_assert_int_eq(p->pct, 300);
+	ck_assert(!p->basis_changed);
+	sla_result_clear(&r);
+
+	/* the policy's range changes after the decision */
+	conf->policy.s1_penalty_range[1] = 400;
+	r = run(rows, 30 * 24 * HOUR);
+	p = sla_result_proposal(&r, key);
+	ck_assert(p->basis_changed);
+	ck_assert_int_eq(p->pct, 300);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* T17.r (seed 002 L832): the month's top three get +5/+3/+1 points, ranked
+   on T17 points, then first responses met; those equal on both share the
+   place. Each letter of the script is an agent's ticket (a..d): lower case
+   answered in time, upper case late; a '!' after a letter adds a verified
+   attitude complaint on that ticket (T17: the first a warning, then -1). */
+static const struct {
+	const char *script;
+	const char *top;           /* "agent:points ..." in a, b, c, d order */
+} t17_top[] = {
+	{ "aaabbc", "a:5 b:3 c:1" },                 /* by first responses met */
+	{ "aabbc", "a:5 b:5 c:1" },                  /* a tie shares the place; next is 3rd */
+	{ "aabbccd", "a:5 b:5 c:5" },                /* three firsts; d is 4th */
+	{ "ab", "a:5 b:5" },                         /* fewer than three agents */
+	{ "aaa!a!bc", "b:5 c:5 a:1" },               /* a lost a point: 29 < 30 */
+	{ "aAbc", "a:5 b:5 c:5" },                   /* a miss is no point in T17 */
+	{ "aaaabbbcc", "a:5 b:3 c:1" },
+	{ "aaaabbbccd", "a:5 b:3 c:1" },
+};
+
+START_TEST(t17_top_three)
+{
+	static const char *const agents[] = { "a@hd.example", "b@hd.example", "c@hd.example",
+					      "d@hd.example" };
+	static char keys[32][24];
+	struct ev rows[96];
+	struct sla_result r;
+	size_t n = 0, i, k;
+	int got[4] = { 0, 0, 0, 0 }, want[4] = { 0, 0, 0, 0 };
+	const char *s;
+	int complaints = 0;
+
+	reload("[policy]\npack = T17\n[team two]\nagents = c@hd.example, d@hd.example\n");
+	for (i = 0; t17_top[_i].script[i] != '\0'; i++) {
+		char ch = t17_top[_i].script[i];
+		int who = (ch | 0x20) - 'a';
+		int64_t at = (int64_t)i * 3 * HOUR;
+
+		if (ch == '!')
+			continue;
+		snprintf(keys[i], sizeof(keys[i]), "T%zu", i);
+		rows[n++] = (struct ev){ keys[i], at, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ keys[i], at + 1, EVENT_ASSIGN, "system", NULL };
+		rows[n - 1].actor = agents[who];
+		rows[n++] = (struct ev){ keys[i], at + (ch >= 'a' ? 10 : 40) * MIN, EVENT_AGENT_REPLY,
+					 agents[who], NULL };
+		if (t17_top[_i].script[i + 1] == '!') {
+			rows[n++] = (struct ev){ keys[i], at + HOUR, EVENT_COMPLAINT, "system", NULL };
+			rows[n - 1].attrs = "{\"cause\":\"attitude\",\"verified\":true}";
+			complaints++;
+		}
+	}
+	rows[n] = (struct ev)END;
+	(void)complaints;
+	r = run(rows, 30 * 24 * HOUR);
+	for (s = t17_top[_i].top; *s != '\0'; s += strcspn(s, " "), s += *s == ' ') {
+		k = (size_t)(s[0] - 'a');
+		want[k] = atoi(s + 2);
+	}
+	for (i = 0; i < r.proposal_count; i++) {
+		const struct sla_proposal *p = &r.proposals[i];
+
+		if (strcmp(p->rule, "T17.r") != 0)
+			continue;
+		ck_assert(p->reward);
+		ck_assert_int_eq(p->unit, SLA_UNIT_POINTS);
+		ck_assert_str_eq(p->month, "2026-11");
+		for (k = 0; k < 4; k++)
+			if (strcmp(p->agent, agents[k]) == 0)
+				got[k] += p->pct;
+	}
+	for (k = 0; k < 4; k++)
+		ck_assert_msg(got[k] == want[k], "case %d agent %zu: %d points, want %d", _i, k,
+			      got[k], want[k]);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* G20.y (seed 001 L818-L819): every month of the year at or above 90 (90
+   counts) → full year-end bonus flag, any month below → reduced. A month's
+   score is 100 less its % deductions; each row is the S14.2d deductions
+   (by priority: low 5, normal 10, high 15, critical 20) of one month. */
+static const struct {
+	const char *settings;
+	int month1, prio1, month2, prio2;   /* month 0: none */
+	bool full;
+	const char *reason;
+} g20_year[] = {
+	{ "", 0, 0, 0, 0, true, "every month of 2026 at or above 90 (lowest 100)" },
+	{ "", 3, SEVERITY_NORMAL, 0, 0, true, "lowest 90" },        /* exactly 90 counts */
+	{ "", 3, SEVERITY_HIGH, 0, 0, false, "2026-03 scored 85, below 90" },
+	{ "", 3, SEVERITY_LOW, 3, SEVERITY_LOW, true, "lowest 90" },  /* two in one month: 90 */
+	{ "", 3, SEVERITY_LOW, 4, SEVERITY_NORMAL, true, "lowest 90" },
+	{ "", 12, SEVERITY_CRITICAL, 0, 0, false, "2026-12 scored 80" },
+	{ "bonus_threshold = 85\n", 3, SEVERITY_HIGH, 0, 0, true, "at or above 85 (lowest 85)" },
+	{ "bonus_threshold = 86\n", 3, SEVERITY_HIGH, 0, 0, false, "scored 85, below 86" },
+};
+
+START_TEST(g20_year_bonus)
+{
+	static const char *const prio[] = { "{\"priority\":\"low\"}", "{\"priority\":\"normal\"}",
+					    "{\"priority\":\"high\"}", "{\"priority\":\"critical\"}" };
+	struct ev rows[32];
+	struct sla_result r;
+	char settings[256];
+	size_t n = 0, i, k;
+	int months[2] = { g20_year[_i].month1, g20_year[_i].month2 };
+	int prios[2] = { g20_year[_i].prio1, g20_year[_i].prio2 };
+	static const char *const keys[] = { "Y1", "Y2" };
+
+	snprintf(settings, sizeof(settings), "[policy]\npack = G20\n"
+		 "stack_24h_72h = no\n[pack G20]\n%s", g20_year[_i].settings);
+	reload(settings);
+	/* a met ticket in January, so the agent is judged for 2026 */
+	rows[n++] = (struct ev){ "J", cn(2026, 1, 5, 10, 0), EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "J", cn(2026, 1, 5, 10, 5), EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	rows[n++] = (struct ev){ "J", cn(2026, 1, 5, 11, 0), EVENT_RESOLVED, "a@hd.example", NULL };
+	for (k = 0; k < 2; k++) {
+		if (months[k] == 0)
+			continue;
+		/* replied in time, the preliminary solution late (24 h), resolved in
+		   time: one S14.2d by priority, booked to the month */
+		rows[n++] = (struct ev){ keys[k], cn(2026, months[k], 10, 10, 0), EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ keys[k], cn(2026, months[k], 10, 10, 0), EVENT_PRIORITY, "system", prio[prios[k]] };
+		rows[n++] = (struct ev){ keys[k], cn(2026, months[k], 10, 10, 5), EVENT_AGENT_REPLY, "a@hd.example", NULL };
+		rows[n++] = (struct ev){ keys[k], cn(2026, months[k], 11, 11, 0), EVENT_PRELIMINARY, "a@hd.example", NULL };
+		rows[n++] = (struct ev){ keys[k], cn(2026, months[k], 11, 12, 0), EVENT_RESOLVED, "a@hd.example", NULL };
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, cn(2027, 1, 10, 0, 0));
+	ck_assert_int_eq(flags(&r, "G20.y", "a@hd.example", "bonus"), 1);
+	for (i = 0; i < r.flag_count; i++)
+		if (strcmp(r.flags[i].rule, "G20.y") == 0) {
+			ck_assert_str_eq(r.flags[i].month, "2026-12");
+			ck_assert_msg(strstr(r.flags[i].reason, g20_year[_i].reason) != NULL,
+				      "%s", r.flags[i].reason);
+			ck_assert_int_eq(strstr(r.flags[i].reason, "full") != NULL, g20_year[_i].full);
+			ck_assert(strstr(r.flags[i].reason, "so far") == NULL);
+		}
+	sla_result_clear(&r);
+	/* while the year runs, the flag says so */
+	r = run(rows, cn(2026, 12, 20, 0, 0));
+	for (i = 0; i < r.flag_count; i++)
+		if (strcmp(r.flags[i].rule, "G20.y") == 0)
+			ck_assert(strstr(r.flags[i].reason, "so far") != NULL);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* S15 (seed 000 L545): 三次以上 customer praises in a calendar year → a
+   优秀个人 candidate flag, booked to the month of the praise that reached
+   it; praise events on tickets and a lead's praise records both count. */
+static const struct {
+	const char *settings;
+	int praises;               /* in 2026 */
+	int next_year;             /* in 2027 */
+	bool record;               /* the last one a lead's record */
+	int flags_2026, flags_2027;
+} s15_cases[] = {
+	{ "", 2, 0, false, 0, 0 },
+	{ "", 3, 0, false, 1, 0 },                  /* 以上: 3 counts */
+	{ "", 5, 0, false, 1, 0 },                  /* once a year */
+	{ "", 2, 1, false, 0, 0 },                  /* the year boundary */
+	{ "", 3, 3, false, 1, 1 },
+	{ "", 3, 0, true, 1, 0 },
+	{ "praises = 4\n", 3, 0, false, 0, 0 },
+	{ "praises = 1\n", 1, 0, false, 1, 0 },
+};
+
+START_TEST(s15_praise)
+{
+	static char keys[16][24];
+	struct ev rows[64];
+	struct sla_result r;
+	char settings[256];
+	size_t n = 0, i;
+	int total = s15_cases[_i].praises + s15_cases[_i].next_year, got[2] = { 0, 0 };
+
+	snprintf(settings, sizeof(settings), "[policy]\npack = S15\n[pack S15]\n%s",
+		 s15_cases[_i].settings);
+	reload(settings);
+	for (i = 0; i < (size_t)total; i++) {
+		int64_t at = i < (size_t)s15_cases[_i].praises ? cn(2026, 3 + (int)i, 2, 10, 0) :
+			cn(2027, 1 + (int)i, 2, 10, 0);
+
+		snprintf(keys[i], sizeof(keys[i]), "R%zu", i);
+		if (s15_cases[_i].record && i + 1 == (size_t)total) {
+			rows[n++] = (struct ev){ "agent:a@hd.example", at, EVENT_STATUS, "lead",
+				"{\"record\":\"praise\",\"agent\":\"a@hd.example\",\"by\":\"lead\"}" };
+			continue;
+		}
+		rows[n++] = (struct ev){ keys[i], at, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ keys[i], at + 5 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+		rows[n++] = (struct ev){ keys[i], at + HOUR, EVENT_PRAISE, "customer", NULL };
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, cn(2028, 1, 1, 0, 0));
+	for (i = 0; i < r.flag_count; i++)
+		if (strcmp(r.flags[i].rule, "S15") == 0) {
+			ck_assert_str_eq(r.flags[i].kind, "honour");
+			ck_assert_str_eq(r.flags[i].agent, "a@hd.example");
+			got[strncmp(r.flags[i].period, "2027", 4) == 0]++;
+		}
+	ck_assert_int_eq(got[0], s15_cases[_i].flags_2026);
+	ck_assert_int_eq(got[1], s15_cases[_i].flags_2027);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* Team calendars drive what is booked to an agent: a team in New York has
+   its months and quarters in its own zone, and appeal windows count its
+   working days (a holiday, then a make-up Saturday). */
+START_TEST(team_zone_months)
+{
+	static const struct {
+		int64_t at;            /* the miss's deadline, UTC offset from T0 */
+		const char *shanghai, *new_york;
+	} edges[] = {
+		/* 2026-12-01 03:00 UTC: Shanghai 11:00 1 Dec, New York 22:00 30 Nov */
+		{ INT64_C(1796094000) - T0, "2026-12", "2026-11" },
+		/* 2026-11-30 15:59 UTC: Shanghai 23:59 30 Nov, New York 10:59 30 Nov */
+		{ INT64_C(1796054340) - T0, "2026-11", "2026-11" },
+		/* 2026-11-30 16:00 UTC: Shanghai 00:00 1 Dec */
+		{ INT64_C(1796054400) - T0, "2026-12", "2026-11" },
+		/* 2026-12-01 04:59 UTC: New York 23:59 30 Nov */
+		{ INT64_C(1796101140) - T0, "2026-12", "2026-11" },
+		/* 2026-12-01 05:00 UTC: New York 00:00 1 Dec */
+		{ INT64_C(1796101200) - T0, "2026-12", "2026-12" },
+	};
+	struct ev rows[8];
+	struct sla_result r;
+	size_t i, k, n;
+
+	reload("[calendar ny]\ntimezone = America/New_York\n"
+	       "[team two]\nagents = c@hd.example\ncalendar = ny\n");
+	for (k = 0; k < sizeof(edges) / sizeof(edges[0]); k++) {
+		n = 0;
+		/* a first response missed: due 30 min after the message */
+		rows[n++] = (struct ev){ "S", edges[k].at - 30 * MIN, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ "S", edges[k].at - 30 * MIN + 1, EVENT_ASSIGN, "a@hd.example", NULL };
+		rows[n++] = (struct ev){ "S", edges[k].at + HOUR, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+		rows[n++] = (struct ev){ "Y", edges[k].at - 30 * MIN, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ "Y", edges[k].at - 30 * MIN + 1, EVENT_ASSIGN, "c@hd.example", NULL };
+		rows[n++] = (struct ev){ "Y", edges[k].at + HOUR, EVENT_AGENT_REPLY, "c@hd.example", NULL };
+		rows[n] = (struct ev)END;
+		r = run(rows, edges[k].at + 40 * 24 * HOUR);
+		ck_assert_uint_eq(r.warning_count, 2);
+		for (i = 0; i < r.warning_count; i++) {
+			ck_assert_int_eq(r.warnings[i].at, T0 + edges[k].at);
+			ck_assert_str_eq(r.warnings[i].month,
+					 strcmp(r.warnings[i].agent, "c@hd.example") == 0 ?
+					 edges[k].new_york : edges[k].shanghai);
+		}
+		sla_result_clear(&r);
+	}
+
+	/* a rating at 2026-10-01 02:00 UTC: Q4 in Shanghai, Q3 in New York */
+	n = 0;
+	rows[n++] = (struct ev){ "Q", INT64_C(1790820000) - T0 - HOUR, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "Q", INT64_C(1790820000) - T0 - HOUR + 1, EVENT_ASSIGN, "c@hd.example", NULL };
+	rows[n++] = (struct ev){ "Q", INT64_C(1790820000) - T0, EVENT_SATISFACTION, "customer",
+				 "{\"rating\":\"unsatisfied\"}" };
+	rows[n] = (struct ev)END;
+	r = run(rows, 60 * 24 * HOUR);
+	ck_assert_ptr_nonnull(proposal(&r, "S14.3", "c@hd.example"));
+	ck_assert_str_eq(proposal(&r, "S14.3", "c@hd.example")->period, "2026-Q3");
+	ck_assert_str_eq(proposal(&r, "S14.3", "c@hd.example")->month, "2026-09");
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* Appeal windows in working days of the charged agent's team calendar:
+   notified Thursday 2026-10-08 10:00, the team's Monday and Tuesday
+   (10-12, 10-13) holidays and Saturday 10-10 a make-up working day. */
+static const struct {
+	const char *calendar;
+	int window;
+	int64_t due;               /* Shanghai local offset, see cn() */
+} appeal_cal[] = {
+	/* Fri 9 (1), Sat 10 make-up (2), Wed 14 (3), Thu 15 (4), Fri 16 (5) */
+	{ "holiday = 2026-10-12, 2026-10-13\nworkday = 2026-10-10\n", 5, 0 },
+	/* without the make-up Saturday: Fri 9, Wed 14, Thu 15, Fri 16, Mon 19 */
+	{ "holiday = 2026-10-12, 2026-10-13\n", 5, 1 },
+	/* the plain week: Fri 9, Mon 12, Tue 13, Wed 14, Thu 15 */
+	{ "", 5, 2 },
+	/* 3 working days (S11, S12, S15): Fri 9, Sat 10, Wed 14 */
+	{ "holiday = 2026-10-12, 2026-10-13\nworkday = 2026-10-10\n", 3, 3 },
+	/* 1: the make-up Saturday is not needed, Friday is */
+	{ "holiday = 2026-10-12, 2026-10-13\nworkday = 2026-10-10\n", 1, 4 },
+	/* 2: it is */
+	{ "holiday = 2026-10-12, 2026-10-13\nworkday = 2026-10-10\n", 2, 5 },
+};
+
+START_TEST(appeal_team_calendar)
+{
+	static const int days[][3] = {
+		{ 10, 16, 10 }, { 10, 19, 10 }, { 10, 15, 10 }, { 10, 14, 10 }, { 10, 9, 10 },
+		{ 10, 10, 10 },
+	};
+	char text[512], key[160], pticket[200], attrs[512];
+	struct ev rows[4];
+	const struct sla_proposal *p;
+	struct sla_result r;
+	int64_t noted = cn(2026, 10, 8, 10, 0), lead = cn(2026, 10, 8, 9, 0);
+	size_t n = 0;
+	int d = (int)appeal_cal[_i].due;
+
+	snprintf(text, sizeof(text), "[calendar cn]\n%s[policy]\nappeal_window = %d\n"
+		 "[team two]\nagents = c@hd.example\ncalendar = cn\n", appeal_cal[_i].calendar,
+		 appeal_cal[_i].window);
+	reload(text);
+	snprintf(key, sizeof(key), "S14.6:c@hd.example:%lld", (long long)(T0 + lead));
+	snprintf(pticket, sizeof(pticket), "proposal:%s", key);
+	snprintf(attrs, sizeof(attrs), "{\"record\":\"notified\",\"key\":\"%s\"}", key);
+	rows[n++] = (struct ev){ "agent:c@hd.example", lead, EVENT_STATUS, "lead",
+				 "{\"record\":\"training_missed\",\"agent\":\"c@hd.example\"}" };
+	rows[n++] = (struct ev){ pticket, noted, EVENT_STATUS, "lead", attrs };
+	rows[n] = (struct ev)END;
+	r = run(rows, cn(2026, 11, 30, 0, 0));
+	p = sla_result_proposal(&r, key);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p->notified_at, T0 + noted);
+	ck_assert_int_eq(p->appeal_by, T0 + cn(2026, days[d][0], days[d][1], days[d][2], 0));
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* S14.2p and S14.2r at their edges: inclusive targets, what stops the
+   preliminary clock (a marked solution, the resolution, the first reply
+   only when configured). */
+static const struct {
+	const char *settings;
+	int64_t reply, preliminary, resolved;     /* 0: none */
+	enum sla_state prelim, resolution;
+} s14_2_edges[] = {
+	{ "", 10 * MIN, 24 * HOUR, 30 * HOUR, SLA_MET, SLA_MET },
+	{ "", 10 * MIN, 24 * HOUR + 1, 30 * HOUR, SLA_MISSED, SLA_MET },
+	{ "", 10 * MIN, 0, 72 * HOUR, SLA_MISSED, SLA_MET },          /* a plain reply is none */
+	{ "", 10 * MIN, 0, 72 * HOUR + 1, SLA_MISSED, SLA_MISSED },
+	{ "", 10 * MIN, 0, 20 * HOUR, SLA_MET, SLA_MET },             /* solved: had its solution */
+	{ "first_reply_preliminary = yes\n", 10 * MIN, 0, 72 * HOUR, SLA_MET, SLA_MET },
+	{ "first_reply_preliminary = yes\n", 24 * HOUR + 1, 0, 30 * HOUR, SLA_MISSED, SLA_MET },
+	{ "preliminary = 12h\nresolution = 48h\n", 10 * MIN, 12 * HOUR + 1, 48 * HOUR,
+	  SLA_MISSED, SLA_MET },
+};
+
+START_TEST(s14_2_boundaries)
+{
+	const struct sla_ticket *t;
+	struct ev rows[8];
+	struct sla_result r;
+	char settings[256];
+	size_t n = 0;
+
+	snprintf(settings, sizeof(settings), "[policy]\n%s", s14_2_edges[_i].settings);
+	reload(settings);
+	rows[n++] = (struct ev){ "T", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "T", s14_2_edges[_i].reply, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	if (s14_2_edges[_i].preliminary != 0)
+		rows[n++] = (struct ev){ "T", s14_2_edges[_i].preliminary, EVENT_PRELIMINARY,
+					 "a@hd.example", NULL };
+	rows[n++] = (struct ev){ "T", s14_2_edges[_i].resolved, EVENT_RESOLVED, "a@hd.example", NULL };
+	rows[n] = (struct ev)END;
+	r = run(rows, 10 * 24 * HOUR);
+	t = ticket(&r, "T");
+	ck_assert_int_eq(t->clocks[SLA_PRELIMINARY].state, s14_2_edges[_i].prelim);
+	ck_assert_int_eq(t->clocks[SLA_RESOLUTION].state, s14_2_edges[_i].resolution);
+	/* each miss is an S14.2d proposal (normal: 10%), booked to its owner */
+	ck_assert_int_eq(proposals(&r, "S14.2d", "a@hd.example", NULL),
+			 (s14_2_edges[_i].prelim == SLA_MISSED) +
+			 (s14_2_edges[_i].resolution == SLA_MISSED));
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* S9.t (seed 000 L319): resolution time saved against the 72 h target,
+   over a month of met resolutions: ≥10% (≤ 64.8 h) → 5% of the wage, ≥20%
+   (≤ 57.6 h) → 10%, ≥30% (≤ 50.4 h) → 15%; a month with a miss earns
+   nothing. */
+static const struct {
+	int64_t resolved, second;  /* a second ticket's resolution; 0: none */
+	int reward;
+} s9_speed[] = {
+	{ 64 * HOUR + 48 * MIN, 0, 5 },            /* exactly 10% */
+	{ 64 * HOUR + 48 * MIN + 1, 0, 0 },
+	{ 57 * HOUR + 36 * MIN, 0, 10 },
+	{ 57 * HOUR + 36 * MIN + 1, 0, 5 },
+	{ 50 * HOUR + 24 * MIN, 0, 15 },
+	{ HOUR, 0, 15 },
+	{ HOUR, 73 * HOUR, 0 },                    /* a miss in the month */
+	{ 36 * HOUR, 72 * HOUR, 10 },              /* pooled: 36 of 144 h saved, 25% */
+};
+
+START_TEST(s9_speed_reward)
+{
+	struct ev rows[16];
+	struct sla_result r;
+	size_t n = 0;
+	int pct;
+
+	reload("[policy]\npack = S9\n");
+	rows[n++] = (struct ev){ "A", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "A", 10 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	rows[n++] = (struct ev){ "A", s9_speed[_i].resolved, EVENT_RESOLVED, "a@hd.example", NULL };
+	if (s9_speed[_i].second != 0) {
+		rows[n++] = (struct ev){ "B", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ "B", 10 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+		rows[n++] = (struct ev){ "B", s9_speed[_i].second, EVENT_RESOLVED, "a@hd.example", NULL };
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, 20 * 24 * HOUR);
+	ck_assert_int_eq(proposals(&r, "S9.t", "a@hd.example", &pct), s9_speed[_i].reward > 0);
+	ck_assert_int_eq(pct, s9_speed[_i].reward);
+	if (s9_speed[_i].reward > 0) {
+		ck_assert(proposal(&r, "S9.t", "a@hd.example")->reward);
+		ck_assert_int_eq(proposal(&r, "S9.t", "a@hd.example")->unit, SLA_UNIT_PCT_WAGE);
+	}
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* W1 (seeds 003/004) KPIs per agent and month: 及时率 below 90% (W1.t),
+   满意度 below 85% (W1.sat), 抱怨率 not below 3% (W1.c); exactly the target
+   is no flag. TICKETS tickets, LATE of them answered after a working day,
+   COMPLAINTS verified complaints, SATISFIED of RATED ratings. */
+static const struct {
+	int tickets, late, complaints, rated, satisfied;
+	bool t, s, c;
+} w1_kpis[] = {
+	/* a late ticket misses both its clocks (answer, solution) */
+	{ 20, 1, 0, 0, 0, false, false, false },   /* 38/40 clocks met: 95% */
+	{ 10, 1, 0, 0, 0, false, false, false },   /* 18/20 = 90%: not below */
+	{ 5, 1, 0, 0, 0, true, false, false },     /* 8/10 */
+	{ 20, 0, 0, 20, 17, false, false, false }, /* 85% exactly */
+	{ 20, 0, 0, 20, 16, false, true, false },  /* 80% */
+	{ 34, 0, 1, 0, 0, false, false, false },   /* 1/34 = 2.9% */
+	{ 33, 0, 1, 0, 0, false, false, true },    /* 1/33 = 3.03% */
+	{ 10, 0, 0, 0, 0, false, false, false },   /* no complaint: no rate */
+};
+
+START_TEST(w1_kpi_edges)
+{
+	static char keys[40][24];
+	struct ev rows[256];
+	struct sla_result r;
+	size_t n = 0, i;
+
+	reload("[policy]\npack = W1\n");
+	for (i = 0; i < (size_t)w1_kpis[_i].tickets; i++) {
+		/* Monday to Friday of the week of T0, two hours apart */
+		int64_t at = (int64_t)(i % 5) * 24 * HOUR + (int64_t)(i / 5) * 10 * MIN;
+		bool late = i < (size_t)w1_kpis[_i].late;
+
+		snprintf(keys[i], sizeof(keys[i]), "W%zu", i);
+		rows[n++] = (struct ev){ keys[i], at, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ keys[i], at + (late ? 30 * 24 * HOUR : 5 * MIN),
+					 EVENT_AGENT_REPLY, "a@hd.example", NULL };
+		rows[n++] = (struct ev){ keys[i], at + (late ? 30 * 24 * HOUR : 2 * HOUR),
+					 EVENT_RESOLVED, "a@hd.example", NULL };
+		if (i < (size_t)w1_kpis[_i].complaints)
+			rows[n++] = (struct ev){ keys[i], at + 3 * HOUR, EVENT_COMPLAINT, "system",
+						 "{\"cause\":\"quality\",\"verified\":true}" };
+		if (i < (size_t)w1_kpis[_i].rated)
+			rows[n++] = (struct ev){ keys[i], at + 3 * HOUR, EVENT_SATISFACTION, "customer",
+				i < (size_t)w1_kpis[_i].satisfied ? "{\"rating\":\"satisfied\"}" :
+				"{\"rating\":\"unsatisfied\"}" };
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, 60 * 24 * HOUR);
+	ck_assert_int_eq(flags(&r, "W1.t", "a@hd.example", "kpi"), w1_kpis[_i].t);
+	ck_assert_int_eq(flags(&r, "W1.sat", "a@hd.example", "kpi"), w1_kpis[_i].s);
+	ck_assert_int_eq(flags(&r, "W1.c", "a@hd.example", "kpi"), w1_kpis[_i].c);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* S14.6: a lead's record of a missed training proposes -5% of the month
+   of the record (in the agent's team's zone); each record its own. */
+static const struct {
+	const char *settings;
+	int64_t at;                /* Shanghai offsets (cn) */
+	const char *attrs;
+	int count, pct;
+	const char *month;
+} s14_6_edges[] = {
+	{ "", 0, "{\"record\":\"training_missed\",\"agent\":\"b@hd.example\"}", 1, 5, "2026-11" },
+	{ "", 1, "{\"record\":\"training_missed\",\"agent\":\"b@hd.example\"}", 1, 5, "2026-12" },
+	{ "", 0, "{\"record\":\"training_missed\"}", 0, 0, NULL },          /* nobody named */
+	{ "", 0, "{\"record\":\"training\",\"agent\":\"b@hd.example\"}", 0, 0, NULL },
+	{ "training_deduction = 3%\n", 0,
+	  "{\"record\":\"training_missed\",\"agent\":\"b@hd.example\"}", 1, 3, "2026-11" },
+	/* New York: 2026-11-30 23:59:59 Shanghai is still November 30 there */
+	{ "[calendar ny]\ntimezone = America/New_York\n[team two]\nagents = c@hd.example\n"
+	  "calendar = ny\n", 1,
+	  "{\"record\":\"training_missed\",\"agent\":\"c@hd.example\"}", 1, 5, "2026-11" },
+};
+
+START_TEST(s14_6_edges_table)
+{
+	struct ev rows[4];
+	struct sla_result r;
+	char settings[512];
+	const char *agent = strstr(s14_6_edges[_i].attrs, "c@hd") != NULL ? "c@hd.example" :
+		"b@hd.example";
+	int64_t at = cn(2026, 11, 30, 23, 59) + 59 + s14_6_edges[_i].at;
+	int pct;
+
+	snprintf(settings, sizeof(settings), "%s%s",
+		 strncmp(s14_6_edges[_i].settings, "[calendar", 9) == 0 ? "" : "[policy]\n",
+		 s14_6_edges[_i].settings);
+	reload(settings);
+	rows[0] = (struct ev){ "agent:x", at, EVENT_STATUS, "lead", s14_6_edges[_i].attrs };
+	rows[1] = (struct ev)END;
+	r = run(rows, 60 * 24 * HOUR);
+	ck_assert_int_eq(proposals(&r, "S14.6", agent, &pct), s14_6_edges[_i].count);
+	ck_assert_int_eq(pct, s14_6_edges[_i].pct);
+	if (s14_6_edges[_i].count > 0) {
+		ck_assert_str_eq(proposal(&r, "S14.6", agent)->month, s14_6_edges[_i].month);
+		ck_assert_int_eq(proposal(&r, "S14.6", agent)->unit, SLA_UNIT_PCT_MONTH);
+	}
+	ck_assert_uint_eq(r.ticket_count, 0);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* Reminders: due when warn_at% of the target has been counted; never a
+   warning. */
+static const struct {
+	const char *settings;
+	int64_t fr, pre, res;      /* remind_at of the three clocks after the start */
+} reminders[] = {
+	{ "", 24 * MIN, 24 * HOUR * 80 / 100, 72 * HOUR * 80 / 100 },
+	{ "warn_at = 50%\n", 15 * MIN, 12 * HOUR, 36 * HOUR },
+	{ "warn_at = 1%\n", 18, 864, 2592 },
+	{ "warn_at = 99%\n", 1782, 85536, 256608 },
+	{ "warn_at = 80%\nfirst_response = 10m\n", 8 * MIN, 24 * HOUR * 80 / 100,
+	  72 * HOUR * 80 / 100 },
+};
+
+START_TEST(reminder_points)
+{
+	struct ev rows[4];
+	const struct sla_ticket *t;
+	struct sla_result r;
+	char settings[256];
+
+	snprintf(settings, sizeof(settings), "[policy]\n%s", reminders[_i].settings);
+	reload(settings);
+	rows[0] = (struct ev){ "T", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[1] = (struct ev)END;
+	/* nothing answered, all three pending past their reminders */
+	r = run(rows, 23 * HOUR);
+	t = ticket(&r, "T");
+	ck_assert_int_eq(t->clocks[SLA_FIRST_RESPONSE].remind_at, T0 + reminders[_i].fr);
+	ck_assert_int_eq(t->clocks[SLA_PRELIMINARY].remind_at, T0 + reminders[_i].pre);
+	ck_assert_int_eq(t->clocks[SLA_RESOLUTION].remind_at, T0 + reminders[_i].res);
+	/* the first response is missed: one warning, not one per reminder */
+	ck_assert_uint_eq(r.warning_count, 1);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* G16 (seed 001): reply deadlines by severity, 一般 24 h (low, normal),
+   较大 48 h (high), 重大 24 h (critical), inclusive; a miss escalates one
+   level up. */
+static const struct {
+	const char *priority;
+	int64_t preliminary;
+	const char *level;         /* NULL: met, no flag */
+} g16_cases[] = {
+	{ "low", 24 * HOUR, NULL },
+	{ "low", 24 * HOUR + 1, "一般" },
+	{ "normal", 24 * HOUR + 1, "一般" },
+	{ "high", 48 * HOUR, NULL },
+	{ "high", 48 * HOUR + 1, "较大" },
+	{ "critical", 24 * HOUR, NULL },
+	{ "critical", 24 * HOUR + 1, "重大" },
+};
+
+START_TEST(g16_levels)
+{
+	static const char *const up[] = { "department head", "emergency group", "general manager" };
+	char prio[64];
+	struct ev rows[8];
+	struct sla_result r;
+	size_t n = 0;
+
+	reload("[policy]\npack = G16\n");
+	snprintf(prio, sizeof(prio), "{\"priority\":\"%s\"}", g16_cases[_i].priority);
+	rows[n++] = (struct ev){ "G", 0, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[n++] = (struct ev){ "G", 0, EVENT_PRIORITY, "system", prio };
+	rows[n++] = (struct ev){ "G", 10 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	rows[n++] = (struct ev){ "G", g16_cases[_i].preliminary, EVENT_PRELIMINARY, "a@hd.example", NULL };
+	rows[n] = (struct ev)END;
+	r = run(rows, 10 * 24 * HOUR);
+	ck_assert_int_eq(flags(&r, "G16", "a@hd.example", "escalate"), g16_cases[_i].level != NULL);
+	if (g16_cases[_i].level != NULL) {
+		int lv = strcmp(g16_cases[_i].level, "一般") == 0 ? 0 :
+			strcmp(g16_cases[_i].level, "较大") == 0 ? 1 : 2;
+
+		ck_assert_ptr_nonnull(strstr(r.flags[0].reason, g16_cases[_i].level));
+		ck_assert_ptr_nonnull(strstr(r.flags[0].reason, up[lv]));
+	}
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* G20 downgrade (seed 001 L810): months (default 2) in a row with a score
+   below 90; exactly 90 is not below. Each row: the month's S14.2d
+   deductions as priorities, one ticket each, for September to November. */
+static const struct {
+	const char *settings;
+	const char *months[3];     /* per month Sep, Oct, Nov: letters l n h c */
+	int flags;
+} g20_down[] = {
+	{ "", { "", "hh", "hh" }, 1 },             /* 70, 70 */
+	{ "", { "", "", "hh" }, 0 },               /* one month only */
+	{ "", { "", "n", "hh" }, 0 },              /* October exactly 90 */
+	{ "", { "l", "ll", "ll" }, 0 },            /* 95, 90, 90: never below */
+	{ "", { "hh", "", "hh" }, 0 },             /* not in a row */
+	{ "", { "hh", "hh", "hh" }, 2 },           /* Oct and Nov each end a run */
+	{ "months = 3\n", { "", "hh", "hh" }, 0 },
+	{ "months = 3\n", { "hh", "hh", "hh" }, 1 },
+	{ "threshold = 71\n", { "", "hh", "hh" }, 1 },
+	{ "threshold = 70\n", { "", "hh", "hh" }, 0 },
+};
+
+START_TEST(g20_downgrade)
+{
+	static const char *const prio[] = { "{\"priority\":\"low\"}", "{\"priority\":\"normal\"}",
+					    "{\"priority\":\"high\"}", "{\"priority\":\"critical\"}" };
+	static char keys[16][24];
+	struct ev rows[64];
+	struct sla_result r;
+	char settings[256];
+	size_t n = 0, m, i, k = 0;
+
+	snprintf(settings, sizeof(settings), "[policy]\npack = G20\nstack_24h_72h = no\n"
+		 "[pack G20]\n%s", g20_down[_i].settings);
+	reload(settings);
+	for (m = 0; m < 3; m++)
+		for (i = 0; g20_down[_i].months[m][i] != '\0'; i++, k++) {
+			char c = g20_down[_i].months[m][i];
+			int64_t at = cn(2026, 9 + (int)m, 5 + (int)i, 10, 0);
+
+			snprintf(keys[k], sizeof(keys[k]), "D%zu", k);
+			rows[n++] = (struct ev){ keys[k], at, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+			rows[n++] = (struct ev){ keys[k], at, EVENT_PRIORITY, "system",
+				prio[c == 'l' ? 0 : c == 'n' ? 1 : c == 'h' ? 2 : 3] };
+			rows[n++] = (struct ev){ keys[k], at + 5 * MIN, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+			/* the preliminary solution late, the resolution in time */
+			rows[n++] = (struct ev){ keys[k], at + 25 * HOUR, EVENT_PRELIMINARY, "a@hd.example", NULL };
+			rows[n++] = (struct ev){ keys[k], at + 26 * HOUR, EVENT_RESOLVED, "a@hd.example", NULL };
+		}
+	rows[n] = (struct ev)END;
+	r = run(rows, cn(2026, 12, 20, 0, 0));
+	ck_assert_int_eq(flags(&r, "G20", "a@hd.example", "downgrade"), g20_down[_i].flags);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* T17 (seed 002 L806-L832): 30 points a month; the first verified
+   attitude complaint a warning, each later -1; below 25 → -10% of the
+   month's bonus, below 20 → -30%, below 15 → -100% (a score equal to a
+   band's bound is not below it). */
+static const struct {
+	int complaints;
+	int points_lost, band_pct;   /* band_pct 0: no T17.b */
+} t17_bands[] = {
+	{ 1, 0, 0 },
+	{ 6, 5, 0 },                 /* 25: not below 25 */
+	{ 7, 6, 10 },                /* 24 */
+	{ 11, 10, 10 },              /* 20: not below 20 */
+	{ 12, 11, 30 },              /* 19 */
+	{ 16, 15, 30 },              /* 15: not below 15 */
+	{ 17, 16, 100 },             /* 14 */
+};
+
+START_TEST(t17_band_edges)
+{
+	static char keys[20][24];
+	struct ev rows[64];
+	struct sla_result r;
+	size_t n = 0, i;
+	int pct;
+
+	reload("[policy]\npack = T17\n");
+	for (i = 0; i < (size_t)t17_bands[_i].complaints; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "C%zu", i);
+		rows[n++] = (struct ev){ keys[i], (int64_t)i * HOUR, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		rows[n++] = (struct ev){ keys[i], (int64_t)i * HOUR + 1, EVENT_COMPLAINT, "system",
+					 "{\"cause\":\"attitude\",\"verified\":true}" };
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, 20 * 24 * HOUR);
+	ck_assert_int_eq(warnings(&r, "T17", "a@hd.example"), 1);
+	ck_assert_int_eq(proposals(&r, "T17", "a@hd.example", &pct), t17_bands[_i].points_lost);
+	ck_assert_int_eq(pct, t17_bands[_i].points_lost);
+	ck_assert_int_eq(proposals(&r, "T17.b", "a@hd.example", &pct), t17_bands[_i].band_pct > 0);
+	ck_assert_int_eq(pct, t17_bands[_i].band_pct);
+	if (t17_bands[_i].band_pct > 0)
+		ck_assert_int_eq(proposal(&r, "T17.b", "a@hd.example")->unit, SLA_UNIT_PCT_BONUS);
+	sla_result_clear(&r);
+}
+END_TEST
+
+/* W1 clocks (seeds 003/004): answered within 1 working day, solved within
+   3, inclusive, on the ticket's calendar (Mon-Fri by default). */
+static const struct {
+	int64_t start, reply, solved;    /* Shanghai offsets (cn) */
+	enum sla_state answer, solution;
+} w1_clocks[] = {
+	/* Friday 10:00: due Monday 10:00 and Wednesday 10:00 */
+	{ 0, 0, 0, SLA_MET, SLA_MET },
+	{ 0, 1, 0, SLA_MISSED, SLA_MET },
+	{ 0, 0, 1, SLA_MET, SLA_MISSED },
+	/* Saturday: counting starts Monday 00:00, due end of Monday */
+	{ 2, 3, 0, SLA_MET, SLA_MET },
+	{ 2, 4, 0, SLA_MISSED, SLA_MET },
+};
+
+START_TEST(w1_clock_edges)
+{
+	int64_t fri = cn(2026, 11, 6, 10, 0), mon = cn(2026, 11, 9, 10, 0);
+	int64_t wed = cn(2026, 11, 11, 10, 0), sat = cn(2026, 11, 7, 15, 0);
+	int64_t mon_end = cn(2026, 11, 10, 0, 0);
+	int64_t start = w1_clocks[_i].start == 2 ? sat : fri;
+	int64_t reply = w1_clocks[_i].start == 2 ?
+		(w1_clocks[_i].reply == 3 ? mon_end : mon_end + 1) : mon + w1_clocks[_i].reply;
+	int64_t solved = w1_clocks[_i].start == 2 ? mon_end : wed + w1_clocks[_i].solved;
+	struct ev rows[4];
+	struct sla_result r;
+	size_t i;
+
+	reload("[policy]\npack = W1\n");
+	rows[0] = (struct ev){ "W", start, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+	rows[1] = (struct ev){ "W", reply, EVENT_AGENT_REPLY, "a@hd.example", NULL };
+	rows[2] = (struct ev){ "W", solved, EVENT_RESOLVED, "a@hd.example", NULL };
+	rows[3] = (struct ev)END;
+	r = run(rows, 30 * 24 * HOUR);
+	for (i = 0; i < r.pack_clock_count; i++) {
+		if (strcmp(r.pack_clocks[i].rule, "W1.a") == 0)
+			ck_assert_int_eq(r.pack_clocks[i].clock.state, w1_clocks[_i].answer);
+		if (strcmp(r.pack_clocks[i].rule, "W1.s") == 0)
+			ck_assert_int_eq(r.pack_clocks[i].clock.state, w1_clocks[_i].solution);
+	}
+	ck_assert_uint_eq(r.pack_clock_count, 2);
+	sla_result_clear(&r);
+}
+END_TEST
+
 static Suite *
 sla_suite(void)
 {
@@ -1331,6 +2278,24 @@ sla_suite(void)
 	tcase_add_test(tc, packs_g16_w1_g20_t17);
 	tcase_add_test(tc, team_calendar);
 	tcase_add_test(tc, streak_month_end);
+	tcase_add_loop_test(tc, s9_ladder_runs, 0, sizeof(s9_runs) / sizeof(s9_runs[0]));
+	tcase_add_loop_test(tc, s1_ranges, 0, sizeof(s1_cases) / sizeof(s1_cases[0]));
+	tcase_add_test(tc, s1_fixed_amount);
+	tcase_add_loop_test(tc, t17_top_three, 0, sizeof(t17_top) / sizeof(t17_top[0]));
+	tcase_add_loop_test(tc, g20_year_bonus, 0, sizeof(g20_year) / sizeof(g20_year[0]));
+	tcase_add_loop_test(tc, s15_praise, 0, sizeof(s15_cases) / sizeof(s15_cases[0]));
+	tcase_add_test(tc, team_zone_months);
+	tcase_add_loop_test(tc, g16_levels, 0, sizeof(g16_cases) / sizeof(g16_cases[0]));
+	tcase_add_loop_test(tc, g20_downgrade, 0, sizeof(g20_down) / sizeof(g20_down[0]));
+	tcase_add_loop_test(tc, t17_band_edges, 0, sizeof(t17_bands) / sizeof(t17_bands[0]));
+	tcase_add_loop_test(tc, w1_clock_edges, 0, sizeof(w1_clocks) / sizeof(w1_clocks[0]));
+	tcase_add_loop_test(tc, s14_6_edges_table, 0, sizeof(s14_6_edges) / sizeof(s14_6_edges[0]));
+	tcase_add_loop_test(tc, reminder_points, 0, sizeof(reminders) / sizeof(reminders[0]));
+	tcase_add_loop_test(tc, s14_2_boundaries, 0, sizeof(s14_2_edges) / sizeof(s14_2_edges[0]));
+	tcase_add_loop_test(tc, s9_speed_reward, 0, sizeof(s9_speed) / sizeof(s9_speed[0]));
+	tcase_add_loop_test(tc, w1_kpi_edges, 0, sizeof(w1_kpis) / sizeof(w1_kpis[0]));
+	tcase_add_loop_test(tc, appeal_team_calendar, 0,
+			    sizeof(appeal_cal) / sizeof(appeal_cal[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
