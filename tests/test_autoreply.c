@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "autoreply.h"
+#include "testutil.h"
 
 static enum mail_auto
 hdr(const char *name, const char *value)
@@ -83,17 +84,11 @@ main(void)
 {
 	Suite *s = suite_create("autoreply");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_auto_submitted);
 	tcase_add_test(tc, test_vendor_headers);
 	tcase_add_test(tc, test_only_rises);
 	tcase_add_test(tc, test_subjects);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

@@ -640,11 +640,5 @@ calendar_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(calendar_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(calendar_suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "charset.h"
+#include "testutil.h"
 
 static char *
 conv(const char *cs, const char *in)
@@ -111,8 +112,6 @@ main(void)
 {
 	Suite *s = suite_create("charset");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_gb_family);
 	tcase_add_test(tc, test_others);
@@ -121,9 +120,5 @@ main(void)
 	tcase_add_test(tc, test_canonical_is_utf8);
 	tcase_add_test(tc, test_embedded_nul_and_length);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

@@ -557,9 +557,8 @@ main(void)
 {
 	Suite *s = suite_create("corpus");
 	TCase *tc = tcase_create("corpus");
-	SRunner *sr;
 	size_t i;
-	int failed;
+	int rc;
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, test_facts, 0, sizeof(corpus_facts) / sizeof(corpus_facts[0]));
@@ -570,12 +569,9 @@ main(void)
 	tcase_add_test(tc, test_every_file);
 	tcase_add_test(tc, test_damaged);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = testutil_run(s);
 	for (i = 0; i < corpus_file_count; i++)
 		free(corpus_files[i]);
 	free(corpus_files);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -886,8 +886,6 @@ main(void)
 {
 	Suite *s = suite_create("digest");
 	TCase *tc = tcase_create("digest");
-	SRunner *sr;
-	int failed;
 #ifdef ENABLE_NLS
 	const bool nls = true;
 #else
@@ -917,9 +915,5 @@ main(void)
 		tcase_add_test(tc, test_alert_escalation);
 	tcase_add_test(tc, test_alert_max_age);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return testutil_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "testutil.h"
 
 #define HTML_EQ(in, flags, want, want_quoted) do { \
 	bool q_ = !(want_quoted); \
@@ -78,17 +79,11 @@ main(void)
 {
 	Suite *s = suite_create("html");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_blocks);
 	tcase_add_test(tc, test_dropped);
 	tcase_add_test(tc, test_quotes);
 	tcase_add_test(tc, test_broken_and_deep);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

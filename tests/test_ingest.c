@@ -355,8 +355,6 @@ main(void)
 {
 	Suite *s = suite_create("ingest");
 	TCase *tc = tcase_create("maildir");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, maildir_time);
@@ -366,9 +364,5 @@ main(void)
 	tcase_add_test(tc, mbox_refused);
 	tcase_add_test(tc, subject_threading);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "testutil.h"
 
 #define ORDER_MAX 16
 
@@ -279,11 +280,5 @@ loop_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(loop_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(loop_suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mail.h"
+#include "testutil.h"
 
 /* Append to a test buffer of CAP bytes; the test fails if it is full. */
 static size_t put(char *buf, size_t cap, size_t len, const char *fmt, ...)
@@ -408,8 +409,6 @@ main(void)
 {
 	Suite *s = suite_create("mail");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_gbk_encoded_subject);
 	tcase_add_test(tc, test_raw_headers);
@@ -425,9 +424,5 @@ main(void)
 	tcase_add_test(tc, test_references_cap);
 	tcase_add_test(tc, test_depth_cap);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

@@ -445,8 +445,6 @@ main(void)
 {
 	Suite *s = suite_create("mailmsg");
 	TCase *tc = tcase_create("build");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_zh_subject_roundtrip);
 	tcase_add_test(tc, test_mixed_structure);
@@ -460,9 +458,5 @@ main(void)
 	tcase_add_test(tc, test_conf_password_file);
 	tcase_add_test(tc, test_backoff);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return testutil_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "reply.h"
+#include "testutil.h"
 
 /* Extract from IN and compare with WANT and the quoted flag. */
 #define REPLY_EQ(in, want, want_quoted) do { \
@@ -138,8 +139,6 @@ main(void)
 {
 	Suite *s = suite_create("reply");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_plain);
 	tcase_add_test(tc, test_angle_quotes);
@@ -151,9 +150,5 @@ main(void)
 	tcase_add_test(tc, test_headers_on_top);
 	tcase_add_test(tc, test_cap_and_linear);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

@@ -137,8 +137,6 @@ main(void)
 {
 	Suite *s = suite_create("secret");
 	TCase *tc = tcase_create("read");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, good_files);
@@ -146,9 +144,5 @@ main(void)
 	tcase_add_test(tc, not_a_plain_file);
 	tcase_add_test(tc, other_owner);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

@@ -179,8 +179,6 @@ main(void)
 {
 	Suite *su = suite_create("settings");
 	TCase *tc = tcase_create("load");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, good);
@@ -189,9 +187,5 @@ main(void)
 	tcase_add_test(tc, all_errors_at_once);
 	tcase_add_test(tc, secret_readable);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(su);
 }

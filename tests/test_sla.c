@@ -9,6 +9,7 @@
 #include "calendar.h"
 #include "conf.h"
 #include "sla.h"
+#include "testutil.h"
 
 /* 2026-11-02 10:00:00 Asia/Shanghai */
 #define T0 INT64_C(1793584800)
@@ -2303,11 +2304,5 @@ sla_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sla_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(sla_suite());
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "thread.h"
 
 #define NORM_EQ(in, want) do { \
@@ -72,16 +73,10 @@ main(void)
 {
 	Suite *s = suite_create("thread");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_normalize);
 	tcase_add_test(tc, test_normalize_cap);
 	tcase_add_test(tc, test_tag);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(s);
 }

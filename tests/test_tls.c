@@ -274,17 +274,10 @@ tls_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	if (access(OPENSSL, X_OK) != 0) {
 		fprintf(stderr, "test_tls: skipped, %s not installed "
 			"(Debian package openssl)\n", OPENSSL);
 		return 77;
 	}
-	sr = srunner_create(tls_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(tls_suite());
 }

@@ -276,11 +276,5 @@ webhook_parse_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(webhook_parse_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return testutil_run(webhook_parse_suite());
 }

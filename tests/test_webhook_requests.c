@@ -159,8 +159,6 @@ main(void)
 {
 	Suite *s = suite_create("webhook_requests");
 	TCase *tc = tcase_create("builders");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_rt_request);
 	tcase_add_test(tc, test_zammad_request);
@@ -168,9 +166,5 @@ main(void)
 	tcase_add_test(tc, test_conf_keys);
 	tcase_add_test(tc, test_backoff);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return testutil_run(s);
 }

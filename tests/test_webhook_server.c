@@ -376,15 +376,11 @@ webhook_server_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	log_init("test_webhook_server", false, LOG_LEVEL_WARN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	sr = srunner_create(webhook_server_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = testutil_run(webhook_server_suite());
 	curl_global_cleanup();
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

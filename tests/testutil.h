@@ -2,6 +2,7 @@
 #ifndef SLACLOCK_TESTUTIL_H
 #define SLACLOCK_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 
 /* A fresh directory under $TMPDIR (or /tmp), removed by testutil_rmtree().
@@ -15,6 +16,9 @@ char *testutil_read_file(const char *path, size_t *len_r);
 int testutil_write_file(const char *path, const void *buf, size_t len);
 /* $top_srcdir (set by the test harness) or "." */
 const char *testutil_srcdir(void);
+/* Run every test of SUITE (and free it): EXIT_SUCCESS when they all
+   passed, EXIT_FAILURE otherwise, for main() to return. */
+int testutil_run(Suite *suite);
 /* The shared corpora directory, or NULL (with a message on stderr saying
    the test is skipped) when it is absent. */
 const char *testutil_corpora(void);

@@ -13,103 +13,38 @@
 # transaction is counted and shown: SMTP cannot be asked); outbox empty.
 #   CRASH_TRIALS=100 sh tests/it/crash.sh     (about 5 minutes)
 # Skips (77) when Dovecot, RT or aiosmtpd is not installed.
-[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/it/lib.sh"
+. "$srcdir/tests/it/lib-dovecot.sh"
 . "$srcdir/tests/it/lib-rt.sh"
-SLACLOCKD=${SLACLOCKD:-${top_builddir:-.}/slaclockd}
 TRIALS=${CRASH_TRIALS:-20}
-[ -x "$SLACLOCKD" ] || { echo "crash.sh: no slaclockd at $SLACLOCKD" >&2; exit 1; }
-[ -x /usr/sbin/dovecot ] || { echo "crash.sh: SKIP: dovecot-imapd not installed"; exit 77; }
-rt_installed || { echo "crash.sh: SKIP: request-tracker5 not installed"; exit 77; }
-/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || { echo "crash.sh: SKIP: python3-aiosmtpd not installed"; exit 77; }
+need_slaclockd
+need dovecot-imapd dovecot_installed
+need request-tracker5 rt_installed
+need python3-aiosmtpd aiosmtpd_installed
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/slaclock-crash.XXXXXX")
-chmod 755 "$T"
-D=$T/dovecot R=$T/rt LOG=$T/d.log
-D_PID= RT_PID= SMTP_PID= MAIL_PID= HOOK_PID=
-killpg() { python3 -c 'import os, signal, sys
-try: os.killpg(int(sys.argv[2]), getattr(signal, "SIG" + sys.argv[1]))
-except OSError: pass' "$1" "$2"; }
+LOG=$T/d.log WAIT_STEP=0.5
+MAIL_PID= HOOK_PID=
 cleanup() {
 	touch "$T/stop"
-	for p in $D_PID $MAIL_PID $HOOK_PID $SMTP_PID; do kill -9 "$p" 2>/dev/null || :; done
-	[ -n "$RT_PID" ] && killpg TERM "$RT_PID"
-	for p in $D_PID $MAIL_PID $HOOK_PID $SMTP_PID $RT_PID; do wait "$p" 2>/dev/null || :; done
-	[ -s "$D/run/master.pid" ] && kill "$(cat "$D/run/master.pid")" 2>/dev/null || :
-	[ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+	stop_pids KILL $D_PID $MAIL_PID $HOOK_PID $SMTP_PID
+	rt_server_stop
+	dovecot_cleanup
+	rm_tmp
 }
 trap cleanup EXIT INT TERM
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-fail() { echo "crash.sh: FAIL: $*" >&2; tail -n 30 "$LOG" >&2 2>/dev/null || :; exit 1; }
-wait_for() {
-	secs=$1; shift
-	end=$(( $(date +%s) + secs ))
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.5
-	done
-}
-q() { # q QUERY: one value from the store (-1 when unreadable)
-	python3 - "$T/slaclock.db" "$1" <<'EOF'
-import sqlite3, sys
-try:
-    c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=20)
-    print(c.execute(sys.argv[2]).fetchone()[0])
-except Exception:
-    print(-1)
-EOF
-}
+q() { sql "$T/slaclock.db" "$1"; } # q QUERY: one value from the store (-1 when unreadable)
 
 # ---- Dovecot, RT, the SMTP sink ---------------------------------------------
 USER=support@test.example
-IMAP_PORT=$(free_port)
-mkdir -p "$D/run" "$D/state" "$D/mail/$USER/Maildir/new" "$D/mail/$USER/Maildir/cur" "$D/mail/$USER/Maildir/tmp"
-echo "$USER:{PLAIN}secret::::::" >"$D/passwd"
-cat >"$D/dovecot.conf" <<EOF
-base_dir = $D/run
-state_dir = $D/state
-log_path = $D/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-mail_location = maildir:~/Maildir
-mail_uid = nobody
-mail_gid = nogroup
-first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $D/passwd
-}
-userdb {
-  driver = static
-  args = home=$D/mail/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $IMAP_PORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-EOF
-chown -R nobody:nogroup "$D/mail"
-/usr/sbin/dovecot -c "$D/dovecot.conf" || fail "dovecot start"
+dovecot_setup "$USER"
+dovecot_start
 
 umask 077
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/hmac"
-HOOK_PORT=$(free_port)
-rt_start "http://127.0.0.1:$HOOK_PORT/webhook/rt" "$T/hmac"
-SMTP_PORT=$(free_port)
-PYTHONPATH=$srcdir/tests/it/smtp /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$SMTP_PORT \
-	-c slaclock_sink.Sink "$T/box" >"$T/smtp.log" 2>&1 &
-SMTP_PID=$!
+rt_start_hooked
+smtp_sink_start "$T/box"
 printf 'secret\n' >"$T/pw"
 
 # RT tickets for the webhooks to be about; their own creation webhooks
@@ -118,49 +53,15 @@ TICKETS=$((TRIALS / 5 + 2))
 : >"$T/tickets"
 i=0; while [ $i -lt $TICKETS ]; do rt_new_ticket "崩溃测试 $i" >>"$T/tickets"; i=$((i + 1)); done
 
-cat >"$T/slaclock.conf" <<EOC
-[store]
-path = $T/slaclock.db
-
-[policy]
-first_response = 8s
-warn_at = 50%
-
-[team support]
-lead = lead@test.example
-agents = li.na@test.example
-default_agent = li.na@test.example
-
-[imap main]
-host = 127.0.0.1
-port = $IMAP_PORT
-tls = none
-username = $USER
-password_file = $T/pw
-folders = INBOX
-
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = slaclock@test.example
-alert_interval = 2s
-starttls = no
-
-[helpdesk rt]
-type = rt
-url = http://127.0.0.1:$RT_PORT
-token_file = $R/slaclock.token
-webhook_secret_file = $T/hmac
-own_user = slaclock
-timeout = 5s
-
-[webhook]
-listen = 127.0.0.1:$HOOK_PORT
-EOC
+{
+	rt_smtp_conf "$T/slaclock.db" li.na@test.example "http://127.0.0.1:$RT_PORT" "timeout = 5s"
+	imap_section main none "$IMAP_PORT" "$T/pw" INBOX
+} >"$T/slaclock.conf"
 "$SLACLOCKD" -n -c "$T/slaclock.conf" >/dev/null || fail "slaclockd -n"
 
 # ---- the feeders: each writes down what it delivered -------------------------
 # mail: 10 messages every second into the Maildir, until $T/stop
-python3 - "$D/mail/$USER/Maildir" "$USER" "$T/stop" "$T/mail.count" <<'EOF' &
+python3 - "$MAILDIR" "$USER" "$T/stop" "$T/mail.count" <<'EOF' &
 import os, sys, time
 md, user, stop, count = sys.argv[1:5]
 n = 0
@@ -230,14 +131,12 @@ while creates < len(tickets) or not os.path.exists(stop):
 EOF
 HOOK_PID=$!
 
-start_daemon() { "$SLACLOCKD" -d -c "$T/slaclock.conf" >>"$LOG" 2>&1 & D_PID=$!; }
-
 # ---- the kills ---------------------------------------------------------------
 : >"$T/kills"
 trial=0
 while [ $trial -lt "$TRIALS" ]; do
 	trial=$((trial + 1))
-	start_daemon
+	daemon_start
 	# 0.1 to 2.5 s: some kills land while starting, most in the middle
 	sleep "$(python3 -c 'import random; print("%.2f" % random.uniform(0.1, 2.5))')"
 	# what this life of the daemon did: stored mail or webhooks, delivered
@@ -271,9 +170,7 @@ else:
     open(life, "w").write(" ".join(map(str, now)))
 EOF
 )
-	kill -9 "$D_PID" 2>/dev/null || :
-	wait "$D_PID" 2>/dev/null || :
-	D_PID=
+	daemon_kill
 	echo "$trial $state" >>"$T/kills"
 done
 touch "$T/stop"
@@ -283,7 +180,7 @@ echo "# $TRIALS kills; lives of the daemon that were at work on:" \
 	"delivery $(grep -c ' delivery$' "$T/kills" || :)"
 
 # ---- the truth ---------------------------------------------------------------
-start_daemon
+daemon_start
 wait "$MAIL_PID" || :; MAIL_PID=
 wait "$HOOK_PID" || fail "webhook feeder"; HOOK_PID=
 MAILS=$(cat "$T/mail.count")
@@ -308,33 +205,10 @@ drained() { [ "$(q "SELECT count(*) FROM outbox WHERE done_at IS NULL")" = 0 ]; 
 notes_queued() { [ "$(q "SELECT count(*) FROM outbox WHERE channel = 'helpdesk:rt'")" -ge $((TICKETS * 2)) ]; }
 wait_for 60 notes_queued || :
 wait_for 150 drained || not_ok "outbox not drained: $(q "SELECT count(*) FROM outbox WHERE done_at IS NULL") rows left"
-python3 - "$API" "$R/root.token" "$T/tickets" "$T/notes.count" <<'EOF' || fail "reading RT"
-import json, sys, subprocess
-api, tok, tickets, out = sys.argv[1:5]
-tok = open(tok).read().strip()
-def get(path):
-    return json.loads(subprocess.run(["curl", "-fsS", "-H", "Authorization: token " + tok, api + path],
-                      capture_output=True, check=True).stdout)
-counts = {}
-for tid in open(tickets).read().split():
-    page = 1
-    while True:
-        h = get("/ticket/%s/history?fields=Type&per_page=100&page=%d" % (tid, page))
-        for it in h["items"]:
-            if it["Type"] != "Comment":
-                continue
-            for a in get("/transaction/%s/attachments?fields=Content" % it["id"])["items"]:
-                for line in (a.get("Content") or "").splitlines():
-                    if line.startswith("slaclock-id: "):
-                        k = line[len("slaclock-id: "):].strip()
-                        counts[k] = counts.get(k, 0) + 1
-        if page >= h.get("pages", 1):
-            break
-        page += 1
-with open(out, "w") as f:
-    for k, v in sorted(counts.items()):
-        f.write("%s %d\n" % (k, v))
-EOF
+: >"$T/notes.txt"
+for tid in $(cat "$T/tickets"); do rt_comments "$tid" >>"$T/notes.txt" || fail "reading RT"; done
+sed -n 's/^slaclock-id: \([^[:space:]]*\).*/\1/p' "$T/notes.txt" | sort | uniq -c |
+	awk '{print $2, $1}' >"$T/notes.count"
 missing=0 doubled=0
 for tid in $(cat "$T/tickets"); do
 	for k in reminder breach; do
@@ -377,6 +251,6 @@ read -r want got amiss adup aresent <"$T/alerts.sum"
 [ "$want" -gt 0 ] && [ "$amiss" = 0 ] && [ "$adup" = 0 ] &&
 	ok "alerts: $want queued, $got received: 0 missing, 0 doubled ($aresent resent byte for byte after a kill)" ||
 	not_ok "alerts: $want queued, $got received, $amiss missing, $adup doubled, $aresent resent"
-kill -0 "$D_PID" 2>/dev/null && ok "daemon alive at the end" || not_ok "daemon died at the end"
+daemon_alive && ok "daemon alive at the end" || not_ok "daemon died at the end"
 echo "crash.sh: $TRIALS kills; $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -5,81 +5,38 @@
 # note into the ticket and mails the team lead one alert, each exactly
 # once, also across a restart of the daemon. Skips (77) only when RT or
 # aiosmtpd is not installed.
-[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/it/lib.sh"
 . "$srcdir/tests/it/lib-rt.sh"
-rt_installed || { echo "daemon_rt.sh: SKIP: request-tracker5 not installed"; exit 77; }
-/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
-    { echo "daemon_rt.sh: SKIP: python3-aiosmtpd not installed"; exit 77; }
-SLACLOCKD=${SLACLOCKD:-${top_builddir:-.}/slaclockd}
-[ -x "$SLACLOCKD" ] || { echo "daemon_rt.sh: no slaclockd at $SLACLOCKD" >&2; exit 1; }
+need request-tracker5 rt_installed
+need python3-aiosmtpd aiosmtpd_installed
+need_slaclockd
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/slaclock-drt.XXXXXX")
-R=$T/rt RT_PID= D_PID= SMTP_PID=
+R=$T/rt LOG=$T/d.log WAIT_STEP=0.1
 cleanup() {
-    for p in $D_PID $RT_PID $SMTP_PID; do kill -TERM "$p" 2>/dev/null || :; done
-    for p in $D_PID $RT_PID $SMTP_PID; do wait "$p" 2>/dev/null || :; done
-    [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+    stop_pids TERM $D_PID $SMTP_PID
+    rt_server_stop
+    rm_tmp
 }
 trap cleanup EXIT INT TERM
-fail() { echo "daemon_rt.sh: FAIL: $*" >&2; echo "--- slaclockd log"; cat "$T/d.log" >&2 || :;
+fail() { echo "daemon_rt.sh: FAIL: $*" >&2; echo "--- slaclockd log"; cat "$LOG" >&2 || :;
          echo "--- RT log"; tail -20 "$R/server.log" >&2 || :; exit 1; }
-ok() { echo "ok - $*"; }
 
 umask 077
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/hmac"
-HOOK_PORT=$(free_port)
-rt_start "http://127.0.0.1:$HOOK_PORT/webhook/rt" "$T/hmac"
-
-SMTP_PORT=$(free_port)
-PYTHONPATH=$srcdir/tests/it/smtp /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$SMTP_PORT \
-    -c slaclock_sink.Sink "$T/box" >"$T/smtp.log" 2>&1 &
-SMTP_PID=$!
-i=0; until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $SMTP_PORT), 1)" 2>/dev/null; do
-    i=$((i+1)); [ $i -lt 100 ] || fail "aiosmtpd did not start"; sleep 0.1; done
+rt_start_hooked
+smtp_sink_start "$T/box"
 alerts() { grep -l '^X-Slaclock-Id: alert:lead@test.example:' "$T/box/new/"* 2>/dev/null | wc -l; }
 
-# First response in 8 s with a reminder at 50%: short enough for a test,
-# long enough that the webhook is in before the reminder is due.
-cat >"$T/slaclock.conf" <<EOC
-[store]
-path = $T/slaclock.db
-
-[policy]
-first_response = 8s
-warn_at = 50%
-
-[team support]
-lead = lead@test.example
-agents = li.na@test.example, wang.lei@test.example
-default_agent = li.na@test.example
-
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = slaclock@test.example
-alert_interval = 2s
-starttls = no
-
-[helpdesk rt]
-type = rt
-url = http://127.0.0.1:$RT_PORT
-token_file = $R/slaclock.token
-webhook_secret_file = $T/hmac
-own_user = slaclock
-tally_queue = General
-
-[webhook]
-listen = 127.0.0.1:$HOOK_PORT
-EOC
+rt_smtp_conf "$T/slaclock.db" "li.na@test.example, wang.lei@test.example" "http://127.0.0.1:$RT_PORT" \
+    "tally_queue = General" >"$T/slaclock.conf"
 "$SLACLOCKD" -n -c "$T/slaclock.conf" >/dev/null 2>"$T/n.log" || { cat "$T/n.log"; fail "slaclockd -n"; }
 ok "slaclockd -n accepts the config"
 
 start_daemon() {
-    "$SLACLOCKD" -d -c "$T/slaclock.conf" >>"$T/d.log" 2>&1 &
-    D_PID=$!
-    i=0; until curl -fs -o /dev/null "http://127.0.0.1:$HOOK_PORT/healthz"; do
-        i=$((i+1)); [ $i -lt 100 ] || fail "slaclockd did not start"; sleep 0.1; done
+    daemon_start
+    wait_for 10 healthz "$HOOK_PORT" || fail "slaclockd did not start"
 }
 start_daemon
 ok "webhook server answers /healthz"
@@ -124,7 +81,7 @@ if grep -q 'webhook POST .* failed' "$R/server.log"; then
 fi
 ok "every webhook RT sent was answered (delivery does not block the loop)"
 
-kill -TERM "$D_PID"; wait "$D_PID" || fail "slaclockd did not exit 0 on SIGTERM"; D_PID=
+daemon_stop || fail "slaclockd did not exit 0 on SIGTERM"
 start_daemon
 sleep 3
 for k in reminder breach; do
@@ -155,22 +112,9 @@ wait_note() {  # TICKET KEY SECONDS
         i=$((i+1)); [ $i -lt "$3" ] || fail "no note $2 in ticket $1 after $3 s"; sleep 1; done
 }
 wait_note "$TB" "note:rt:$TB:S14.1:breach" 30
-note_text() {  # TICKET KEY: the text of the comment carrying KEY
-    rt "$API/ticket/$1/history?fields=Type&per_page=100" | /usr/bin/python3 -c '
-import json, sys, subprocess
-key, api, tok = sys.argv[1:4]
-for it in json.load(sys.stdin)["items"]:
-    if it["Type"] != "Comment": continue
-    out = subprocess.run(["curl", "-fsS", "-H", "Authorization: token " + tok,
-        api + "/transaction/%s/attachments?fields=Content" % it["id"]],
-        capture_output=True, check=True).stdout
-    for a in json.loads(out)["items"]:
-        if ("slaclock-id: " + key + "\n") in (a.get("Content") or ""):
-            print(a["Content"])' "$2" "$API" "$(cat "$R/root.token")"
-}
-note_text "$TB" "note:rt:$TB:S14.1:breach" | grep -q 'charged to: wang.lei@test.example' ||
-    fail "ticket $TB's breach not charged to the new owner: $(note_text "$TB" "note:rt:$TB:S14.1:breach")"
-note_text "$TB" "note:rt:$TB:S14.1:breach" | grep -q 'S14.1' || fail "breach note without its rule id"
+rt_comments "$TB" "note:rt:$TB:S14.1:breach" | grep -q 'charged to: wang.lei@test.example' ||
+    fail "ticket $TB's breach not charged to the new owner: $(rt_comments "$TB" "note:rt:$TB:S14.1:breach")"
+rt_comments "$TB" "note:rt:$TB:S14.1:breach" | grep -q 'S14.1' || fail "breach note without its rule id"
 ok "owner changed from li.na to wang.lei before the deadline: breach charged to wang.lei, with rule S14.1"
 wait_note "$TD" "note:rt:$TD:S14.1:breach" 30
 ok "an internal comment only: still a breach"

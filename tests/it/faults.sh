@@ -17,130 +17,32 @@
 # Parts skip with a message when Dovecot, RT or aiosmtpd are missing, or
 # when a tmpfs cannot be mounted (not root); the script exits 77 only when
 # every part skipped.
-[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-SLACLOCKD=${SLACLOCKD:-${top_builddir:-.}/slaclockd}
-[ -x "$SLACLOCKD" ] || { echo "faults.sh: no slaclockd at $SLACLOCKD" >&2; exit 1; }
+. "$srcdir/tests/it/lib.sh"
+. "$srcdir/tests/it/lib-dovecot.sh"
+. "$srcdir/tests/it/lib-rt.sh"
+need_slaclockd
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/slaclock-flt.XXXXXX")
-chmod 755 "$T"
-D=$T/dovecot R=$T/rt
-D_PID= RT_PID= SMTP_PID= PROXY_PID= HOLD_PID= MOUNTED=
-PASS=0 FAIL=0 SKIPPED=0 PARTS=0 LOG=/dev/null
+PROXY_PID= HOLD_PID= MOUNTED=
+SKIPPED=0 PARTS=0
 cleanup() {
-	for p in $HOLD_PID $D_PID $PROXY_PID $SMTP_PID; do kill -TERM "$p" 2>/dev/null || :; done
-	if [ -n "$RT_PID" ]; then killpg CONT "$RT_PID"; killpg TERM "$RT_PID"; fi
-	for p in $HOLD_PID $D_PID $PROXY_PID $SMTP_PID $RT_PID; do wait "$p" 2>/dev/null || :; done
-	[ -s "$D/run/master.pid" ] && kill "$(cat "$D/run/master.pid")" 2>/dev/null || :
+	stop_pids TERM $HOLD_PID $D_PID $PROXY_PID $SMTP_PID
+	rt_server_stop
+	dovecot_cleanup
 	[ -n "$MOUNTED" ] && umount "$T/fs" 2>/dev/null || :
-	[ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+	rm_tmp
 }
 trap cleanup EXIT INT TERM
-# killpg SIG PGID: dash's kill takes no negative process group
-killpg() { python3 -c 'import os, signal, sys
-try: os.killpg(int(sys.argv[2]), getattr(signal, "SIG" + sys.argv[1]))
-except OSError: pass' "$1" "$2"; }
-ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; [ -f "$LOG" ] && tail -n 15 "$LOG" | sed 's/^/#   /'; }
-fail() { not_ok "$*"; exit 1; }
 skip() { SKIPPED=$((SKIPPED + 1)); echo "# SKIP part: $*"; }
-check() { what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-wait_for() {
-	secs=$1; shift
-	end=$(( $(date +%s) + secs ))
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-log_has() { grep -q -- "$1" "$LOG"; }
-alive() { kill -0 "$D_PID" 2>/dev/null; }
-sql() { # sql DB QUERY: one value
-	python3 - "$1" "$2" <<'EOF'
-import sqlite3, sys
-try:
-    c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=20)
-    print(c.execute(sys.argv[2]).fetchone()[0])
-except Exception as e:
-    print(-1)
-EOF
-}
-start_daemon() { # start_daemon CONF LOG
-	"$SLACLOCKD" -d -c "$1" >>"$2" 2>&1 &
-	D_PID=$!
-}
-stop_daemon() {
-	kill -TERM "$D_PID"; rc=0; wait "$D_PID" || rc=$?; D_PID=
-	return $rc
-}
 
 # ==== part 1-3: Dovecot ======================================================
 dovecot_part() {
 	PARTS=$((PARTS + 1))
-	[ -x /usr/sbin/dovecot ] || { skip "store and IMAP faults: dovecot-imapd not installed"; return 0; }
+	dovecot_installed || { skip "store and IMAP faults: dovecot-imapd not installed"; return 0; }
 	USER=support@test.example
-	IMAP_PORT=$(free_port)
-	mkdir -p "$D/run" "$D/state" "$D/mail"
-	echo "$USER:{PLAIN}secret::::::" >"$D/passwd"
-	cat >"$D/dovecot.conf" <<EOF
-base_dir = $D/run
-state_dir = $D/state
-log_path = $D/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-mail_location = maildir:~/Maildir
-mail_uid = nobody
-mail_gid = nogroup
-first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $D/passwd
-}
-userdb {
-  driver = static
-  args = home=$D/mail/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $IMAP_PORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-EOF
-	chown nobody:nogroup "$D/mail"
-	dovecot_start() {
-		/usr/sbin/dovecot -c "$D/dovecot.conf" >"$D/start.log" 2>&1 || { cat "$D/start.log"; fail "dovecot start"; }
-		wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $IMAP_PORT), 1)" ||
-			fail "dovecot listens"
-	}
-	mkmsg() {
-		printf 'From: Customer %s <cust%s@client.example>\r\nTo: %s\r\nSubject: case %s\r\nMessage-ID: <flt-%s@client.example>\r\nDate: Mon, 02 Mar 2026 10:00:00 +0800\r\n\r\nPlease help, case %s.\r\n' \
-			"$1" "$1" "$USER" "$1" "$1" "$1"
-	}
-	save() { i=$1; while [ "$i" -le "$2" ]; do mkmsg "$i" | doveadm -c "$D/dovecot.conf" save -u "$USER" -m INBOX; i=$((i + 1)); done; }
-	bulk() { # straight into the Maildir, as doveadm save is slow for thousands
-		python3 - "$D/mail/$USER/Maildir/new" "$1" "$2" "$USER" <<'EOF'
-import os, sys, time
-d, a, b, user = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-os.makedirs(d, exist_ok=True)
-t = int(time.time())
-for i in range(a, b + 1):
-    with open(os.path.join(d, "%d.M%dP1.flt" % (t, i)), "w") as f:
-        f.write("From: Customer %d <cust%d@client.example>\r\nTo: %s\r\nSubject: bulk %d\r\n"
-                "Message-ID: <flt-%d@client.example>\r\nDate: Mon, 02 Mar 2026 10:00:00 +0800\r\n\r\n"
-                "Bulk case %d.\r\n" % (i, i, user, i, i, i))
-EOF
-		chown -R nobody:nogroup "$D/mail"
-	}
+	dovecot_setup "$USER"
 
 	# The store on a small file system of its own, so that it can fill.
 	mkdir -p "$T/fs"
@@ -152,26 +54,21 @@ EOF
 	DB=$T/fs/slaclock.db
 	LOG=$T/d1.log
 	printf 'secret\n' >"$T/pw"; chmod 600 "$T/pw"
-	cat >"$T/d1.conf" <<EOF
+	{
+		cat <<EOF
 [store]
 path = $DB
 
 [team support]
 agents = agent@test.example
-
-[imap main]
-host = 127.0.0.1
-port = $IMAP_PORT
-tls = none
-username = $USER
-password_file = $T/pw
-folders = INBOX
 EOF
+		imap_section main none "$IMAP_PORT" "$T/pw" INBOX
+	} >"$T/d1.conf"
 	events() { sql "$DB" "SELECT count(*) FROM events WHERE kind = 'customer_message'"; }
 	events_are() { [ "$(events)" = "$1" ]; }
 	dovecot_start
-	save 1 10
-	start_daemon "$T/d1.conf" "$LOG"
+	save INBOX 1 10
+	daemon_start "$T/d1.conf"
 	wait_for 20 events_are 10 || fail "initial sync: 10 events (got $(events))"
 	ok "initial sync: 10 events"
 
@@ -186,32 +83,32 @@ c.execute("ROLLBACK")
 EOF
 	HOLD_PID=$!
 	wait_for 10 test -f "$T/held" || fail "lock holder did not start"
-	save 11 15
+	save INBOX 11 15
 	check "locked store: clear log line (database is locked, retrying with backoff)" \
 		wait_for 15 grep -q 'store:.*locked.*retrying with backoff' "$LOG"
 	wait "$HOLD_PID" || :; HOLD_PID=
 	check "locked store: all 15 events once the lock is gone" wait_for 30 events_are 15
-	check "locked store: daemon alive" alive
+	check "locked store: daemon alive" daemon_alive
 
 	# 2. full: fill the tmpfs, deliver mail, free it again
 	if [ -n "$MOUNTED" ]; then
 		dd if=/dev/zero of="$T/fs/filler" bs=64k 2>/dev/null || :
-		save 16 20
+		save INBOX 16 20
 		check "disk full: clear log line (database or disk is full, retrying with backoff)" \
 			wait_for 20 grep -q 'store:.*full.*retrying with backoff' "$LOG"
 		check "disk full: nothing stored while full ($(events) events)" events_are 15
 		rm -f "$T/fs/filler"
 		check "disk full: all 20 events once space is back" wait_for 60 events_are 20
-		check "disk full: daemon alive" alive
+		check "disk full: daemon alive" daemon_alive
 	else
-		save 16 20
+		save INBOX 16 20
 		wait_for 30 events_are 20 || :
 		skip "SQLITE_FULL (no tmpfs)"
 	fi
 	n=$(events)
 
 	# 3. the IMAP server killed with SIGKILL in the middle of a 10000-message fetch
-	bulk 100001 110000
+	maildir_bulk 100001 110000
 	want=$((n + 10000))
 	# poll in one process: the fetch is fast
 	python3 - "$DB" $((n + 100)) <<'PY' || :
@@ -228,12 +125,7 @@ while time.time() < end:
     time.sleep(0.01)
 PY
 	mid=$(events)
-	master=$(cat "$D/run/master.pid")
-	# the master and every process it started (imap, imap-login, auth):
-	# only ours, other tests may run a Dovecot too
-	kids=$(ps -o pid= --ppid "$master" || :)
-	kill -9 "$master" $kids 2>/dev/null || :
-	rm -f "$D/run/master.pid"
+	dovecot_stop KILL   # the master and every process it started
 	echo "# killed Dovecot at $mid of $want events"
 	check "IMAP killed mid-fetch: clear log line (retrying with backoff)" \
 		wait_for 20 grep -q 'imap main/INBOX: .*retrying with backoff' "$LOG"
@@ -242,24 +134,21 @@ PY
 	check "IMAP killed mid-fetch at $mid: exactly $want events after the restart" wait_for 120 events_are "$want"
 	ids=$(sql "$DB" "SELECT count(DISTINCT external_id) FROM events WHERE kind = 'customer_message'")
 	check "IMAP killed mid-fetch: no duplicates ($ids distinct of $(events))" [ "$ids" = "$(events)" ]
-	check "store and IMAP faults: daemon alive" alive
-	check "SIGTERM after the store and IMAP faults: exit 0" stop_daemon
+	check "store and IMAP faults: daemon alive" daemon_alive
+	check "SIGTERM after the store and IMAP faults: exit 0" daemon_stop
 	grep -E 'store:|retrying' "$LOG" | sort | uniq -c | sort -rn | head -5 | sed 's/^/# /'
-	kill "$(cat "$D/run/master.pid")" 2>/dev/null || :
+	dovecot_stop || :
 }
 
 # ==== part 4-5: RT and SMTP ====================================================
 rt_part() {
 	PARTS=$((PARTS + 1))
-	. "$srcdir/tests/it/lib-rt.sh"
 	rt_installed || { skip "RT and SMTP faults: request-tracker5 not installed"; return 0; }
-	/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
+	aiosmtpd_installed 2>/dev/null ||
 		{ skip "RT and SMTP faults: python3-aiosmtpd not installed"; return 0; }
 	LOG=$T/d2.log
 	umask 077   # the secret files
-	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/hmac"
-	HOOK_PORT=$(free_port)
-	rt_start "http://127.0.0.1:$HOOK_PORT/webhook/rt" "$T/hmac"
+	rt_start_hooked
 
 	# RT behind a proxy that answers 500 while $T/proxy.mode says so
 	PROXY_PORT=$(free_port)
@@ -328,47 +217,12 @@ class Sink:
         return "250 Message accepted"
 EOF
 	echo 451 >"$T/smtp.mode"
-	SMTP_PORT=$(free_port)
-	PYTHONPATH=$T /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$SMTP_PORT -c faultsink.Sink "$T/box" \
-		>"$T/smtp.out" 2>&1 &
-	SMTP_PID=$!
-	wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $SMTP_PORT), 1)" ||
-		fail "SMTP sink did not start"
-	wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $PROXY_PORT), 1)" ||
-		fail "proxy did not start"
+	smtp_sink_start "$T/box" "$T" faultsink.Sink
+	wait_for 10 port_open "$PROXY_PORT" || fail "proxy did not start"
 
-	cat >"$T/d2.conf" <<EOC
-[store]
-path = $T/d2.db
-
-[policy]
-first_response = 8s
-warn_at = 50%
-
-[team support]
-lead = lead@test.example
-agents = li.na@test.example
-default_agent = li.na@test.example
-
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = slaclock@test.example
-alert_interval = 2s
-starttls = no
-
-[helpdesk rt]
-type = rt
-url = http://127.0.0.1:$PROXY_PORT
-token_file = $R/slaclock.token
-webhook_secret_file = $T/hmac
-own_user = slaclock
-timeout = 2s
-
-[webhook]
-listen = 127.0.0.1:$HOOK_PORT
-EOC
-	start_daemon "$T/d2.conf" "$LOG"
-	wait_for 10 curl -fs -o /dev/null "http://127.0.0.1:$HOOK_PORT/healthz" || fail "slaclockd did not start"
+	rt_smtp_conf "$T/d2.db" li.na@test.example "http://127.0.0.1:$PROXY_PORT" "timeout = 2s" >"$T/d2.conf"
+	daemon_start "$T/d2.conf"
+	wait_for 10 healthz "$HOOK_PORT" || fail "slaclockd did not start"
 	echo 500 >"$T/proxy.mode"
 	marker() { [ "$(rt_count_marker "$1" "$2")" = "$3" ]; }
 	mails() { ls "$T/box/new" 2>/dev/null | wc -l; }
@@ -388,7 +242,7 @@ EOC
 	check "RT 500, then well again: breach note posted after the backoff" \
 		wait_for 60 marker "$T1" "note:rt:$T1:S14.1:breach" 1
 	check "SMTP 451, then accepting: the alert sent after the backoff" wait_for 90 mailed
-	check "daemon alive after RT 500 and SMTP 451" alive
+	check "daemon alive after RT 500 and SMTP 451" daemon_alive
 
 	# 4b + 5b. RT hangs (SIGSTOP) past the 2 s timeout; SMTP refuses with 550
 	echo 550 >"$T/smtp.mode"
@@ -400,7 +254,7 @@ EOC
 		wait_for 30 grep -q "outbox note:rt:$T2:S14.1:.*retrying later.*[Tt]ime" "$LOG"
 	check "SMTP 550: clear log line (refused, not retried)" \
 		wait_for 40 grep -q 'outbox alert:.*refused, not retried.*550' "$LOG"
-	check "daemon alive while RT hangs" alive
+	check "daemon alive while RT hangs" daemon_alive
 	check "webhook server answers while RT hangs" curl -fs -m 5 -o /dev/null "http://127.0.0.1:$HOOK_PORT/healthz"
 	killpg CONT "$RT_PID"
 	check "RT hung, then continued: reminder note there exactly once" \
@@ -416,8 +270,8 @@ EOC
 	dup=$(grep -h '^X-Slaclock-Id:' "$T/box/new/"* 2>/dev/null | sort | uniq -d | wc -l)
 	check "no alert mail sent twice ($(mails) mail(s))" [ "$dup" = 0 ]
 	check "outbox drained" wait_for 30 sh -c "curl -fsS http://127.0.0.1:$HOOK_PORT/metrics | grep -q '^slaclock_outbox_depth 0'"
-	check "RT and SMTP faults: daemon alive" alive
-	check "SIGTERM after the RT and SMTP faults: exit 0" stop_daemon
+	check "RT and SMTP faults: daemon alive" daemon_alive
+	check "SIGTERM after the RT and SMTP faults: exit 0" daemon_stop
 	sed 's/^/# proxy: /' "$T/proxy.log" | sort | uniq -c | sort -rn | head -5
 }
 

@@ -1,15 +1,15 @@
 # lib-rt.sh - start a throwaway Request Tracker 5 on a free loopback port.
-# Sourced by the integration tests; POSIX sh. Needs $T (a temp dir) and a
-# fail() function. After rt_start: RT_PORT, RT_PID, API, $R/root.token and
-# $R/slaclock.token (RT's own user for slaclock's notes).
+# Sourced by the integration tests after lib.sh; POSIX sh. Needs $T (a temp
+# dir). After rt_start: RT_PORT, RT_PID, API, $R/root.token and
+# $R/slaclock.token (RT's own user for slaclock's notes). rt_server_stop
+# in the exit trap.
 
 RT_SERVER=/usr/share/request-tracker5/libexec/rt-server
+RT_PID=
 
 rt_installed() {
     [ -x "$RT_SERVER" ] && [ -x /usr/sbin/rt-setup-database-5 ]
 }
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # rt_start HOOK_URL SECRET_FILE
 rt_start() {
@@ -82,6 +82,54 @@ EOC
     rt_server_start
 }
 
+# rt_start_hooked: rt_start with its webhooks to slaclockd on HOOK_PORT (a
+# free one), signed with a new random key in $T/hmac
+rt_start_hooked() {
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/hmac")
+    HOOK_PORT=$(free_port)
+    rt_start "http://127.0.0.1:$HOOK_PORT/webhook/rt" "$T/hmac"
+}
+
+# rt_smtp_conf DB AGENTS HELPDESK_URL [LINE...]: a slaclock.conf, on
+# stdout, for slaclockd between rt_start_hooked's RT (reached at
+# HELPDESK_URL) and the SMTP sink: first response in 8 s with a reminder at
+# 50% (short enough for a test, long enough that the webhook is in before
+# the reminder is due), alerts to lead@test.example; each LINE is added to
+# [helpdesk rt], the last section.
+rt_smtp_conf() {
+    _rc_db=$1 _rc_agents=$2 _rc_url=$3; shift 3
+    cat <<EOC
+[store]
+path = $_rc_db
+
+[policy]
+first_response = 8s
+warn_at = 50%
+
+[team support]
+lead = lead@test.example
+agents = $_rc_agents
+default_agent = li.na@test.example
+
+[smtp]
+url = smtp://127.0.0.1:$SMTP_PORT
+from = slaclock@test.example
+alert_interval = 2s
+starttls = no
+
+[webhook]
+listen = 127.0.0.1:$HOOK_PORT
+
+[helpdesk rt]
+type = rt
+url = $_rc_url
+token_file = $R/slaclock.token
+webhook_secret_file = $T/hmac
+own_user = slaclock
+EOC
+    for _rc_line; do echo "$_rc_line"; done
+}
+
 # Start (or restart) the RT server on $RT_PORT and wait until it answers.
 rt_server_start() {
     setsid "$RT_SERVER" --host 127.0.0.1 --port "$RT_PORT" --max-workers 2 >>"$R/server.log" 2>&1 &
@@ -91,9 +139,12 @@ rt_server_start() {
         i=$((i+1)); [ $i -lt 240 ] || fail "RT did not start"; kill -0 $RT_PID 2>/dev/null || fail "RT died"; sleep 0.25; done
 }
 
-# Stop the RT server (by PID: its process group, the workers too).
+# Stop the RT server, if one runs (by PID: its process group, the workers
+# too; woken first, in case a test stopped it with SIGSTOP).
 rt_server_stop() {
-    kill -TERM -- "-$RT_PID" 2>/dev/null || kill -TERM "$RT_PID" 2>/dev/null || :
+    [ -n "$RT_PID" ] || return 0
+    killpg CONT "$RT_PID"
+    killpg TERM "$RT_PID"
     wait "$RT_PID" 2>/dev/null || :
     RT_PID=
 }
@@ -109,18 +160,30 @@ rt_new_ticket() {
         | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
 }
 
-# rt_count_marker TICKET KEY: comments in TICKET's history carrying KEY
-rt_count_marker() {
-    rt "$API/ticket/$1/history?fields=Type&per_page=100" | /usr/bin/python3 -c '
-import json, sys, subprocess
-key, api, tok = sys.argv[1:4]
-n = 0
-for it in json.load(sys.stdin)["items"]:
-    if it["Type"] != "Comment": continue
-    out = subprocess.run(["curl", "-fsS", "-H", "Authorization: token " + tok,
-        api + "/transaction/%s/attachments?fields=Content" % it["id"]],
-        capture_output=True, check=True).stdout
-    for a in json.loads(out)["items"]:
-        if ("slaclock-id: " + key + "\n") in (a.get("Content") or ""): n += 1
-print(n)' "$2" "$API" "$(cat "$R/root.token")"
+# rt_comments TICKET [KEY]: the text of TICKET's comments, all of them or
+# those carrying the line "slaclock-id: KEY", each followed by a newline
+rt_comments() {
+    /usr/bin/python3 - "$API" "$(cat "$R/root.token")" "$1" "${2:-}" <<'EOF'
+import json, subprocess, sys
+api, tok, ticket, key = sys.argv[1:5]
+def get(path):
+    return json.loads(subprocess.run(["curl", "-fsS", "-H", "Authorization: token " + tok, api + path],
+                                     capture_output=True, check=True).stdout)
+page = 1
+while True:
+    h = get("/ticket/%s/history?fields=Type&per_page=100&page=%d" % (ticket, page))
+    for it in h["items"]:
+        if it["Type"] != "Comment":
+            continue
+        for a in get("/transaction/%s/attachments?fields=Content" % it["id"])["items"]:
+            text = a.get("Content") or ""
+            if not key or ("slaclock-id: " + key + "\n") in text:
+                sys.stdout.write(text + "\n")
+    if page >= h.get("pages", 1):
+        break
+    page += 1
+EOF
 }
+
+# rt_count_marker TICKET KEY: how many times TICKET's comments carry KEY
+rt_count_marker() { rt_comments "$1" "$2" | grep -cxF "slaclock-id: $2" || :; }

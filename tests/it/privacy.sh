@@ -10,50 +10,30 @@
 # The examples are from November 2026; their dates are moved to last
 # month so that the digest, which is of the month before, is about them.
 # Skips (77) when Dovecot, RT or aiosmtpd is not installed.
-[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/it/lib.sh"
+. "$srcdir/tests/it/lib-dovecot.sh"
 . "$srcdir/tests/it/lib-rt.sh"
-SLACLOCKD=${SLACLOCKD:-${top_builddir:-.}/slaclockd}
-[ -x "$SLACLOCKD" ] || { echo "privacy.sh: no slaclockd at $SLACLOCKD" >&2; exit 1; }
-[ -x /usr/sbin/dovecot ] || { echo "privacy.sh: SKIP: dovecot-imapd not installed"; exit 77; }
-rt_installed || { echo "privacy.sh: SKIP: request-tracker5 not installed"; exit 77; }
-/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || { echo "privacy.sh: SKIP: python3-aiosmtpd not installed"; exit 77; }
+need_slaclockd
+need dovecot-imapd dovecot_installed
+need request-tracker5 rt_installed
+need python3-aiosmtpd aiosmtpd_installed
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/slaclock-priv.XXXXXX")
-chmod 755 "$T"
-D=$T/dovecot R=$T/rt LOG=$T/d.log
-D_PID= RT_PID= SMTP_PID=
-killpg() { python3 -c 'import os, signal, sys
-try: os.killpg(int(sys.argv[2]), getattr(signal, "SIG" + sys.argv[1]))
-except OSError: pass' "$1" "$2"; }
+LOG=$T/d.log WAIT_STEP=0.5
 cleanup() {
-	for p in $D_PID $SMTP_PID; do kill -TERM "$p" 2>/dev/null || :; done
-	[ -n "$RT_PID" ] && killpg TERM "$RT_PID"
-	for p in $D_PID $SMTP_PID $RT_PID; do wait "$p" 2>/dev/null || :; done
-	[ -s "$D/run/master.pid" ] && kill "$(cat "$D/run/master.pid")" 2>/dev/null || :
-	[ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+	stop_pids TERM $D_PID $SMTP_PID
+	rt_server_stop
+	dovecot_cleanup
+	rm_tmp
 }
 trap cleanup EXIT INT TERM
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-fail() { echo "privacy.sh: FAIL: $*" >&2; tail -n 30 "$LOG" >&2 2>/dev/null || :; exit 1; }
-wait_for() {
-	secs=$1; shift
-	end=$(( $(date +%s) + secs ))
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.5
-	done
-}
 
 # ---- the fixtures, moved to last month, in a Dovecot Maildir ----------------
 MBOX_USER=service@hdjs.example.cn
-IMAP_PORT=$(free_port)
-MD=$D/mail/$MBOX_USER/Maildir
-mkdir -p "$D/run" "$D/state" "$MD/cur" "$MD/new" "$MD/tmp"
-python3 - "$srcdir/examples/maildir" "$MD" <<'EOF'
+dovecot_setup "$MBOX_USER"
+python3 - "$srcdir/examples/maildir" "$MAILDIR" <<'EOF'
 import calendar, email.utils, os, re, sys, time
 src, dst = sys.argv[1:3]
 # 2026-11-01 00:00 Asia/Shanghai to the 1st of last month, same wall time
@@ -79,40 +59,8 @@ for sub in ("cur", "new", ".Sent/cur", ".Sent/new"):
         t = (int(head) if head.isdigit() else int(time.time())) + delta
         os.utime(os.path.join(dst, sub, name), (t, t))
 EOF
-echo "$MBOX_USER:{PLAIN}secret::::::" >"$D/passwd"
-cat >"$D/dovecot.conf" <<EOF
-base_dir = $D/run
-state_dir = $D/state
-log_path = $D/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-mail_location = maildir:~/Maildir
-mail_uid = nobody
-mail_gid = nogroup
-first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $D/passwd
-}
-userdb {
-  driver = static
-  args = home=$D/mail/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $IMAP_PORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-EOF
 chown -R nobody:nogroup "$D/mail"
-/usr/sbin/dovecot -c "$D/dovecot.conf" || fail "dovecot start"
+dovecot_start
 
 # What must not come out: every customer's address, every phone number and
 # every line of text (8 characters or more) of the customers' mail, and
@@ -153,13 +101,8 @@ echo "# $(wc -l <"$T/secrets") customer addresses, phone numbers and text lines 
 
 # ---- RT, the SMTP sink, slaclockd --------------------------------------------
 umask 077
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/hmac"
-HOOK_PORT=$(free_port)
-rt_start "http://127.0.0.1:$HOOK_PORT/webhook/rt" "$T/hmac"
-SMTP_PORT=$(free_port)
-PYTHONPATH=$srcdir/tests/it/smtp /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$SMTP_PORT \
-	-c slaclock_sink.Sink "$T/box" >"$T/smtp.log" 2>&1 &
-SMTP_PID=$!
+rt_start_hooked
+smtp_sink_start "$T/box"
 printf 'secret\n' >"$T/pw"
 # the examples' teams and policy, with a first response of 8 s so that the
 # RT tickets get their notes while the test runs; privacy left at default
@@ -208,17 +151,13 @@ cat "$T/teams.conf" >>"$T/slaclock.conf"
 # looks at once when the daemon starts, and a digest sent before the sync
 # would be of an empty month (see doc/RELIABILITY.md).
 sed '/^\[smtp\]/,/^$/d' "$T/slaclock.conf" >"$T/sync.conf"
-"$SLACLOCKD" -d -c "$T/sync.conf" >"$LOG" 2>&1 &
-D_PID=$!
-ingested() { [ "$(python3 -c 'import sqlite3, sys
-c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=10)
-print(c.execute("SELECT count(*) FROM events WHERE kind = '"'agent_reply'"'").fetchone()[0])' "$T/slaclock.db" 2>/dev/null || echo 0)" -ge 30 ]; }
+daemon_start "$T/sync.conf"
+ingested() { [ "$(sql "$T/slaclock.db" "SELECT count(*) FROM events WHERE kind = 'agent_reply'")" -ge 30 ]; }
 wait_for 30 ingested && ok "the examples' mail ingested over IMAP (INBOX and Sent)" || not_ok "the examples' mail ingested over IMAP"
 sleep 2
-kill -TERM "$D_PID"; wait "$D_PID" || :; D_PID=
-"$SLACLOCKD" -d -c "$T/slaclock.conf" >>"$LOG" 2>&1 &
-D_PID=$!
-wait_for 20 curl -fs -o /dev/null "http://127.0.0.1:$HOOK_PORT/healthz" || fail "slaclockd did not start"
+daemon_stop || :
+daemon_start
+wait_for 20 healthz "$HOOK_PORT" || fail "slaclockd did not start"
 
 # an RT ticket from a customer who gives a phone number
 TID=$(rt -X POST "$API/ticket" -d "{\"Queue\":\"General\",\"Subject\":\"净水器漏水\",\"Requestor\":\"$RT_CUSTOMER\",\"Content\":\"$RT_TEXT, 电话 $RT_PHONE\",\"ContentType\":\"text/plain\"}" |
@@ -230,7 +169,7 @@ alert_in() { grep -lq '^X-Slaclock-Id: alert:' "$T/box/new/"* 2>/dev/null; }
 wait_for 60 digest_in && ok "monthly digest mailed" || not_ok "monthly digest mailed"
 wait_for 30 alert_in && ok "breach alerts mailed" || not_ok "breach alerts mailed"
 sleep 3
-kill -TERM "$D_PID"; wait "$D_PID" || :; D_PID=
+daemon_stop || :
 echo "# $(ls "$T/box/new" | wc -l) mails, $(grep -c . "$LOG") log lines"
 
 # ---- look for the fixtures' customer data ------------------------------------
@@ -254,18 +193,7 @@ for kind in ("alert", "digest"):
                 f.write(c if isinstance(c, str) else c.decode("utf-8", "replace"))
                 f.write("\n")
 EOF
-rt "$API/ticket/$TID/history?fields=Type,Creator&per_page=100" | python3 -c '
-import json, sys, subprocess
-api, tok, out = sys.argv[1:4]
-with open(out, "w", encoding="utf-8") as f:
-    for it in json.load(sys.stdin)["items"]:
-        if it["Type"] != "Comment":
-            continue
-        r = subprocess.run(["curl", "-fsS", "-H", "Authorization: token " + tok,
-            api + "/transaction/%s/attachments?fields=Content" % it["id"]],
-            capture_output=True, check=True).stdout
-        for a in json.loads(r)["items"]:
-            f.write((a.get("Content") or "") + "\n")' "$API" "$(cat "$R/root.token")" "$T/out/notes.txt"
+rt_comments "$TID" >"$T/out/notes.txt"
 cp "$LOG" "$T/out/log.txt"
 for f in log alerts digests notes; do
 	[ -s "$T/out/$f.txt" ] || { not_ok "$f: nothing to look at"; continue; }

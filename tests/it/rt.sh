@@ -5,9 +5,9 @@
 # deliverer "dies" between posting and outbox_done; our own note's webhook
 # ignored. Skips (77) only when RT is not installed.
 #   usage: rt.sh [path/to/rt_driver]   (default: $top_builddir/tests/it/rt_driver)
-[ -z "${SLACLOCK_SKIP_IT:-}" ] || { echo "SKIP: SLACLOCK_SKIP_IT is set (integration tests off)"; exit 77; }
 set -eu
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/it/lib.sh"
 . "$srcdir/tests/it/lib-rt.sh"
 rt_installed || {
     echo "rt.sh: SKIP: request-tracker5 not installed (apt-get install request-tracker5 rt5-db-sqlite rt5-standalone)"; exit 77; }
@@ -15,11 +15,11 @@ DRIVER=${1:-${top_builddir:-.}/tests/it/rt_driver}
 [ -x "$DRIVER" ] || { echo "rt.sh: no driver at $DRIVER" >&2; exit 1; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/slaclock-rt.XXXXXX")
-R=$T/rt RT_PID= DRV_PID=
+R=$T/rt DRV_PID=
 cleanup() {
-    for p in $DRV_PID $RT_PID; do kill -TERM "$p" 2>/dev/null || :; done
-    for p in $DRV_PID $RT_PID; do wait "$p" 2>/dev/null || :; done
-    [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+    stop_pids TERM $DRV_PID
+    rt_server_stop
+    rm_tmp
 }
 trap cleanup EXIT INT TERM
 fail() { echo "rt.sh: FAIL: $*" >&2; echo "--- driver log"; cat "$T/driver.log" >&2 || :;
