@@ -677,12 +677,14 @@ digest_html_th(FILE *out, const char *text, const char *sub, bool right)
 
 /* A table cell, its style left open for the caller to add to and close. */
 #define DIGEST_TD "<td style=\"padding:6px 8px;border-bottom:1px solid " DIGEST_C_RULE ";"
+/* One with a line of the same row below it: no rule between the two. */
+#define DIGEST_TD_TOP "<td style=\"padding:6px 8px 2px 8px;"
 
 static void
-digest_html_td_pair(FILE *out, int met, int missed)
+digest_html_td_pair(FILE *out, const char *td, int met, int missed)
 {
-	fprintf(out, DIGEST_TD "\" align=\"right\">%d / <span style=\"color:%s;%s\">%d</span></td>",
-		met, missed > 0 ? DIGEST_C_MISSED : "#111827",
+	fprintf(out, "%s\" align=\"right\">%d / <span style=\"color:%s;%s\">%d</span></td>",
+		td, met, missed > 0 ? DIGEST_C_MISSED : "#111827",
 		missed > 0 ? "font-weight:bold;" : "", missed);
 }
 
@@ -722,30 +724,40 @@ digest_html_table(FILE *out, const struct digest_ctx *c)
 	digest_html_th(out, c->s->col_prelim, c->s->met_missed, true);
 	digest_html_th(out, c->s->col_resol, c->s->met_missed, true);
 	digest_html_th(out, c->s->col_warnings, NULL, true);
-	digest_html_th(out, c->s->col_deduction, NULL, true);
 	fputs("</tr>\n", out);
 	for (i = 0; i < c->count; i++) {
 		const struct report_row *r = &c->rows[i];
+		char items[DIGEST_ITEMS_MAX][DIGEST_ITEM_SIZE];
+		/* the amounts on a line of their own below: in a column they
+		   made the table wider than the mail */
+		bool more = digest_sums_items(c->s, &c->row_sums[i], items) > 0;
+		const char *td = more ? DIGEST_TD_TOP : DIGEST_TD;
 
-		fputs("<tr>" DIGEST_TD "\">", out);
+		fprintf(out, "<tr>%s\">", td);
 		digest_html_escape(out, digest_agent_shown(c->s, r->agent));
 		fputs("</td>", out);
 		if (c->kind == DIGEST_HR) {
-			fputs(DIGEST_TD "white-space:nowrap;\">", out);
+			fprintf(out, "%swhite-space:nowrap;\">", td);
 			digest_html_escape(out, r->team);
 			fputs("</td>", out);
 		}
-		fprintf(out, DIGEST_TD "\" align=\"right\">%d</td>", r->tickets);
-		digest_html_td_pair(out, r->met[0], r->missed[0]);
-		digest_html_td_pair(out, r->met[1], r->missed[1]);
-		digest_html_td_pair(out, r->met[2], r->missed[2]);
-		fprintf(out, DIGEST_TD "\" align=\"right\">%d</td>", r->warnings);
-		fputs(DIGEST_TD "white-space:nowrap;\" align=\"right\">", out);
-		digest_html_amounts(out, c->s, &c->row_sums[i], "<br/>");
+		fprintf(out, "%s\" align=\"right\">%d</td>", td, r->tickets);
+		digest_html_td_pair(out, td, r->met[0], r->missed[0]);
+		digest_html_td_pair(out, td, r->met[1], r->missed[1]);
+		digest_html_td_pair(out, td, r->met[2], r->missed[2]);
+		fprintf(out, "%s\" align=\"right\">%d</td></tr>\n", td, r->warnings);
+		if (!more)
+			continue;
+		fprintf(out, "<tr>" DIGEST_TD "padding-top:0;font-size:12px;line-height:18px;\" "
+			"colspan=\"%d\"><strong style=\"font-weight:normal;color:#6b7280;\">",
+			c->kind == DIGEST_HR ? 7 : 6);
+		digest_html_escape(out, c->s->col_deduction);
+		fputs(":</strong> ", out);
+		digest_html_amounts(out, c->s, &c->row_sums[i], " &#183; ");
 		fputs("</td></tr>\n", out);
 	}
 	if (c->count == 0) {
-		fprintf(out, "<tr>" DIGEST_TD "\" colspan=\"%d\">", c->kind == DIGEST_HR ? 8 : 7);
+		fprintf(out, "<tr>" DIGEST_TD "\" colspan=\"%d\">", c->kind == DIGEST_HR ? 7 : 6);
 		digest_html_escape(out, c->s->none);
 		fputs("</td></tr>\n", out);
 	}
