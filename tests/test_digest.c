@@ -848,6 +848,8 @@ units_setup(const char *language)
 
 	setup();
 	sla_result_clear(&f.res);
+	/* the calendar points into the conf it was made from */
+	calendar_free(&f.cal);
 	conf_free(&f.conf);
 	snprintf(text, sizeof(text),
 		 "[store]\npath = %s/slaclock.db\n[calendar]\ntimezone = Asia/Shanghai\n"
@@ -858,6 +860,8 @@ units_setup(const char *language)
 	ck_assert_int_eq(testutil_write_file(units_conf_path, text, strlen(text)), 0);
 	if (conf_load(units_conf_path, &f.conf, &error) < 0)
 		ck_abort_msg("%s", error);
+	if (calendar_new(&f.conf->calendar, &f.cal, &cerror) < 0)
+		ck_abort_msg("calendar_new: %s", cerror);
 	open_store();
 	for (i = 0; i < UNITS_EVENTS; i++) {
 		struct event e;
