@@ -871,10 +871,12 @@ digest_html_proposals(FILE *out, const struct digest_ctx *c)
 			fputs("</td>", out);
 		}
 		digest_proposal_amount(c->s, p, amount, sizeof(amount));
-		/* a rejected one struck through: shown, counted nowhere */
-		fprintf(out, DIGEST_TD "color:%s;font-weight:bold;%s\" align=\"right\">",
+		/* a rejected one struck through: shown, counted nowhere; a range
+		   with its note may wrap, an amount does not */
+		fprintf(out, DIGEST_TD "color:%s;font-weight:bold;%s%s\" align=\"right\">",
 			p->reward ? DIGEST_C_MET : DIGEST_C_MISSED,
-			rejected ? "text-decoration:line-through;" : "");
+			rejected ? "text-decoration:line-through;" : "",
+			digest_unfixed(p) ? "" : "white-space:nowrap;");
 		digest_html_escape(out, amount);
 		fputs("</td>" DIGEST_TD "\">", out);
 		digest_ticket_shown(p->tickets, c->mconf->privacy_show_customers, shown, sizeof(shown));
