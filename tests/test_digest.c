@@ -987,7 +987,9 @@ json_int(json_t *o, const char *a, const char *b)
 	return (int)json_integer_value(json_object_get(json_object_get(o, a), b));
 }
 
-/* `slaclock report --format json` of the month, filtered as the digest. */
+/* `slaclock report --format json` of the month, filtered as the digest:
+   the CLI itself on the same store. It evaluates at the real time, long
+   after September, when every clock of the month is decided. */
 static void
 units_report(enum digest_kind kind, const char *who, struct usums *want)
 {
