@@ -32,17 +32,43 @@ struct digest_strings {
 	const char *subject[3];       /* %s month, %s team */
 	const char *title[3];         /* %s team */
 	const char *intro[3];
-	const char *tile_tickets, *tile_first, *tile_breaches, *tile_deductions;
+	const char *tile_tickets, *tile_first, *tile_breaches, *tile_proposals;
 	const char *chart_first, *chart_deduct, *legend_met, *legend_missed, *no_clock;
 	const char *table_title, *col_agent, *col_team, *col_tickets, *col_first,
 		*col_prelim, *col_resol, *col_warnings, *col_deduction, *met_missed;
 	const char *breaches_title, *col_ticket, *col_rule, *col_deadline, *col_late,
 		*still_open;
-	const char *proposals_title, *proposals_note, *col_pct, *col_tickets_involved,
-		*state_proposed;
+	const char *proposals_title, *proposals_note, *col_amount, *col_tickets_involved,
+		*col_state;
 	const char *none, *footer, *attachment_note;
+	/* Units are never mixed (POLICY.md): each amount is shown in its own,
+	   "%s" the signed amount; points are i18n_ngettext()'ed where shown. */
+	const char *unit[SLA_UNIT_COUNT];
+	const char *unfixed;          /* %s a range in its unit */
+	const char *state[5];         /* proposed, reviewed, approved, executed, rejected */
+	const char *totals_title, *col_deductions, *col_rewards, *unassigned;
+	const char *csv_header, *csv_header_more;
 	const char *min, *hour, *day;
 };
+
+/* TRANSLATORS: the header row of the CSV attachment, the columns of
+   `slaclock report --format csv`: translate each name, keep the 24 names
+   and the commas between them, no comma or quote in a name (another
+   count gives the English row). */
+static const char digest_csv_header[] = N_("agent,team,tickets,first_response_met,"
+	"first_response_missed,preliminary_met,preliminary_missed,resolution_met,"
+	"resolution_missed,warnings,streak_deductions,severity_deduction_pct,"
+	"total_deduction_pct,other_deduction_pct,quarter_deduction_pct,wage_deduction_pct,"
+	"wage_reward_pct,yuan_deduction,points_deduction,bonus_deduction_pct,"
+	"complaints_verified,satisfied,satisfaction_responses,flags");
+#define DIGEST_CSV_COLUMNS 24
+/* TRANSLATORS: the CSV attachment's columns after those: rewards in the
+   units the report has no column for, and the yuan ranges not fixed yet.
+   Keep the 9 names and the commas. */
+static const char digest_csv_header_more[] = N_("month_reward_pct,quarter_reward_pct,"
+	"yuan_reward,points_reward,bonus_reward_pct,yuan_range_deduction_min,"
+	"yuan_range_deduction_max,yuan_range_reward_min,yuan_range_reward_max");
+#define DIGEST_CSV_MORE 9
 
 static void
 digest_strings_load(struct digest_strings *s)
@@ -68,7 +94,8 @@ digest_strings_load(struct digest_strings *s)
 	s->tile_tickets = _("tickets");
 	s->tile_first = _("first response on time");
 	s->tile_breaches = _("breaches");
-	s->tile_deductions = _("deductions proposed");
+	/* TRANSLATORS: a tile: how many deductions and rewards are proposed. */
+	s->tile_proposals = _("proposals");
 	s->chart_first = _("First response within target, per agent");
 	/* xgettext:no-c-format */
 	s->chart_deduct = _("Proposed deduction, % of the month's score");
@@ -83,7 +110,9 @@ digest_strings_load(struct digest_strings *s)
 	s->col_prelim = _("24 h preliminary");
 	s->col_resol = _("72 h resolution");
 	s->col_warnings = _("Warnings");
-	s->col_deduction = _("Deduction");
+	/* TRANSLATORS: a column: an agent's deductions and rewards, each in
+	   its own unit. */
+	s->col_deduction = _("Deductions / rewards");
 	s->met_missed = _("met / missed");
 	s->breaches_title = _("Breaches");
 	s->col_ticket = _("Ticket");
@@ -91,13 +120,44 @@ digest_strings_load(struct digest_strings *s)
 	s->col_deadline = _("Deadline");
 	s->col_late = _("Late by");
 	s->still_open = _("still open");
-	s->proposals_title = _("Proposed deductions");
-	s->proposals_note = _("Proposals only: nothing is deducted until a person approves.");
-	/* TRANSLATORS: a column: the deduction in % of the month's score. */
-	s->col_pct = _("Deduction %");
+	s->proposals_title = _("Proposed deductions and rewards");
+	s->proposals_note = _("Proposals only: nothing is deducted or paid until a person "
+			      "approves. Each amount is in its own unit; units are never "
+			      "added together.");
+	/* TRANSLATORS: a column: a deduction or reward with its unit. */
+	s->col_amount = _("Amount");
 	/* TRANSLATORS: a column: the tickets a deduction is for. */
 	s->col_tickets_involved = _("Tickets involved");
-	s->state_proposed = _("proposed");
+	/* TRANSLATORS: a column: proposed, approved, rejected, ... */
+	s->col_state = _("State");
+	s->state[0] = _("proposed");
+	s->state[1] = _("reviewed");
+	s->state[2] = _("approved");
+	s->state[3] = _("executed");
+	s->state[4] = _("rejected");
+	/* TRANSLATORS: the units of POLICY.md; %s is the signed amount
+	   ("-10", "+5"), keep it and the % after it. */
+	/* xgettext:no-c-format */
+	s->unit[SLA_UNIT_PCT_MONTH] = _("%s% of the month's score");
+	/* xgettext:no-c-format */
+	s->unit[SLA_UNIT_PCT_QUARTER] = _("%s% of the quarter's score");
+	/* xgettext:no-c-format */
+	s->unit[SLA_UNIT_PCT_WAGE] = _("%s% of the month's wage");
+	/* TRANSLATORS: %s the signed amount in yuan (RMB). */
+	s->unit[SLA_UNIT_YUAN] = _("%s yuan");
+	s->unit[SLA_UNIT_POINTS] = NULL;	/* plural: digest_unit() */
+	/* xgettext:no-c-format */
+	s->unit[SLA_UNIT_PCT_BONUS] = _("%s% of the month's bonus");
+	/* TRANSLATORS: %s an amount range with its unit, "-(50–500) yuan":
+	   the approver fixes the amount within it. */
+	s->unfixed = _("%s (to be fixed on approval)");
+	s->totals_title = _("Totals by unit (never added together; rejected ones left out)");
+	s->col_deductions = _("Deductions");
+	s->col_rewards = _("Rewards");
+	/* TRANSLATORS: the agent of a ticket nobody owned at the deadline. */
+	s->unassigned = _("(unassigned)");
+	s->csv_header = _(digest_csv_header);
+	s->csv_header_more = _(digest_csv_header_more);
 	s->none = _("none");
 	/* TRANSLATORS: %s the policy pack, %s the time zone. */
 	s->footer = _("Sent automatically by slaclock; please do not reply. "
@@ -214,12 +274,147 @@ digest_agent(const char *agent)
 	return agent[0] != '\0' ? agent : "(unassigned)";
 }
 
+/* AGENT as shown: a row or proposal of nobody's in the mail's language. */
+static const char *
+digest_agent_shown(const struct digest_strings *s, const char *agent)
+{
+	return agent[0] == '\0' || strcmp(agent, "(unassigned)") == 0 ? s->unassigned : agent;
+}
+
+/* The team of AGENT; a team's own proposals (S14.3, "team:NAME") are
+   that team's, as report.c's team filter has them. */
 static const char *
 digest_team_of(const struct conf *conf, const char *agent)
 {
 	const struct conf_team *t = conf_agent_team(conf, agent);
 
+	if (t == NULL && strncmp(agent, "team:", 5) == 0)
+		return agent + 5;
 	return t != NULL ? t->name : "-";
+}
+
+/* Amounts kept apart by unit and sign, as report.c's JSON totals:
+   [0] deductions, [1] rewards; ranges not fixed yet apart from fixed
+   amounts (a range is no amount). Rejected proposals count nowhere. */
+struct digest_sums {
+	int amount[2][SLA_UNIT_COUNT];
+	int range[2][SLA_UNIT_COUNT][2];   /* sums of the minima, of the maxima */
+	int ranges[2][SLA_UNIT_COUNT];     /* how many */
+};
+
+static bool
+digest_unfixed(const struct sla_proposal *p)
+{
+	return p->amount_max > 0 && !p->fixed;
+}
+
+static void
+digest_sums_add(struct digest_sums *sums, const struct sla_proposal *p)
+{
+	int r = p->reward ? 1 : 0;
+
+	if ((unsigned)p->unit >= SLA_UNIT_COUNT || strcmp(p->state, "rejected") == 0)
+		return;
+	if (digest_unfixed(p)) {
+		sums->range[r][p->unit][0] += p->amount_min;
+		sums->range[r][p->unit][1] += p->amount_max;
+		sums->ranges[r][p->unit]++;
+	} else {
+		sums->amount[r][p->unit] += p->pct;
+	}
+}
+
+/* NUM (a signed number or range as text, N its size for the plural) in
+   UNIT: "-10% of the month's score", "+5 points". */
+static void
+digest_unit(const struct digest_strings *s, enum sla_unit unit, const char *num,
+	    int n, char *buf, size_t size)
+{
+	const char *tmpl;
+
+	if (unit == SLA_UNIT_POINTS)
+		/* TRANSLATORS: %s the signed number of T17 points. */
+		tmpl = i18n_ngettext("%s point", "%s points", (unsigned long)(n < 0 ? -n : n));
+	else if ((unsigned)unit < SLA_UNIT_COUNT)
+		tmpl = s->unit[unit];
+	else
+		tmpl = "%s ?";
+	digest_fill(buf, size, tmpl, num, NULL);
+}
+
+/* A fixed AMOUNT (>= 0): rewards +, deductions -. */
+static void
+digest_amount(const struct digest_strings *s, enum sla_unit unit, bool reward, int amount,
+	      char *buf, size_t size)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%c%d", reward ? '+' : '-', amount);
+	digest_unit(s, unit, num, amount, buf, size);
+}
+
+/* A range the approver fixes: "-(50–500) yuan (to be fixed on approval)";
+   the sign outside the brackets, so no bound reads as negative. */
+static void
+digest_range(const struct digest_strings *s, enum sla_unit unit, bool reward, int min,
+	     int max, char *buf, size_t size)
+{
+	char num[48], in_unit[160];
+
+	snprintf(num, sizeof(num), "%c(%d\xe2\x80\x93%d)", reward ? '+' : '-', min, max);
+	digest_unit(s, unit, num, max, in_unit, sizeof(in_unit));
+	digest_fill(buf, size, s->unfixed, in_unit, NULL);
+}
+
+/* P's amount in its unit. */
+static void
+digest_proposal_amount(const struct digest_strings *s, const struct sla_proposal *p,
+		       char *buf, size_t size)
+{
+	if (digest_unfixed(p))
+		digest_range(s, p->unit, p->reward, p->amount_min, p->amount_max, buf, size);
+	else
+		digest_amount(s, p->unit, p->reward, p->pct, buf, size);
+}
+
+#define DIGEST_ITEMS_MAX (4 * SLA_UNIT_COUNT)
+#define DIGEST_ITEM_SIZE 192
+
+/* SUMS as a list, one item per unit and sign, deductions first, then the
+   ranges; the sign in front of each (items[i][0] is '-' or '+'). */
+static size_t
+digest_sums_items(const struct digest_strings *s, const struct digest_sums *sums,
+		  char items[DIGEST_ITEMS_MAX][DIGEST_ITEM_SIZE])
+{
+	size_t n = 0;
+	int r, u;
+
+	for (u = 0; u < SLA_UNIT_COUNT; u++)
+		for (r = 0; r < 2; r++)
+			if (sums->amount[r][u] != 0)
+				digest_amount(s, (enum sla_unit)u, r == 1, sums->amount[r][u],
+					      items[n++], DIGEST_ITEM_SIZE);
+	for (u = 0; u < SLA_UNIT_COUNT; u++)
+		for (r = 0; r < 2; r++)
+			if (sums->ranges[r][u] > 0)
+				digest_range(s, (enum sla_unit)u, r == 1, sums->range[r][u][0],
+					     sums->range[r][u][1], items[n++], DIGEST_ITEM_SIZE);
+	return n;
+}
+
+/* The state of a proposal in the mail's language. */
+static const char *
+digest_state(const struct digest_strings *s, const char *state)
+{
+	static const char *const names[] = {
+		"proposed", "reviewed", "approved", "executed", "rejected",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(state, names[i]) == 0)
+			return s->state[i];
+	return state;
 }
 
 struct digest_ctx {
@@ -235,7 +430,10 @@ struct digest_ctx {
 	struct report_row *rows;      /* the selected rows */
 	size_t count;
 	/* Totals of the selected rows. */
-	int tickets, first_met, first_missed, breaches, proposals;
+	int tickets, first_met, first_missed, breaches, proposals, warnings;
+	int month_deducted;           /* any row's % of the month's score */
+	struct digest_sums sums;      /* of the selected proposals */
+	struct digest_sums *row_sums; /* per row: the report's amounts, our ranges */
 };
 
 static bool
@@ -346,7 +544,7 @@ digest_html_tiles(FILE *out, const struct digest_ctx *c)
 {
 	char v[4][32];
 	const char *labels[4] = { c->s->tile_tickets, c->s->tile_first,
-		c->s->tile_breaches, c->s->tile_deductions };
+		c->s->tile_breaches, c->s->tile_proposals };
 	int i;
 
 	snprintf(v[0], sizeof(v[0]), "%d", c->tickets);
@@ -401,7 +599,7 @@ digest_html_chart_first(FILE *out, const struct digest_ctx *c)
 		int met = digest_pct(r->met[SLA_FIRST_RESPONSE], total);
 
 		fputs("<tr><td width=\"220\" style=\"padding:4px 8px 4px 0;color:#111827;\">", out);
-		digest_html_escape(out, r->agent);
+		digest_html_escape(out, digest_agent_shown(c->s, r->agent));
 		fputs("</td><td style=\"padding:4px 0;\">"
 		      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
 		      "border=\"0\"><tr>", out);
@@ -448,7 +646,7 @@ digest_html_chart_deduct(FILE *out, const struct digest_ctx *c)
 		if (total == 0)
 			continue;
 		fputs("<tr><td width=\"220\" style=\"padding:4px 8px 4px 0;\">", out);
-		digest_html_escape(out, c->rows[i].agent);
+		digest_html_escape(out, digest_agent_shown(c->s, c->rows[i].agent));
 		fputs("</td><td style=\"padding:4px 0;\"><table role=\"presentation\" width=\"100%\" "
 		      "cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>", out);
 		digest_html_bar_cell(out, w < 1 ? 1 : w, DIGEST_C_DEDUCT);
@@ -479,13 +677,34 @@ digest_html_th(FILE *out, const char *text, const char *sub, bool right)
 
 /* A table cell, its style left open for the caller to add to and close. */
 #define DIGEST_TD "<td style=\"padding:6px 8px;border-bottom:1px solid " DIGEST_C_RULE ";"
+/* One with a line of the same row below it: no rule between the two. */
+#define DIGEST_TD_TOP "<td style=\"padding:6px 8px 2px 8px;"
 
 static void
-digest_html_td_pair(FILE *out, int met, int missed)
+digest_html_td_pair(FILE *out, const char *td, int met, int missed)
 {
-	fprintf(out, DIGEST_TD "\" align=\"right\">%d / <span style=\"color:%s;%s\">%d</span></td>",
-		met, missed > 0 ? DIGEST_C_MISSED : "#111827",
+	fprintf(out, "%s\" align=\"right\">%d / <span style=\"color:%s;%s\">%d</span></td>",
+		td, met, missed > 0 ? DIGEST_C_MISSED : "#111827",
 		missed > 0 ? "font-weight:bold;" : "", missed);
+}
+
+/* SUMS, one amount per unit and sign, SEP between them: deductions red,
+   rewards green; "–" when there is none. */
+static void
+digest_html_amounts(FILE *out, const struct digest_strings *s, const struct digest_sums *sums,
+		    const char *sep)
+{
+	char items[DIGEST_ITEMS_MAX][DIGEST_ITEM_SIZE];
+	size_t n = digest_sums_items(s, sums, items), k;
+
+	for (k = 0; k < n; k++) {
+		fprintf(out, "%s<span style=\"color:%s;font-weight:bold;\">", k > 0 ? sep : "",
+			items[k][0] == '+' ? DIGEST_C_MET : DIGEST_C_MISSED);
+		digest_html_escape(out, items[k]);
+		fputs("</span>", out);
+	}
+	if (n == 0)
+		fputs("&#8211;", out);
 }
 
 static void
@@ -505,34 +724,40 @@ digest_html_table(FILE *out, const struct digest_ctx *c)
 	digest_html_th(out, c->s->col_prelim, c->s->met_missed, true);
 	digest_html_th(out, c->s->col_resol, c->s->met_missed, true);
 	digest_html_th(out, c->s->col_warnings, NULL, true);
-	digest_html_th(out, c->s->col_deduction, NULL, true);
 	fputs("</tr>\n", out);
 	for (i = 0; i < c->count; i++) {
 		const struct report_row *r = &c->rows[i];
-		int total = report_row_total(c->conf, r);
+		char items[DIGEST_ITEMS_MAX][DIGEST_ITEM_SIZE];
+		/* the amounts on a line of their own below: in a column they
+		   made the table wider than the mail */
+		bool more = digest_sums_items(c->s, &c->row_sums[i], items) > 0;
+		const char *td = more ? DIGEST_TD_TOP : DIGEST_TD;
 
-		fputs("<tr>" DIGEST_TD "\">", out);
-		digest_html_escape(out, r->agent);
+		fprintf(out, "<tr>%s\">", td);
+		digest_html_escape(out, digest_agent_shown(c->s, r->agent));
 		fputs("</td>", out);
 		if (c->kind == DIGEST_HR) {
-			fputs(DIGEST_TD "white-space:nowrap;\">", out);
+			fprintf(out, "%swhite-space:nowrap;\">", td);
 			digest_html_escape(out, r->team);
 			fputs("</td>", out);
 		}
-		fprintf(out, DIGEST_TD "\" align=\"right\">%d</td>", r->tickets);
-		digest_html_td_pair(out, r->met[0], r->missed[0]);
-		digest_html_td_pair(out, r->met[1], r->missed[1]);
-		digest_html_td_pair(out, r->met[2], r->missed[2]);
-		fprintf(out, DIGEST_TD "\" align=\"right\">%d</td>", r->missed[0]);
-		if (total > 0)
-			fprintf(out, DIGEST_TD "color:" DIGEST_C_MISSED
-				";font-weight:bold;\" align=\"right\">-%d%%</td>", total);
-		else
-			fputs(DIGEST_TD "\" align=\"right\">0</td>", out);
-		fputs("</tr>\n", out);
+		fprintf(out, "%s\" align=\"right\">%d</td>", td, r->tickets);
+		digest_html_td_pair(out, td, r->met[0], r->missed[0]);
+		digest_html_td_pair(out, td, r->met[1], r->missed[1]);
+		digest_html_td_pair(out, td, r->met[2], r->missed[2]);
+		fprintf(out, "%s\" align=\"right\">%d</td></tr>\n", td, r->warnings);
+		if (!more)
+			continue;
+		fprintf(out, "<tr>" DIGEST_TD "padding-top:0;font-size:12px;line-height:18px;\" "
+			"colspan=\"%d\"><strong style=\"font-weight:normal;color:#6b7280;\">",
+			c->kind == DIGEST_HR ? 7 : 6);
+		digest_html_escape(out, c->s->col_deduction);
+		fputs(":</strong> ", out);
+		digest_html_amounts(out, c->s, &c->row_sums[i], " &#183; ");
+		fputs("</td></tr>\n", out);
 	}
 	if (c->count == 0) {
-		fprintf(out, "<tr>" DIGEST_TD "\" colspan=\"%d\">", c->kind == DIGEST_HR ? 8 : 7);
+		fprintf(out, "<tr>" DIGEST_TD "\" colspan=\"%d\">", c->kind == DIGEST_HR ? 7 : 6);
 		digest_html_escape(out, c->s->none);
 		fputs("</td></tr>\n", out);
 	}
@@ -599,7 +824,7 @@ digest_html_breaches(FILE *out, const struct digest_ctx *c,
 			sla_milestone_rule((enum sla_milestone)list[i].milestone));
 		if (c->kind != DIGEST_AGENT) {
 			fputs(DIGEST_TD "\">", out);
-			digest_html_escape(out, digest_agent(k->agent));
+			digest_html_escape(out, digest_agent_shown(c->s, k->agent));
 			fputs("</td>", out);
 		}
 		fprintf(out, DIGEST_TD "white-space:nowrap;\">%.16s</td>", due);
@@ -628,32 +853,83 @@ digest_html_proposals(FILE *out, const struct digest_ctx *c)
 	digest_html_th(out, c->s->col_rule, NULL, false);
 	if (c->kind != DIGEST_AGENT)
 		digest_html_th(out, c->s->col_agent, NULL, false);
-	digest_html_th(out, c->s->col_pct, NULL, true);
+	digest_html_th(out, c->s->col_amount, NULL, true);
 	digest_html_th(out, c->s->col_tickets_involved, NULL, false);
+	digest_html_th(out, c->s->col_state, NULL, false);
 	fputs("</tr>\n", out);
 	for (i = 0; i < c->result->proposal_count; i++) {
 		const struct sla_proposal *p = &c->result->proposals[i];
-		char shown[sizeof(p->tickets) * 2];
+		char shown[sizeof(p->tickets) * 2], amount[DIGEST_ITEM_SIZE];
+		bool rejected = strcmp(p->state, "rejected") == 0;
 
 		if (!digest_proposal_selected(c, p))
 			continue;
 		fprintf(out, "<tr>" DIGEST_TD "\">%s</td>", p->rule);
 		if (c->kind != DIGEST_AGENT) {
 			fputs(DIGEST_TD "\">", out);
-			digest_html_escape(out, digest_agent(p->agent));
+			digest_html_escape(out, digest_agent_shown(c->s, p->agent));
 			fputs("</td>", out);
 		}
-		fprintf(out, DIGEST_TD "color:" DIGEST_C_MISSED
-			";font-weight:bold;\" align=\"right\">-%d%%</td>" DIGEST_TD "\">", p->pct);
+		digest_proposal_amount(c->s, p, amount, sizeof(amount));
+		/* a rejected one struck through: shown, counted nowhere; a range
+		   with its note may wrap, an amount does not */
+		fprintf(out, DIGEST_TD "color:%s;font-weight:bold;%s%s\" align=\"right\">",
+			p->reward ? DIGEST_C_MET : DIGEST_C_MISSED,
+			rejected ? "text-decoration:line-through;" : "",
+			digest_unfixed(p) ? "" : "white-space:nowrap;");
+		digest_html_escape(out, amount);
+		fputs("</td>" DIGEST_TD "\">", out);
 		digest_ticket_shown(p->tickets, c->mconf->privacy_show_customers, shown, sizeof(shown));
 		digest_html_escape(out, shown);
-		fputs(" <span style=\"color:#6b7280;\">(", out);
-		digest_html_escape(out, c->s->state_proposed);
-		fputs(")</span></td></tr>\n", out);
+		fputs("</td>" DIGEST_TD "color:#6b7280;white-space:nowrap;\">", out);
+		digest_html_escape(out, digest_state(c->s, p->state));
+		fputs("</td></tr>\n", out);
 	}
 	fputs("</table>\n<p style=\"margin:8px 0 0 0;font-size:12px;color:#4b5563;\">", out);
 	digest_html_escape(out, c->s->proposals_note);
 	fputs("</p></td></tr>\n", out);
+}
+
+/* The selected proposals summed by unit, deductions and rewards apart:
+   a row per unit (and one for its ranges), as `slaclock report`'s totals;
+   then the warnings, a count of their own. */
+static void
+digest_html_totals(FILE *out, const struct digest_ctx *c)
+{
+	struct digest_sums one;
+	int u, r, pass;
+
+	digest_html_section(out, c->s->totals_title);
+	fputs("<tr><td style=\"padding:4px 24px 8px 24px;\">\n"
+	      "<table width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	      "style=\"border-collapse:collapse;font-size:13px;\">\n<tr>", out);
+	digest_html_th(out, c->s->col_deductions, NULL, false);
+	digest_html_th(out, c->s->col_rewards, NULL, false);
+	fputs("</tr>\n", out);
+	for (u = 0; u < SLA_UNIT_COUNT; u++)
+		for (pass = 0; pass < 2; pass++) {
+			if (pass == 0 ? c->sums.amount[0][u] == 0 && c->sums.amount[1][u] == 0 :
+			    c->sums.ranges[0][u] == 0 && c->sums.ranges[1][u] == 0)
+				continue;
+			fputs("<tr>", out);
+			for (r = 0; r < 2; r++) {
+				memset(&one, 0, sizeof(one));
+				if (pass == 0) {
+					one.amount[r][u] = c->sums.amount[r][u];
+				} else {
+					one.ranges[r][u] = c->sums.ranges[r][u];
+					one.range[r][u][0] = c->sums.range[r][u][0];
+					one.range[r][u][1] = c->sums.range[r][u][1];
+				}
+				fputs(DIGEST_TD "\">", out);
+				digest_html_amounts(out, c->s, &one, "");
+				fputs("</td>", out);
+			}
+			fputs("</tr>\n", out);
+		}
+	fputs("<tr>" DIGEST_TD "\" colspan=\"2\">", out);
+	digest_html_escape(out, c->s->col_warnings);
+	fprintf(out, ": %d</td></tr>\n</table></td></tr>\n", c->warnings);
 }
 
 static void
@@ -700,11 +976,14 @@ digest_html(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 	fputs("</td></tr>\n", out);
 	digest_html_tiles(out, c);
 	digest_html_chart_first(out, c);
-	if (c->proposals > 0)
+	/* % of the month's score only: a chart is one unit */
+	if (c->month_deducted > 0)
 		digest_html_chart_deduct(out, c);
 	digest_html_table(out, c);
 	digest_html_breaches(out, c, list, n);
 	digest_html_proposals(out, c);
+	if (c->proposals > 0 || c->warnings > 0)
+		digest_html_totals(out, c);
 	fputs("<tr><td style=\"padding:16px 24px;font-size:12px;line-height:18px;color:#6b7280;"
 	      "border-top:1px solid " DIGEST_C_RULE ";\">", out);
 	digest_html_escape(out, c->s->attachment_note);
@@ -737,20 +1016,26 @@ digest_text(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 	else
 		fputs("-", out);
 	fprintf(out, "    %s: %d    %s: %d\n\n", c->s->tile_breaches, c->breaches,
-		c->s->tile_deductions, c->proposals);
+		c->s->tile_proposals, c->proposals);
 
 	fprintf(out, "%s (%s)\n", c->s->table_title, c->s->met_missed);
 	for (i = 0; i < c->count; i++) {
 		const struct report_row *r = &c->rows[i];
-		int total = report_row_total(c->conf, r);
+		char items[DIGEST_ITEMS_MAX][DIGEST_ITEM_SIZE];
+		size_t k, ni = digest_sums_items(c->s, &c->row_sums[i], items);
 
-		fprintf(out, "  %s%s%s\n", r->agent, c->kind == DIGEST_HR ? "  " : "",
-			c->kind == DIGEST_HR ? r->team : "");
-		fprintf(out, "    %s %d · %s %d/%d · %s %d/%d · %s %d/%d · %s %d · %s %s%d%%\n",
+		fprintf(out, "  %s%s%s\n", digest_agent_shown(c->s, r->agent),
+			c->kind == DIGEST_HR ? "  " : "", c->kind == DIGEST_HR ? r->team : "");
+		fprintf(out, "    %s %d · %s %d/%d · %s %d/%d · %s %d/%d · %s %d\n",
 			c->s->col_tickets, r->tickets, c->s->col_first, r->met[0], r->missed[0],
 			c->s->col_prelim, r->met[1], r->missed[1], c->s->col_resol, r->met[2],
-			r->missed[2], c->s->col_warnings, r->missed[0], c->s->col_deduction,
-			total > 0 ? "-" : "", total);
+			r->missed[2], c->s->col_warnings, r->warnings);
+		if (ni == 0)
+			continue;
+		fprintf(out, "    %s:", c->s->col_deduction);
+		for (k = 0; k < ni; k++)
+			fprintf(out, "%s %s", k > 0 ? " ·" : "", items[k]);
+		fputc('\n', out);
 	}
 	if (c->count == 0)
 		fprintf(out, "  %s\n", c->s->none);
@@ -771,7 +1056,7 @@ digest_text(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 				(enum sla_milestone)list[i].milestone), shown,
 			c->s->col_deadline, due, c->s->col_late, late);
 		if (c->kind != DIGEST_AGENT)
-			fprintf(out, "  %s", digest_agent(k->agent));
+			fprintf(out, "  %s", digest_agent_shown(c->s, k->agent));
 		fputc('\n', out);
 	}
 	if (n == 0)
@@ -780,18 +1065,30 @@ digest_text(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 	fprintf(out, "\n%s\n", c->s->proposals_title);
 	for (i = 0; i < c->result->proposal_count; i++) {
 		const struct sla_proposal *p = &c->result->proposals[i];
-		char shown[sizeof(p->tickets) * 2];
+		char shown[sizeof(p->tickets) * 2], amount[DIGEST_ITEM_SIZE];
 
 		if (!digest_proposal_selected(c, p))
 			continue;
 		digest_ticket_shown(p->tickets, c->mconf->privacy_show_customers, shown, sizeof(shown));
-		fprintf(out, "  %-7s %s  -%d%%  %s  (%s)\n", p->rule, digest_agent(p->agent),
-			p->pct, shown, c->s->state_proposed);
+		digest_proposal_amount(c->s, p, amount, sizeof(amount));
+		fprintf(out, "  %-7s %s  %s  %s  (%s)\n", p->rule,
+			digest_agent_shown(c->s, p->agent), amount, shown,
+			digest_state(c->s, p->state));
 	}
 	if (c->proposals == 0)
 		fprintf(out, "  %s\n", c->s->none);
 	else
 		fprintf(out, "  %s\n", c->s->proposals_note);
+	if (c->proposals > 0 || c->warnings > 0) {
+		char items[DIGEST_ITEMS_MAX][DIGEST_ITEM_SIZE];
+		size_t k, ni = digest_sums_items(c->s, &c->sums, items);
+
+		/* one amount a line: a sum of one unit and sign */
+		fprintf(out, "\n%s\n", c->s->totals_title);
+		for (k = 0; k < ni; k++)
+			fprintf(out, "  %s\n", items[k]);
+		fprintf(out, "  %s: %d\n", c->s->col_warnings, c->warnings);
+	}
 	fprintf(out, "\n%s\n", c->s->attachment_note);
 	{
 		char footer[512];
@@ -800,6 +1097,78 @@ digest_text(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 			    c->conf->calendar.timezone);
 		fprintf(out, "%s\n", footer);
 	}
+}
+
+/* ---- CSV ---- */
+
+/* HEADER if a translation kept its COLUMNS names, else ENGLISH. */
+static const char *
+digest_csv_names(const char *header, const char *english, size_t columns)
+{
+	size_t n = 1;
+	const char *p;
+
+	for (p = header; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\r' || *p == '\n')
+			return english;
+		n += *p == ',';
+	}
+	return n == columns ? header : english;
+}
+
+/* The attachment: each row as report_rows_csv() writes it, so the
+   columns of `slaclock report --format csv` cannot drift from ours, then
+   the digest's own columns; the header row and "(unassigned)" in the
+   mail's language. 0, or -1 out of memory. */
+static int
+digest_csv(FILE *out, const struct digest_ctx *c)
+{
+	const char *head = digest_csv_names(c->s->csv_header, digest_csv_header,
+					    DIGEST_CSV_COLUMNS);
+	const char *more = digest_csv_names(c->s->csv_header_more, digest_csv_header_more,
+					    DIGEST_CSV_MORE);
+	const char *p;
+	size_t i;
+
+	/* Excel opens a CSV without a BOM in the ANSI code page (GBK on a
+	   Chinese Windows): a translated header needs one to be read as UTF-8 */
+	for (p = head; *p != '\0' && (unsigned char)*p < 0x80; p++)
+		;
+	if (*p != '\0')
+		fputs("\xef\xbb\xbf", out);
+	fprintf(out, "%s,%s\n", head, more);
+	for (i = 0; i < c->count; i++) {
+		struct report_row row = c->rows[i];
+		const struct digest_sums *sm = &c->row_sums[i];
+		char *buf = NULL, *line;
+		size_t len = 0;
+		FILE *mem = open_memstream(&buf, &len);
+
+		if (mem == NULL)
+			return -1;
+		row.agent = digest_agent_shown(c->s, row.agent);
+		report_rows_csv(c->conf, &row, 1, mem);
+		if (fclose(mem) != 0) {
+			free(buf);
+			return -1;
+		}
+		/* past report_rows_csv()'s header line (no quotes, no line
+		   break in it), without the row's final line break */
+		line = strchr(buf, '\n');
+		line = line != NULL ? line + 1 : buf;
+		len = strlen(line);
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		fwrite(line, 1, len, out);
+		free(buf);
+		fprintf(out, ",%d,%d,%d,%d,%d,%d,%d,%d,%d\n",
+			sm->amount[1][SLA_UNIT_PCT_MONTH], sm->amount[1][SLA_UNIT_PCT_QUARTER],
+			sm->amount[1][SLA_UNIT_YUAN], sm->amount[1][SLA_UNIT_POINTS],
+			sm->amount[1][SLA_UNIT_PCT_BONUS], sm->range[0][SLA_UNIT_YUAN][0],
+			sm->range[0][SLA_UNIT_YUAN][1], sm->range[1][SLA_UNIT_YUAN][0],
+			sm->range[1][SLA_UNIT_YUAN][1]);
+	}
+	return 0;
 }
 
 /* ---- documents ---- */
@@ -896,9 +1265,38 @@ digest_render(const struct conf *conf, const struct mailer_conf *mconf,
 		c.first_met += c.rows[i].met[SLA_FIRST_RESPONSE];
 		c.first_missed += c.rows[i].missed[SLA_FIRST_RESPONSE];
 	}
-	for (i = 0; i < result->proposal_count; i++)
-		if (digest_proposal_selected(&c, &result->proposals[i]))
-			c.proposals++;
+	/* count + 1: calloc(0) may be NULL */
+	if ((c.row_sums = calloc(c.count + 1, sizeof(*c.row_sums))) == NULL)
+		goto nomem;
+	for (i = 0; i < c.count; i++) {
+		memcpy(c.row_sums[i].amount[0], c.rows[i].deducted, sizeof(c.rows[i].deducted));
+		memcpy(c.row_sums[i].amount[1], c.rows[i].rewarded, sizeof(c.rows[i].rewarded));
+		c.warnings += c.rows[i].warnings;
+		if (report_row_total(conf, &c.rows[i]) > 0)
+			c.month_deducted = 1;
+	}
+	for (i = 0; i < result->proposal_count; i++) {
+		const struct sla_proposal *p = &result->proposals[i];
+		size_t j;
+
+		if (!digest_proposal_selected(&c, p))
+			continue;
+		c.proposals++;
+		digest_sums_add(&c.sums, p);
+		/* the rows have the fixed amounts; the ranges are ours */
+		if (!digest_unfixed(p) || strcmp(p->state, "rejected") == 0 ||
+		    (unsigned)p->unit >= SLA_UNIT_COUNT)
+			continue;
+		for (j = 0; j < c.count; j++)
+			if (strcmp(c.rows[j].agent, digest_agent(p->agent)) == 0) {
+				int r = p->reward ? 1 : 0;
+
+				c.row_sums[j].range[r][p->unit][0] += p->amount_min;
+				c.row_sums[j].range[r][p->unit][1] += p->amount_max;
+				c.row_sums[j].ranges[r][p->unit]++;
+				break;
+			}
+	}
 	if (digest_breaches(&c, &list, &n) < 0)
 		goto nomem;
 	c.breaches = (int)n;
@@ -925,7 +1323,10 @@ digest_render(const struct conf *conf, const struct mailer_conf *mconf,
 		goto nomem;
 	if ((out = open_memstream(&doc->csv, &doc->csv_len)) == NULL)
 		goto nomem;
-	report_rows_csv(conf, c.rows, c.count, out);
+	if (digest_csv(out, &c) < 0) {
+		fclose(out);
+		goto nomem;
+	}
 	if (fclose(out) != 0)
 		goto nomem;
 	out = NULL;
@@ -938,6 +1339,7 @@ nomem:
 	*error_r = "digest: out of memory";
 out:
 	i18n_end(&scope);
+	free(c.row_sums);
 	free(list);
 	free(all);
 	if (ret < 0)

@@ -4,8 +4,17 @@
  * Each is multipart/mixed: multipart/alternative (text/plain + text/html
  * with inline CSS only, tables and bar charts made of table cells, no
  * script, no image, so Outlook, Foxmail and QQ Mail web show the same)
- * and the per-agent table as a CSV attachment in report.h's columns. The
+ * and the per-agent table as a CSV attachment: report.h's columns (each
+ * row as report_rows_csv() writes it), then month_reward_pct,
+ * quarter_reward_pct, yuan_reward, points_reward, bonus_reward_pct and the
+ * yuan ranges not fixed yet (yuan_range_deduction_min/_max,
+ * yuan_range_reward_min/_max); the header row in the mail's language. The
  * numbers come from report_rows(), the same as `slaclock report`.
+ *
+ * Units are never mixed (POLICY.md): each proposal is shown in its own
+ * unit, rewards +, deductions -, an S1 range not fixed yet as
+ * "-(50–500) yuan (to be fixed on approval)"; the totals are per unit and
+ * sign, rejected proposals left out, as the report's JSON totals.
  *
  * Languages: gettext (plugin/i18n.h, po/), English and Simplified
  * Chinese; a team digest in its lead's language, a statement in its

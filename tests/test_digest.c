@@ -15,6 +15,7 @@
 
 #include "alert.h"
 #include "calendar.h"
+#include "cmd_policy.h"
 #include "conf.h"
 #include "digest.h"
 #include "i18n.h"
@@ -220,6 +221,32 @@ report_csv_team(const char *team)
 	return buf;
 }
 
+/* The digest's CSV is the report's, line by line, and 9 columns more
+   (rewards the report has no column for, the yuan ranges). */
+static void
+assert_csv_extends(const char *csv, const char *report)
+{
+	const char *a = csv, *b = report;
+
+	while (*b != '\0') {
+		const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+		size_t commas = 0;
+		const char *p;
+
+		ck_assert_ptr_nonnull(ea);
+		ck_assert_ptr_nonnull(eb);
+		ck_assert_msg(strncmp(a, b, (size_t)(eb - b)) == 0 && a[eb - b] == ',',
+			      "digest line \"%.*s\" does not extend \"%.*s\"", (int)(ea - a), a,
+			      (int)(eb - b), b);
+		for (p = a + (eb - b); p < ea; p++)
+			commas += *p == ',';
+		ck_assert_uint_eq(commas, 9);
+		a = ea + 1;
+		b = eb + 1;
+	}
+	ck_assert_str_eq(a, "");
+}
+
 /* With SLACLOCK_DIGEST_DUMP=DIR, the rendered digests are kept there to
    look at (doc/digest-sample.* are made this way, see doc/). */
 static void
@@ -249,14 +276,14 @@ START_TEST(test_csv_equals_report)
 	render(DIGEST_HR, NULL, &doc);
 	dump("hr-en", &doc);
 	want = report_csv();
-	ck_assert_str_eq(doc.csv, want);
+	assert_csv_extends(doc.csv, want);
 	ck_assert_uint_eq(doc.row_count, 3);
 	free(want);
 	digest_doc_clear(&doc);
 
 	render(DIGEST_TEAM, "aftersales-1", &doc);
 	want = report_csv_team("aftersales-1");
-	ck_assert_str_eq(doc.csv, want);
+	assert_csv_extends(doc.csv, want);
 	ck_assert_uint_eq(doc.row_count, 2);
 	ck_assert_str_eq(doc.csv_name, "slaclock-2026-11-team-aftersales-1.csv");
 	free(want);
@@ -338,7 +365,7 @@ START_TEST(test_html_numbers)
 		if (strcmp(rows[i].team, "aftersales-1") != 0)
 			continue;
 		seen++;
-		for (col = 0; col < 6; col++) {
+		for (col = 0; col < 5; col++) {
 			snprintf(expr, sizeof(expr),
 				 "(//tr[th][th[1]='Agent']/following-sibling::tr[td[1]='%s'])[1]/td[%d]",
 				 rows[i].agent, col + 2);
@@ -348,18 +375,28 @@ START_TEST(test_html_numbers)
 				snprintf(want, sizeof(want), "%d / %d", rows[i].met[col - 1],
 					 rows[i].missed[col - 1]);
 				break;
-			case 4: snprintf(want, sizeof(want), "%d", rows[i].missed[0]); break;
-			default:
-				if (report_row_total(f.conf, &rows[i]) > 0)
-					snprintf(want, sizeof(want), "-%d%%", report_row_total(f.conf, &rows[i]));
-				else
-					snprintf(want, sizeof(want), "0");
+			default: snprintf(want, sizeof(want), "%d", rows[i].warnings); break;
 			}
 			got = xpath_text(d, expr);
 			ck_assert_msg(got != NULL, "no cell for %s", expr);
 			ck_assert_str_eq(got, want);
 			free(got);
 		}
+		/* the amounts on the line below, in their unit (S14: % of the
+		   month's score), or no such line */
+		snprintf(expr, sizeof(expr),
+			 "(//tr[th][th[1]='Agent']/following-sibling::tr[td[1]='%s'])[1]"
+			 "/following-sibling::tr[1]/td[@colspan]", rows[i].agent);
+		got = xpath_text(d, expr);
+		if (rows[i].deducted[SLA_UNIT_PCT_MONTH] > 0) {
+			snprintf(want, sizeof(want), "Deductions / rewards: -%d%% of the month's score",
+				 rows[i].deducted[SLA_UNIT_PCT_MONTH]);
+			ck_assert_msg(got != NULL, "no amounts for %s", rows[i].agent);
+			ck_assert_str_eq(got, want);
+		} else {
+			ck_assert_ptr_null(got);
+		}
+		free(got);
 		/* The text part has the same numbers. */
 		{
 			char line[256];
@@ -695,6 +732,654 @@ START_TEST(test_ticket_shown)
 }
 END_TEST
 
+/* ---- every unit (POLICY.md: units are never mixed) ----
+ * September 2026 (the last month of Q3, so S14.3 falls in it) with packs
+ * S9, S1 and T17: month score (S14.1s, S14.2d, S14.4), quarter score
+ * (S14.3, an agent's and a team's), wage (S9.c deduction, S9.s/S9.t
+ * rewards), yuan (S1.r ranges, one fixed at 200 by the approver; the S1.w
+ * reward range), points (T17 -1, T17.r +5/+3/+1), bonus (T17.b, the band
+ * at 30 so one point lost costs 10%), warnings, a rejected proposal and a
+ * ticket nobody owned. */
+#define SEPT(d, h, mi) CN(2026, 9, d, h, mi)
+#define UNITS_NOW SEPT(30, 18, 0)        /* decisions taken then */
+#define UNITS_EVAL CN(2026, 10, 1, 9, 0) /* the monthly job */
+
+struct uev {
+	const char *ticket;
+	int day, hour, min;       /* in September 2026, Asia/Shanghai */
+	const char *actor;
+	enum event_kind kind;
+	const char *attrs;
+};
+
+static const struct uev units_events[] = {
+	/* WANG: three late first replies (S14.1s), a high ticket resolved
+	   at 80 h (S14.2d), two verified attitude complaints (S14.4 twice,
+	   S9.c two in a row, T17 a warning then -1 point, T17.b), an
+	   unsatisfied rating (S14.3 for WANG and for team aftersales-1) */
+	{ "#2001", 1, 9, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "#2001", 1, 9, 1, WANG, EVENT_ASSIGN, NULL },
+	{ "#2001", 1, 9, 45, WANG, EVENT_AGENT_REPLY, NULL },
+	{ "#2001", 1, 12, 0, WANG, EVENT_PRELIMINARY, NULL },
+	{ "#2001", 1, 16, 0, WANG, EVENT_RESOLVED, NULL },
+	{ "#2001", 1, 17, 0, "customer", EVENT_SATISFACTION, "{\"rating\":\"unsatisfied\"}" },
+	{ "#2002", 2, 9, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "#2002", 2, 9, 1, WANG, EVENT_ASSIGN, NULL },
+	{ "#2002", 2, 9, 50, WANG, EVENT_AGENT_REPLY, NULL },
+	{ "#2002", 2, 12, 0, WANG, EVENT_PRELIMINARY, NULL },
+	{ "#2002", 2, 16, 0, WANG, EVENT_RESOLVED, NULL },
+	{ "#2003", 3, 9, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "#2003", 3, 9, 1, WANG, EVENT_ASSIGN, NULL },
+	{ "#2003", 3, 9, 40, WANG, EVENT_AGENT_REPLY, NULL },
+	{ "#2003", 3, 12, 0, WANG, EVENT_PRELIMINARY, NULL },
+	{ "#2003", 3, 16, 0, WANG, EVENT_RESOLVED, NULL },
+	{ "#2004", 8, 9, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "#2004", 8, 9, 0, "system", EVENT_PRIORITY, "{\"priority\":\"high\"}" },
+	{ "#2004", 8, 9, 1, WANG, EVENT_ASSIGN, NULL },
+	{ "#2004", 8, 9, 10, WANG, EVENT_AGENT_REPLY, NULL },
+	{ "#2004", 8, 14, 0, WANG, EVENT_PRELIMINARY, NULL },
+	{ "#2004", 9, 10, 0, "system", EVENT_COMPLAINT,
+	  "{\"cause\":\"attitude\",\"verified\":true,\"id\":\"c1\"}" },
+	{ "#2004", 9, 11, 0, "system", EVENT_COMPLAINT,
+	  "{\"cause\":\"attitude\",\"verified\":true,\"id\":\"c2\"}" },
+	{ "#2004", 11, 17, 0, WANG, EVENT_RESOLVED, NULL },
+	/* LI: all met and fast (S9.t), satisfied (S9.s), a parts request
+	   answered and shipped in time (S1.w: a range of yuan) */
+	{ "#2010", 4, 10, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "#2010", 4, 10, 1, LI, EVENT_ASSIGN, NULL },
+	{ "#2010", 4, 10, 10, LI, EVENT_AGENT_REPLY, NULL },
+	{ "#2010", 4, 11, 0, LI, EVENT_PRELIMINARY, NULL },
+	{ "#2010", 4, 12, 0, LI, EVENT_RESOLVED, NULL },
+	{ "#2010", 4, 13, 0, "customer", EVENT_SATISFACTION, "{\"rating\":\"satisfied\"}" },
+	{ "#2011", 5, 10, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "#2011", 5, 10, 1, LI, EVENT_ASSIGN, NULL },
+	{ "#2011", 5, 10, 5, LI, EVENT_AGENT_REPLY, NULL },
+	{ "#2011", 5, 11, 0, LI, EVENT_PRELIMINARY, NULL },
+	{ "#2011", 5, 12, 0, LI, EVENT_RESOLVED, NULL },
+	{ "P10", 10, 10, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "P10", 10, 10, 0, "system", EVENT_STATUS, "{\"status\":\"new\",\"type\":\"parts\"}" },
+	{ "P10", 10, 10, 1, LI, EVENT_ASSIGN, NULL },
+	{ "P10", 10, 10, 20, LI, EVENT_AGENT_REPLY, NULL },
+	{ "P10", 10, 11, 0, LI, EVENT_PRELIMINARY, NULL },
+	{ "P10", 10, 15, 0, LI, EVENT_STATUS, "{\"shipped\":true}" },
+	{ "P10", 10, 16, 0, LI, EVENT_RESOLVED, NULL },
+	/* ZHAO: two parts requests answered after 24 h (S1.r ranges and
+	   warnings; P21's is fixed at 200), a normal ticket resolved late
+	   (S14.2d, rejected by the approver) */
+	{ "P20", 14, 9, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "P20", 14, 9, 0, "system", EVENT_STATUS, "{\"status\":\"new\",\"type\":\"parts\"}" },
+	{ "P20", 14, 9, 1, ZHAO, EVENT_ASSIGN, NULL },
+	{ "P20", 14, 10, 0, ZHAO, EVENT_PRELIMINARY, NULL },
+	{ "P20", 15, 15, 0, ZHAO, EVENT_AGENT_REPLY, NULL },
+	{ "P20", 15, 16, 0, ZHAO, EVENT_STATUS, "{\"shipped\":true}" },
+	{ "P20", 15, 17, 0, ZHAO, EVENT_RESOLVED, NULL },
+	{ "P21", 16, 9, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "P21", 16, 9, 0, "system", EVENT_STATUS, "{\"status\":\"new\",\"type\":\"parts\"}" },
+	{ "P21", 16, 9, 1, ZHAO, EVENT_ASSIGN, NULL },
+	{ "P21", 17, 12, 0, ZHAO, EVENT_AGENT_REPLY, NULL },
+	{ "P21", 17, 13, 0, ZHAO, EVENT_STATUS, "{\"shipped\":true}" },
+	{ "P21", 17, 14, 0, ZHAO, EVENT_RESOLVED, NULL },
+	{ "#2020", 18, 9, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "#2020", 18, 9, 1, ZHAO, EVENT_ASSIGN, NULL },
+	{ "#2020", 18, 9, 10, ZHAO, EVENT_AGENT_REPLY, NULL },
+	{ "#2020", 18, 12, 0, ZHAO, EVENT_PRELIMINARY, NULL },
+	{ "#2020", 22, 9, 0, ZHAO, EVENT_RESOLVED, NULL },
+	/* nobody's: no default agent, nobody assigned or replied */
+	{ "#2099", 20, 9, 0, "customer", EVENT_CUSTOMER_MESSAGE, NULL },
+	{ "#2099", 20, 10, 0, "system", EVENT_PRELIMINARY, NULL },
+	{ "#2099", 20, 11, 0, "system", EVENT_RESOLVED, NULL },
+};
+#define UNITS_EVENTS (sizeof(units_events) / sizeof(units_events[0]))
+
+static char units_conf_path[4096];
+
+/* The month in a real store, the approver's decisions through cmd_policy
+   (as `slaclock approve/reject` would), evaluated as the monthly job does,
+   and every digest of the month queued. */
+static void
+units_setup(const char *language)
+{
+	char text[2048], ext[UNITS_EVENTS][16], *error = NULL;
+	const char *cerror = NULL, *reject_key = NULL;
+	struct sla_result first;
+	FILE *out;
+	char *log = NULL;
+	size_t len = 0, i, queued;
+
+	setup();
+	sla_result_clear(&f.res);
+	/* the calendar points into the conf it was made from */
+	calendar_free(&f.cal);
+	conf_free(&f.conf);
+	snprintf(text, sizeof(text),
+		 "[store]\npath = %s/slaclock.db\n[calendar]\ntimezone = Asia/Shanghai\n"
+		 "[policy]\npack = S9, S1, T17\n[pack T17]\nbands = 30, 20, 15\n"
+		 "[team aftersales-1]\nlead = " LEAD1 "\nagents = " WANG ", " LI "\n"
+		 "[team aftersales-2]\nlead = " LEAD2 "\nagents = " ZHAO "\n", f.dir);
+	snprintf(units_conf_path, sizeof(units_conf_path), "%s/slaclock.conf", f.dir);
+	ck_assert_int_eq(testutil_write_file(units_conf_path, text, strlen(text)), 0);
+	if (conf_load(units_conf_path, &f.conf, &error) < 0)
+		ck_abort_msg("%s", error);
+	if (calendar_new(&f.conf->calendar, &f.cal, &cerror) < 0)
+		ck_abort_msg("calendar_new: %s", cerror);
+	open_store();
+	for (i = 0; i < UNITS_EVENTS; i++) {
+		struct event e;
+
+		memset(&e, 0, sizeof(e));
+		snprintf(ext[i], sizeof(ext[i]), "u%zu", i);
+		e.source = "test";
+		e.external_id = ext[i];
+		e.ticket = units_events[i].ticket;
+		e.time = SEPT(units_events[i].day, units_events[i].hour, units_events[i].min);
+		e.actor = units_events[i].actor;
+		e.kind = units_events[i].kind;
+		e.attrs = units_events[i].attrs;
+		ck_assert_msg(store_event_insert(f.store, &e, NULL, &cerror) == 0, "%s", cerror);
+	}
+	ck_assert_int_eq(sla_evaluate(f.conf, f.cal, f.store, UNITS_NOW, &first, &cerror), 0);
+	for (i = 0; i < first.proposal_count; i++)
+		if (strcmp(first.proposals[i].rule, "S14.2d") == 0 &&
+		    strcmp(first.proposals[i].tickets, "#2020") == 0)
+			reject_key = first.proposals[i].key;
+	ck_assert_ptr_nonnull(reject_key);
+	out = open_memstream(&log, &len);
+	ck_assert_msg(cmd_policy_decide_amount(f.conf, f.cal, f.store,
+					       "S1.r:" ZHAO ":P21", "approved", LEAD2, NULL, 200,
+					       UNITS_NOW, out, &cerror) == 0, "%s", cerror);
+	ck_assert_msg(cmd_policy_decide(f.conf, f.cal, f.store, reject_key, "rejected", LEAD2,
+					NULL, UNITS_NOW + 1, out, &cerror) == 0, "%s", cerror);
+	fclose(out);
+	free(log);
+	sla_result_clear(&first);
+	ck_assert_int_eq(sla_evaluate(f.conf, f.cal, f.store, UNITS_EVAL, &f.res, &cerror), 0);
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "language", language, &cerror), 0);
+	ck_assert_int_eq(digest_queue(f.conf, &f.mconf, f.cal, f.store, &f.res, "2026-09",
+				      UNITS_EVAL, &queued, &cerror), 0);
+	ck_assert_uint_eq(queued, 6);
+}
+
+/* Amounts by unit and sign, as parsed back from a mail. */
+struct usums {
+	int amount[2][SLA_UNIT_COUNT];
+	int range[2][2];          /* yuan: min, max */
+	int warnings;
+	int proposals;
+};
+
+/* How a language writes an amount: PREFIX, the signed number, SUFFIX. */
+struct ulang {
+	const char *code;                    /* mconf language */
+	const char *prefix[SLA_UNIT_COUNT], *suffix[SLA_UNIT_COUNT], *points_one;
+	const char *unfixed;                 /* after a range */
+	const char *totals, *proposals, *warnings, *rejected, *unassigned;
+	const char *th_rule, *th_agent, *th_deductions;
+};
+
+static const struct ulang units_en = {
+	"en",
+	{ "", "", "", "", "", "" },
+	{ "% of the month's score", "% of the quarter's score", "% of the month's wage",
+	  " yuan", " points", "% of the month's bonus" },
+	" point",
+	" (to be fixed on approval)",
+	"Totals by unit (never added together; rejected ones left out)",
+	"Proposed deductions and rewards", "Warnings", "rejected", "(unassigned)",
+	"Rule", "Agent", "Deductions",
+};
+
+static const struct ulang units_zh = {
+	"zh",
+	{ "当月绩效分 ", "当季绩效分 ", "当月工资 ", "", "", "当月奖金 " },
+	{ "%", "%", "%", " 元", " 积分", "%" },
+	" 积分",
+	"（审批时确定）",
+	"按单位合计（不同单位不相加；已驳回的不计）",
+	"奖罚建议", "警告", "已驳回", "（未分配）",
+	"条款", "客服", "扣罚",
+};
+
+/* S (exactly one amount in L's words) into SUMS; false when it is none. */
+static bool
+units_parse(const struct ulang *l, const char *s, struct usums *sums)
+{
+	int u;
+
+	for (u = 0; u < SLA_UNIT_COUNT; u++) {
+		size_t pl = strlen(l->prefix[u]);
+		const char *p = s + pl, *end;
+		int a = 0, b = 0, n = 0, r;
+		bool range;
+
+		if (strncmp(s, l->prefix[u], pl) != 0 || (*p != '-' && *p != '+'))
+			continue;
+		r = *p == '+';
+		range = p[1] == '(';
+		if (range ? sscanf(p + 2, "%d\xe2\x80\x93%d)%n", &a, &b, &n) != 2 :
+		    sscanf(p + 1, "%d%n", &a, &n) != 1)
+			continue;
+		end = p + (range ? 2 : 1) + n;
+		if (strncmp(end, l->suffix[u], strlen(l->suffix[u])) == 0)
+			end += strlen(l->suffix[u]);
+		else if (u == SLA_UNIT_POINTS && strncmp(end, l->points_one,
+							  strlen(l->points_one)) == 0)
+			end += strlen(l->points_one);
+		else
+			continue;
+		if (range) {
+			if (strcmp(end, l->unfixed) != 0 || u != SLA_UNIT_YUAN)
+				continue;
+			sums->range[r][0] += a;
+			sums->range[r][1] += b;
+			return true;
+		}
+		if (*end != '\0')
+			continue;
+		sums->amount[r][u] += a;
+		return true;
+	}
+	return false;
+}
+
+static int
+json_int(json_t *o, const char *a, const char *b)
+{
+	return (int)json_integer_value(json_object_get(json_object_get(o, a), b));
+}
+
+/* `slaclock report --format json` of the month, filtered as the digest:
+   the CLI itself on the same store. It evaluates at the real time, long
+   after September, when every clock of the month is decided. */
+static void
+units_report(enum digest_kind kind, const char *who, struct usums *want)
+{
+	const char *b = getenv("top_builddir");
+	char cmd[8192], *buf = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+	json_error_t jerr;
+	json_t *root;
+	FILE *p, *mem = open_memstream(&buf, &len);
+	int u;
+
+	snprintf(cmd, sizeof(cmd), "%s/slaclock report -c '%s' --month 2026-09 --format json%s%s",
+		 b != NULL ? b : ".", units_conf_path,
+		 kind == DIGEST_TEAM ? " --team " : kind == DIGEST_AGENT ? " --agent " : "",
+		 kind == DIGEST_HR ? "" : who);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		fwrite(chunk, 1, n, mem);
+	ck_assert_int_eq(pclose(p), 0);
+	fclose(mem);
+	root = json_loads(buf, 0, &jerr);
+	ck_assert_msg(root != NULL, "%s: %s", cmd, jerr.text);
+	memset(want, 0, sizeof(*want));
+	for (u = 0; u < SLA_UNIT_COUNT; u++) {
+		want->amount[0][u] = json_int(root, "deduction_totals", sla_unit_name(u));
+		want->amount[1][u] = json_int(root, "reward_totals", sla_unit_name(u));
+	}
+	want->range[0][0] = json_int(json_object_get(root, "range_totals"), "deductions", "min");
+	want->range[0][1] = json_int(json_object_get(root, "range_totals"), "deductions", "max");
+	want->range[1][0] = json_int(json_object_get(root, "range_totals"), "rewards", "min");
+	want->range[1][1] = json_int(json_object_get(root, "range_totals"), "rewards", "max");
+	want->warnings = (int)json_array_size(json_object_get(root, "warnings"));
+	want->proposals = (int)json_array_size(json_object_get(root, "proposals"));
+	json_decref(root);
+	free(buf);
+}
+
+static void
+assert_usums(const char *what, const struct usums *got, const struct usums *want)
+{
+	int r, u;
+
+	for (r = 0; r < 2; r++) {
+		for (u = 0; u < SLA_UNIT_COUNT; u++)
+			ck_assert_msg(got->amount[r][u] == want->amount[r][u],
+				      "%s: %s %s %d, the report %d", what, r ? "rewards" : "deductions",
+				      sla_unit_name(u), got->amount[r][u], want->amount[r][u]);
+		ck_assert_msg(got->range[r][0] == want->range[r][0] &&
+			      got->range[r][1] == want->range[r][1],
+			      "%s: %s range %d..%d, the report %d..%d", what,
+			      r ? "rewards" : "deductions", got->range[r][0], got->range[r][1],
+			      want->range[r][0], want->range[r][1]);
+	}
+}
+
+/* The lines of TEXT after the line TITLE, up to an empty line. */
+static size_t
+text_section(const char *text, const char *title, char lines[][512], size_t max)
+{
+	char head[512];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(head, sizeof(head), "\n%s\n", title);
+	p = strstr(text, head);
+	ck_assert_msg(p != NULL, "no section \"%s\"", title);
+	for (p += strlen(head); *p != '\0' && *p != '\n' && n < max; n++) {
+		const char *e = strchr(p, '\n');
+		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		snprintf(lines[n], sizeof(lines[n]), "%.*s", (int)l, p);
+		p += l + (e != NULL);
+	}
+	return n;
+}
+
+/* The text of every node EXPR selects. */
+static size_t
+xpath_texts(xmlDocPtr d, const char *expr, char out[][512], size_t max)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(d);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	size_t n = 0;
+	int i;
+
+	for (i = 0; o != NULL && o->nodesetval != NULL && i < o->nodesetval->nodeNr &&
+		     n < max; i++) {
+		xmlChar *c = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
+
+		snprintf(out[n++], 512, "%s", (const char *)c);
+		xmlFree(c);
+	}
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	return n;
+}
+
+/* RFC 4180 fields of the CSV line at *P (moved past it); n fields. */
+static size_t
+csv_fields(const char **p, char fields[][256], size_t max)
+{
+	size_t n = 0, o = 0;
+	bool quoted = false;
+	const char *s = *p;
+
+	for (; *s != '\0'; s++) {
+		if (quoted) {
+			if (*s == '"' && s[1] == '"')
+				s++;
+			else if (*s == '"') {
+				quoted = false;
+				continue;
+			}
+		} else if (*s == '"') {
+			quoted = true;
+			continue;
+		} else if (*s == ',' || *s == '\n') {
+			ck_assert_uint_lt(n, max);
+			fields[n++][o] = '\0';
+			o = 0;
+			if (*s == '\n') {
+				s++;
+				break;
+			}
+			continue;
+		}
+		if (o + 1 < 256)
+			fields[n][o++] = *s;
+	}
+	*p = s;
+	return n;
+}
+
+/* The CSV's columns summed: each amount in the unit its column names. */
+static void
+units_csv(const char *csv, const char *header, struct usums *got)
+{
+	static const struct {
+		const char *name;
+		int reward, unit;    /* unit -1: a range, -2: warnings */
+	} cols[] = {
+		{ "total_deduction_pct", 0, SLA_UNIT_PCT_MONTH },
+		{ "quarter_deduction_pct", 0, SLA_UNIT_PCT_QUARTER },
+		{ "wage_deduction_pct", 0, SLA_UNIT_PCT_WAGE },
+		{ "wage_reward_pct", 1, SLA_UNIT_PCT_WAGE },
+		{ "yuan_deduction", 0, SLA_UNIT_YUAN },
+		{ "points_deduction", 0, SLA_UNIT_POINTS },
+		{ "bonus_deduction_pct", 0, SLA_UNIT_PCT_BONUS },
+		{ "month_reward_pct", 1, SLA_UNIT_PCT_MONTH },
+		{ "quarter_reward_pct", 1, SLA_UNIT_PCT_QUARTER },
+		{ "yuan_reward", 1, SLA_UNIT_YUAN },
+		{ "points_reward", 1, SLA_UNIT_POINTS },
+		{ "bonus_reward_pct", 1, SLA_UNIT_PCT_BONUS },
+		{ "yuan_range_deduction_min", 0, -1 },
+		{ "yuan_range_deduction_max", 0, -1 },
+		{ "yuan_range_reward_min", 1, -1 },
+		{ "yuan_range_reward_max", 1, -1 },
+		{ "warnings", 0, -2 },
+	};
+	static char names[40][256], fields[40][256];
+	const char *p = csv, *en = "agent,team,tickets,first_response_met,first_response_missed,"
+		"preliminary_met,preliminary_missed,resolution_met,resolution_missed,warnings,"
+		"streak_deductions,severity_deduction_pct,total_deduction_pct,other_deduction_pct,"
+		"quarter_deduction_pct,wage_deduction_pct,wage_reward_pct,yuan_deduction,"
+		"points_deduction,bonus_deduction_pct,complaints_verified,satisfied,"
+		"satisfaction_responses,flags,month_reward_pct,quarter_reward_pct,yuan_reward,"
+		"points_reward,bonus_reward_pct,yuan_range_deduction_min,yuan_range_deduction_max,"
+		"yuan_range_reward_min,yuan_range_reward_max\n";
+	size_t nc, k, c;
+
+	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	ck_assert_msg(strncmp(p, header, strlen(header)) == 0, "CSV header %.80s", p);
+	/* the columns by the English names, at the same places in any language */
+	nc = csv_fields(&en, names, 40);
+	ck_assert_uint_eq(nc, 33);
+	ck_assert_uint_eq(csv_fields(&p, fields, 40), nc);
+	while (*p != '\0') {
+		ck_assert_uint_eq(csv_fields(&p, fields, 40), nc);
+		for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
+			for (c = 0; c < nc && strcmp(names[c], cols[k].name) != 0; c++)
+				;
+			ck_assert_uint_lt(c, nc);
+			if (cols[k].unit == -2)
+				got->warnings += atoi(fields[c]);
+			else if (cols[k].unit == -1)
+				got->range[cols[k].reward][strstr(cols[k].name, "max") != NULL] +=
+					atoi(fields[c]);
+			else
+				got->amount[cols[k].reward][cols[k].unit] += atoi(fields[c]);
+		}
+	}
+}
+
+/* One digest of the month in language L, parsed back four ways (the
+   mail's text part with slaclock's parser: its totals and its list of
+   proposals; the HTML: its totals, proposals and per-agent cells; the CSV
+   attachment's columns), each summed per unit equals the report. */
+static void
+units_check(const struct ulang *l, enum digest_kind kind, const char *who,
+	    const struct outbox_row *mail, const char *csv_header)
+{
+	static char lines[128][512], cells[256][512], text[16384];
+	struct usums want, got;
+	struct digest_doc doc;
+	const char *error = NULL;
+	char expr[512], what[128];
+	size_t n, k;
+	xmlDocPtr d;
+
+	units_report(kind, who, &want);
+	snprintf(what, sizeof(what), "%s %s", l->code, who != NULL ? who : "hr");
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "language", l->code, &error), 0);
+	ck_assert_int_eq(digest_render(f.conf, &f.mconf, f.cal, &f.res, "2026-09", kind, who,
+				       &doc, &error), 0);
+	/* the mail as queued, read back with slaclock's parser, is what
+	   digest_render() gives (but the CRLF of the wire) */
+	if (mail != NULL) {
+		const char *p;
+		size_t o = 0;
+
+		for (p = mail->text; *p != '\0' && o + 1 < sizeof(text); p++)
+			if (*p != '\r')
+				text[o++] = *p;
+		text[o] = '\0';
+		ck_assert_msg(strcmp(text, doc.text) == 0, "%s: the mail's text is not the "
+			      "rendered one", what);
+	}
+
+	/* text: the totals, one amount a line, then the warnings */
+	memset(&got, 0, sizeof(got));
+	n = text_section(doc.text, l->totals, lines, 128);
+	ck_assert_uint_gt(n, 1);
+	for (k = 0; k + 1 < n; k++)
+		ck_assert_msg(units_parse(l, lines[k] + 2, &got), "%s: not an amount: \"%s\"",
+			      what, lines[k]);
+	snprintf(expr, sizeof(expr), "  %s: %d", l->warnings, want.warnings);
+	ck_assert_str_eq(lines[n - 1], expr);
+	assert_usums(what, &got, &want);
+
+	/* text: each proposal, summed but the rejected ones */
+	memset(&got, 0, sizeof(got));
+	n = text_section(doc.text, l->proposals, lines, 128);
+	ck_assert_uint_eq(n, (size_t)want.proposals + 1);	/* and the note */
+	for (k = 0; k + 1 < n; k++) {
+		/* "  RULE    AGENT  AMOUNT  TICKETS  (STATE)": the fields apart by
+		   two spaces or more, the amount the third */
+		char *a = lines[k], *e = NULL, state[64];
+		int field;
+
+		for (field = 0; field < 3; field++) {
+			while (*a == ' ')
+				a++;
+			e = strstr(a, "  ");
+			ck_assert_msg(e != NULL, "%s: no amount in \"%s\"", what, lines[k]);
+			if (field < 2)
+				a = e;
+		}
+		*e = '\0';
+		snprintf(state, sizeof(state), "(%s)", l->rejected);
+		if (strstr(e + 1, state) != NULL) {
+			struct usums ignored;
+
+			memset(&ignored, 0, sizeof(ignored));
+			ck_assert(units_parse(l, a, &ignored));
+			continue;
+		}
+		ck_assert_msg(units_parse(l, a, &got), "%s: not an amount: \"%s\"", what, a);
+	}
+	assert_usums(what, &got, &want);
+
+	d = parse_html(doc.html);
+	/* HTML: the totals table */
+	memset(&got, 0, sizeof(got));
+	snprintf(expr, sizeof(expr), "//tr[th[1]='%s']/following-sibling::tr/td/span",
+		 l->th_deductions);
+	n = xpath_texts(d, expr, cells, 256);
+	ck_assert_uint_gt(n, 0);
+	for (k = 0; k < n; k++)
+		ck_assert_msg(units_parse(l, cells[k], &got), "%s: not an amount: \"%s\"", what,
+			      cells[k]);
+	assert_usums(what, &got, &want);
+	/* HTML: the per-agent amounts, one span an amount */
+	memset(&got, 0, sizeof(got));
+	snprintf(expr, sizeof(expr), "//tr[th[1]='%s']/following-sibling::tr/td[@colspan]/span",
+		 l->th_agent);
+	n = xpath_texts(d, expr, cells, 256);
+	for (k = 0; k < n; k++)
+		ck_assert_msg(units_parse(l, cells[k], &got), "%s: not an amount: \"%s\"", what,
+			      cells[k]);
+	assert_usums(what, &got, &want);
+	/* HTML: the proposals, amount and state */
+	memset(&got, 0, sizeof(got));
+	snprintf(expr, sizeof(expr), "//tr[th[1]='%s']/following-sibling::tr/td[%d]",
+		 l->th_rule, kind == DIGEST_AGENT ? 2 : 3);
+	n = xpath_texts(d, expr, cells, 128);
+	ck_assert_uint_eq(n, (size_t)want.proposals);
+	snprintf(expr, sizeof(expr), "//tr[th[1]='%s']/following-sibling::tr/td[last()]",
+		 l->th_rule);
+	ck_assert_uint_eq(xpath_texts(d, expr, lines, 128), n);
+	for (k = 0; k < n; k++) {
+		struct usums ignored;
+
+		memset(&ignored, 0, sizeof(ignored));
+		ck_assert_msg(units_parse(l, cells[k],
+					  strcmp(lines[k], l->rejected) == 0 ? &ignored : &got),
+			      "%s: not an amount: \"%s\"", what, cells[k]);
+	}
+	assert_usums(what, &got, &want);
+	xmlFreeDoc(d);
+
+	/* CSV: the columns */
+	memset(&got, 0, sizeof(got));
+	units_csv(doc.csv, csv_header, &got);
+	assert_usums(what, &got, &want);
+	ck_assert_int_eq(got.warnings, want.warnings);
+	digest_doc_clear(&doc);
+}
+
+/* The month really has every unit, and every digest of it (lead, HR,
+   statement), in English and in Chinese, shows each amount in its own
+   unit with the report's sums. */
+START_TEST(test_units)
+{
+	static struct outbox_row rows[8];
+	static const char *const who[6] = { "aftersales-1", "aftersales-2", NULL, LI, WANG, ZHAO };
+	static const enum digest_kind kinds[6] = {
+		DIGEST_TEAM, DIGEST_TEAM, DIGEST_HR, DIGEST_AGENT, DIGEST_AGENT, DIGEST_AGENT,
+	};
+	const struct ulang *l = _i == 0 ? &units_en : &units_zh;
+	const char *header = _i == 0 ? "agent,team,tickets," : "客服,小组,工单数,";
+	const char *error = NULL;
+	struct digest_doc doc;
+	struct usums all;
+	size_t i;
+	int u;
+
+	units_setup(l->code);
+	units_report(DIGEST_HR, NULL, &all);
+	for (u = 0; u < SLA_UNIT_COUNT; u++)
+		ck_assert_msg(all.amount[0][u] > 0, "no deduction in %s", sla_unit_name(u));
+	ck_assert_int_gt(all.amount[1][SLA_UNIT_PCT_WAGE], 0);
+	ck_assert_int_gt(all.amount[1][SLA_UNIT_POINTS], 0);
+	ck_assert_int_eq(all.amount[0][SLA_UNIT_YUAN], 200);
+	ck_assert_int_eq(all.range[0][0], 50);
+	ck_assert_int_eq(all.range[0][1], 500);
+	ck_assert_int_eq(all.range[1][0], 100);
+	ck_assert_int_eq(all.range[1][1], 1000);
+	ck_assert_int_gt(all.warnings, 0);
+
+	ck_assert_uint_eq(drain(rows, 8), 6);
+	for (i = 0; i < 6; i++) {
+		char key[256];
+
+		snprintf(key, sizeof(key), "digest:2026-09:%s%s",
+			 kinds[i] == DIGEST_TEAM ? "team:" : kinds[i] == DIGEST_HR ? "hr" : "agent:",
+			 who[i] != NULL ? who[i] : "");
+		ck_assert_str_eq(rows[i].key, key);
+		units_check(l, kinds[i], who[i], &rows[i], header);
+	}
+
+	/* nobody's row in the mail's language, in every part */
+	ck_assert_int_eq(digest_render(f.conf, &f.mconf, f.cal, &f.res, "2026-09", DIGEST_HR,
+				       NULL, &doc, &error), 0);
+	ck_assert_ptr_nonnull(strstr(doc.text, l->unassigned));
+	ck_assert_ptr_nonnull(strstr(doc.html, l->unassigned));
+	ck_assert_ptr_nonnull(strstr(doc.csv, l->unassigned));
+	if (_i == 1) {
+		ck_assert_ptr_null(strstr(doc.text, "(unassigned)"));
+		ck_assert_ptr_null(strstr(doc.html, "(unassigned)"));
+		ck_assert_ptr_null(strstr(doc.csv, "(unassigned)"));
+		/* a BOM, so Excel reads the Chinese header as UTF-8 */
+		ck_assert(strncmp(doc.csv, "\xef\xbb\xbf", 3) == 0);
+		ck_assert_ptr_nonnull(strstr(doc.text, "-(50\xe2\x80\x93" "500) 元（审批时确定）"));
+		ck_assert_ptr_nonnull(strstr(doc.text, "+(100\xe2\x80\x93" "1000) 元（审批时确定）"));
+		ck_assert_ptr_nonnull(strstr(doc.text, "(已驳回)"));
+	} else {
+		ck_assert(strncmp(doc.csv, "agent,", 6) == 0);
+		ck_assert_ptr_nonnull(strstr(doc.text,
+			"-(50\xe2\x80\x93" "500) yuan (to be fixed on approval)"));
+		ck_assert_ptr_nonnull(strstr(doc.text, "  -200 yuan\n"));
+		ck_assert_ptr_nonnull(strstr(doc.text, "  -1 point\n"));
+		ck_assert_ptr_nonnull(strstr(doc.text, "(rejected)"));
+	}
+	dump(_i == 0 ? "units-hr-en" : "units-hr-zh", &doc);
+	digest_doc_clear(&doc);
+}
+END_TEST
+
 
 #define HEAD "head@hdjs.example.cn"
 /* Ten tickets opened 20 s apart: their first-response deadlines fall in
@@ -906,6 +1591,12 @@ main(void)
 	tcase_add_test(tc, test_due_month);
 	tcase_add_test(tc, test_tick_once);
 	tcase_add_test(tc, test_ticket_shown);
+	suite_add_tcase(s, tc);
+	/* a real store, the CLI's report: a case of its own, with time */
+	tc = tcase_create("units");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_units, 0, nls ? 2 : 1);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("alert");
 	tcase_add_checked_fixture(tc, setup, teardown);
