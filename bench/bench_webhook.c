@@ -31,9 +31,8 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "../plugin/webhook.h"
+#include "../tests/it/hook_serve.h"
 #include "log.h"
-#include "loop.h"
 #include "store.h"
 
 #define LOAD_CONNECTIONS_MAX 64
@@ -59,51 +58,17 @@ now_s(void)
 
 /* ---- server ---- */
 
-static void
-on_term(void *ctx, int signo)
-{
-	loop_stop(ctx);
-}
-
 static int
 serve(const char *db, const char *portfile, const char *secretfile)
 {
-	struct helpdesk_conf hc;
-	const struct helpdesk_conf *list[1] = { &hc };
-	struct webhook_settings s = { 0 };
-	struct webhook_server *srv;
 	struct store *store;
-	struct loop *loop;
 	const char *error;
-	FILE *f;
+	char err[512];
 
 	if (store_open("sqlite", db, &store, &error) < 0)
 		die(db, error);
-	if (helpdesk_conf_init(&hc, "rt", &error) < 0 ||
-	    helpdesk_conf_key(&hc, "type", "rt", &error) < 0 ||
-	    helpdesk_conf_key(&hc, "own_user", "slaclock", &error) < 0 ||
-	    helpdesk_conf_key(&hc, "webhook_secret_file", secretfile, &error) < 0 ||
-	    helpdesk_conf_finish(&hc, NULL, &error) < 0)
-		die("helpdesk conf", error);
-	if (loop_new(&loop, &error) < 0)
-		die("loop", error);
-	s.store = store;
-	s.helpdesks = list;
-	s.helpdesk_count = 1;
-	if (webhook_server_start(loop, &s, &srv, &error) < 0)
-		die("webhook server", error);
-	if (loop_signal(loop, SIGTERM, on_term, loop, &error) < 0 ||
-	    loop_signal(loop, SIGINT, on_term, loop, &error) < 0)
-		die("signals", error);
-	if ((f = fopen(portfile, "w")) == NULL)
-		die("port file", strerror(errno));
-	fprintf(f, "%u\n", webhook_server_port(srv));
-	fclose(f);
-	if (loop_run(loop, &error) < 0)
-		die("loop", error);
-	webhook_server_stop(&srv);
-	loop_free(&loop);
-	helpdesk_conf_clear(&hc);
+	if (hook_serve(store, portfile, secretfile, "slaclock", err, sizeof(err)) < 0)
+		die("serve", err);
 	store_close(&store);
 	return 0;
 }

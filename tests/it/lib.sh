@@ -10,6 +10,7 @@
 
 IT_NAME=${0##*/}
 SLACLOCKD=${SLACLOCKD:-${top_builddir:-.}/slaclockd}
+SMTP_DRIVER=${SMTP_DRIVER:-${top_builddir:-.}/tests/it/smtp_driver}
 PASS=0 FAIL=0 D_PID= SMTP_PID= LOG=/dev/null
 
 ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
@@ -19,6 +20,8 @@ not_ok() {
 }
 # check WHAT COMMAND...: ok or not_ok, as COMMAND succeeds
 check() { _check_what=$1; shift; if "$@"; then ok "$_check_what"; else not_ok "$_check_what"; fi; }
+# expect WHAT GOT WANT: ok when GOT is WANT; else not_ok with both
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi; }
 # fail WHAT: the test cannot go on
 fail() {
 	echo "$IT_NAME: FAIL: $*" >&2
@@ -102,6 +105,17 @@ smtp_sink_start() {
 		-c "${3:-slaclock_sink.Sink}" "$1" >>"$T/aiosmtpd.log" 2>&1 &
 	SMTP_PID=$!
 	wait_for 10 port_open "$SMTP_PORT" || { cat "$T/aiosmtpd.log"; fail "SMTP sink did not start"; }
+}
+
+# smtp_drive WHAT WANT ARG...: $SMTP_DRIVER ARG... prints WANT (expect).
+# Its log goes to $T/err, for the checks after it and, with LOG=$T/err,
+# for not_ok to show; a driver that exits non-zero ends the test, as an
+# assignment from it would under set -e.
+smtp_drive() {
+	_drive_what=$1 _drive_want=$2; shift 2
+	_drive_out=$("$SMTP_DRIVER" "$@" 2>"$T/err") ||
+		fail "smtp_driver $*: exit status $?"
+	expect "$_drive_what" "$_drive_out" "$_drive_want"
 }
 
 # killpg SIG PGID: signal a process group (dash's kill takes "-PGID" but

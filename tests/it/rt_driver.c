@@ -9,18 +9,18 @@
  */
 #include "config.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
 #include "../../plugin/webhook.h"
+#include "hook_serve.h"
 #include "log.h"
-#include "loop.h"
 #include "store.h"
 
 static void
@@ -28,53 +28,6 @@ die(const char *what, const char *error)
 {
 	fprintf(stderr, "rt_driver: %s: %s\n", what, error);
 	exit(1);
-}
-
-static void
-on_term(void *ctx, int signo)
-{
-	loop_stop(ctx);
-}
-
-static int
-serve(struct store *store, const char *portfile, const char *secretfile,
-      const char *own_user)
-{
-	struct helpdesk_conf hc;
-	const struct helpdesk_conf *list[1] = { &hc };
-	struct webhook_settings s = { 0 };
-	struct webhook_server *srv;
-	struct loop *loop;
-	const char *error;
-	FILE *f;
-
-	if (helpdesk_conf_init(&hc, "rt", &error) < 0 ||
-	    helpdesk_conf_key(&hc, "type", "rt", &error) < 0 ||
-	    helpdesk_conf_key(&hc, "own_user", own_user, &error) < 0 ||
-	    helpdesk_conf_key(&hc, "webhook_secret_file", secretfile, &error) < 0 ||
-	    helpdesk_conf_finish(&hc, NULL, &error) < 0)
-		die("helpdesk conf", error);
-	if (loop_new(&loop, &error) < 0)
-		die("loop", error);
-	s.store = store;
-	s.helpdesks = list;
-	s.helpdesk_count = 1;
-	if (webhook_server_start(loop, &s, &srv, &error) < 0)
-		die("webhook server", error);
-	if (loop_signal(loop, SIGTERM, on_term, loop, &error) < 0 ||
-	    loop_signal(loop, SIGINT, on_term, loop, &error) < 0)
-		die("signals", error);
-	f = fopen(portfile, "w");
-	if (f == NULL)
-		die("port file", portfile);
-	fprintf(f, "%u\n", webhook_server_port(srv));
-	fclose(f);
-	if (loop_run(loop, &error) < 0)
-		die("loop", error);
-	webhook_server_stop(&srv);
-	loop_free(&loop);
-	helpdesk_conf_clear(&hc);
-	return 0;
 }
 
 static void
@@ -138,7 +91,10 @@ main(int argc, char **argv)
 	if (store_open("sqlite", argv[2], &store, &error) < 0)
 		die("store", error);
 	if (strcmp(argv[1], "serve") == 0 && argc == 6) {
-		ret = serve(store, argv[3], argv[4], argv[5]);
+		char err[512];
+
+		if (hook_serve(store, argv[3], argv[4], argv[5], err, sizeof(err)) < 0)
+			die("serve", err);
 	} else if ((strcmp(argv[1], "note") == 0 || strcmp(argv[1], "crash") == 0) &&
 		   argc == 8) {
 		rt_conf(&hc, argv[3], argv[4]);
