@@ -67,26 +67,19 @@ notify_put(struct store *store, const struct helpdesk_conf *hc, const char *id,
 }
 
 int
-notify_enqueue(const struct settings *s, struct store *store,
-	       const struct sla_result *result, int64_t now,
-	       struct notify_stats *stats, const char **error_r)
+notify_ticket(const struct settings *s, struct store *store, const struct sla_ticket *t,
+	      int64_t now, struct notify_stats *stats, const char **error_r)
 {
 	const struct conf *conf = s->conf;
-	const char *ignored;
-	size_t i;
+	const struct helpdesk_conf *hc;
+	const char *id = NULL;
 	int m;
 
 	if (s->helpdesk_count == 0)
 		return 0;
-	if (store_begin(store, error_r) < 0)
-		return -1;
-	for (i = 0; i < result->ticket_count; i++) {
-		const struct sla_ticket *t = &result->tickets[i];
-		const struct helpdesk_conf *hc;
-		const char *id = NULL;
-
-		if ((hc = notify_helpdesk(s, t->ticket, &id)) == NULL || hc->url == NULL)
-			continue;
+	if ((hc = notify_helpdesk(s, t->ticket, &id)) == NULL || hc->url == NULL)
+		return 0;
+	{
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
 			const struct sla_clock *c = &t->clocks[m];
 			const char *rule = sla_milestone_rule((enum sla_milestone)m);
@@ -120,7 +113,7 @@ notify_enqueue(const struct settings *s, struct store *store,
 				continue;
 			}
 			if (notify_put(store, hc, id, key, text, now, &inserted, error_r) < 0)
-				goto fail;
+				return -1;
 			if (inserted && stats != NULL) {
 				if (c->state == SLA_MISSED)
 					stats->breaches++;
@@ -129,6 +122,24 @@ notify_enqueue(const struct settings *s, struct store *store,
 			}
 		}
 	}
+	return 0;
+}
+
+int
+notify_enqueue(const struct settings *s, struct store *store,
+	       const struct sla_result *result, int64_t now,
+	       struct notify_stats *stats, const char **error_r)
+{
+	const char *ignored;
+	size_t i;
+
+	if (s->helpdesk_count == 0)
+		return 0;
+	if (store_begin(store, error_r) < 0)
+		return -1;
+	for (i = 0; i < result->ticket_count; i++)
+		if (notify_ticket(s, store, &result->tickets[i], now, stats, error_r) < 0)
+			goto fail;
 	return store_commit(store, error_r);
 fail:
 	(void)store_rollback(store, &ignored);
