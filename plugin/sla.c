@@ -2688,6 +2688,29 @@ sla_engine_result(struct sla_engine *e, struct sla_result *result, const char **
 }
 
 int64_t
+sla_result_valid_until(const struct sla_result *r, int64_t now)
+{
+	bool changing = false;
+	int64_t until = 0;
+	size_t i;
+	int m;
+
+	for (i = 0; i < r->ticket_count; i++)
+		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
+			const struct sla_clock *c = &r->tickets[i].clocks[m];
+
+			/* a reminder is counted once its point has passed */
+			if (c->remind_at > now)
+				until = sla_due_min(until, c->remind_at);
+			until = sla_due_min(until, sla_clock_due(c, now, false, &changing));
+		}
+	for (i = 0; i < r->pack_clock_count; i++)
+		until = sla_due_min(until, sla_clock_due(&r->pack_clocks[i].clock, now, false,
+							 &changing));
+	return changing ? now : until;
+}
+
+int64_t
 sla_engine_next(const struct sla_engine *e)
 {
 	return e->heap_count > 0 ? e->heap[0]->due : 0;

@@ -343,6 +343,12 @@ bool sla_decision_allowed(const char *from, const char *decision);
 #define SLA_PROPOSAL_TICKET_PREFIX "proposal:"
 #define SLA_AGENT_TICKET_PREFIX "agent:"
 
+/* The first moment after NOW at which RESULT (evaluated at NOW) would be
+   different or be read differently without new events: a reminder point
+   or a pending clock's deadline passing; NOW itself when a clock is
+   paused (its deadline moves with NOW); 0 when never. */
+int64_t sla_result_valid_until(const struct sla_result *result, int64_t now);
+
 /* The proposal of RESULT with KEY, or NULL. */
 const struct sla_proposal *sla_result_proposal(const struct sla_result *result,
 					       const char *key);
