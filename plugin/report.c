@@ -875,7 +875,7 @@ report_cache_update(const struct conf *conf, const struct calendar *cal, struct 
 {
 	char lo[8] = "", hi[8] = "", month[8];
 	json_t *root = json_object(), *rows = json_array();
-	int64_t valid_until = sla_result_valid_until(res, now);
+	int64_t valid_until = sla_result_valid_until(res, now), tmin = 0, tmax = 0;
 	const char *ignored;
 	char *text = NULL;
 	size_t i, months = 0;
@@ -883,19 +883,27 @@ report_cache_update(const struct conf *conf, const struct calendar *cal, struct 
 
 	if (root == NULL || rows == NULL)
 		goto out;
+	/* the first and last moments only: calendar_month() switches the
+	   process's time zone, too dear to call per clock */
 	for (i = 0; i < res->ticket_count; i++)
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
 			const struct sla_clock *c = &res->tickets[i].clocks[m];
 
-			if (c->deadline != 0) {
-				calendar_month(cal, c->deadline, month);
-				report_span(lo, hi, month);
-			}
-			if (c->remind_at != 0) {
-				calendar_month(cal, c->remind_at, month);
-				report_span(lo, hi, month);
-			}
+			if (c->deadline != 0 && (tmin == 0 || c->deadline < tmin))
+				tmin = c->deadline;
+			if (c->deadline > tmax)
+				tmax = c->deadline;
+			if (c->remind_at != 0 && (tmin == 0 || c->remind_at < tmin))
+				tmin = c->remind_at;
+			if (c->remind_at > tmax)
+				tmax = c->remind_at;
 		}
+	if (tmin != 0) {
+		calendar_month(cal, tmin, month);
+		report_span(lo, hi, month);
+		calendar_month(cal, tmax, month);
+		report_span(lo, hi, month);
+	}
 	for (i = 0; i < res->warning_count; i++)
 		report_span(lo, hi, res->warnings[i].month);
 	for (i = 0; i < res->proposal_count; i++)

@@ -49,6 +49,12 @@
    Whether it has is looked at this often; deadlines are not held back,
    and neither are new events for longer than the hold. */
 #define DAEMON_SLA_SYNC_POLL_MS 250
+/* The aggregates (proposals, the gauges) wait this long at least after
+   the last, and COST_FACTOR times as long as it took: they are for
+   people, read in days, while a deadline falling due is written at once
+   and must not queue behind them. Alert mail is grouped per interval and
+   aggregates afresh at each interval's end. */
+#define DAEMON_SLA_AGG_MIN_MS 2000
 #define DAEMON_SLA_SYNC_HOLD_MAX_MS (5 * 60 * 1000)
 
 /* The monthly digest job looks whether its month is due this often; it
@@ -90,6 +96,10 @@ struct daemon {
 	bool sla_events_pending;       /* new events not evaluated yet */
 	int64_t sla_hold_since_ms;     /* held for a sync since (monotonic), 0 */
 	int64_t sla_due_ms;            /* next clock due (monotonic), 0 none */
+	bool sla_agg_pending;          /* tickets changed since the last aggregation */
+	int64_t sla_agg_ms;            /* how long the last one took */
+	int64_t sla_agg_end_ms;        /* when it ended (monotonic) */
+	int64_t sla_alert_at;          /* next alert interval (wall), 0: at once */
 	int64_t sla_last_ms;           /* how long the last evaluation took */
 	unsigned int sla_failures;     /* evaluations failed in a row */
 	int64_t sla_last_end_ms;       /* when it ended (monotonic) */
@@ -243,8 +253,17 @@ daemon_sla_ticket(void *ctx, const char *ticket, const struct sla_ticket *t)
 	return 0;
 }
 
+/* When the pending aggregation may run (monotonic). */
+static int64_t
+daemon_sla_agg_at(const struct daemon *d)
+{
+	int64_t wait = d->sla_agg_ms * DAEMON_SLA_COST_FACTOR;
+
+	return d->sla_agg_end_ms + (wait > DAEMON_SLA_AGG_MIN_MS ? wait : DAEMON_SLA_AGG_MIN_MS);
+}
+
 static int
-daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
+daemon_sla_evaluate(struct daemon *d, int64_t *next_r, int64_t *agg_at_r)
 {
 	struct sla_result result;
 	struct daemon_eval ev = { .d = d, .now = (int64_t)time(NULL) };
@@ -252,9 +271,12 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 	int64_t now = ev.now;
 	uint64_t open = 0, missed = 0;
 	size_t i, evaluated = 0;
+	int64_t agg_began;
+	bool alerts_due;
 	int m;
 
 	memset(&result, 0, sizeof(result));
+	*agg_at_r = 0;
 	d->n.evaluations++;
 	if (d->engine == NULL &&
 	    sla_engine_new(d->s->conf, d->s->cal, false, &d->engine, &err) < 0)
@@ -275,10 +297,27 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 	}
 	d->sla_events_pending = false;
 	d->sla_hold_since_ms = 0;
-	if (evaluated > 0 || ev.whole || d->s->mailer != NULL) {
+	if (evaluated > 0 || ev.whole)
+		d->sla_agg_pending = true;
+	d->n.notes_queued += ev.ns.reminders + ev.ns.breaches;
+	if (ev.ns.breaches > 0 || ev.ns.reminders > 0) {
+		log_info("queued %u breach note(s) and %u reminder(s)", ev.ns.breaches,
+			 ev.ns.reminders);
+		daemon_outbox_soon(d, 0);
+	}
+	*next_r = sla_engine_next(d->engine);
+	alerts_due = d->s->mailer != NULL && now >= d->sla_alert_at;
+	if (!alerts_due && !ev.whole &&
+	    (!d->sla_agg_pending || loop_now_ms() < daemon_sla_agg_at(d))) {
+		if (d->sla_agg_pending)
+			*agg_at_r = daemon_sla_agg_at(d);
+		goto done;
+	}
+	agg_began = loop_now_ms();
+	{
 		if (sla_engine_result(d->engine, &result, &err) < 0)
 			goto fail;
-		if ((evaluated > 0 || ev.whole) &&
+		if (d->sla_agg_pending &&
 		    (store_begin(d->store, &err) < 0 ||
 		     store_proposals_clear(d->store, &err) < 0 ||
 		     sla_proposals_put(d->store, &result, &err) < 0 ||
@@ -296,14 +335,8 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 		/* the tickets not kept have all three clocks running */
 		d->n.open_clocks = open + SLA_MILESTONE_COUNT * sla_engine_inert(d->engine);
 		d->n.breaches = missed;
+		d->sla_agg_pending = false;
 	}
-	d->n.notes_queued += ev.ns.reminders + ev.ns.breaches;
-	if (ev.ns.breaches > 0 || ev.ns.reminders > 0) {
-		log_info("queued %u breach note(s) and %u reminder(s)", ev.ns.breaches,
-			 ev.ns.reminders);
-		daemon_outbox_soon(d, 0);
-	}
-	*next_r = sla_engine_next(d->engine);
 	if (d->s->mailer != NULL) {
 		size_t mails = 0;
 		int64_t tick = alert_next_tick(d->s->mailer, now);
@@ -318,9 +351,13 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 			daemon_outbox_soon(d, 0);
 		}
 		/* alerts are grouped per interval: come back at the next one */
-		if (tick > now && (*next_r == 0 || tick < *next_r))
-			*next_r = tick;
+		d->sla_alert_at = tick > now ? tick : now + 1;
 	}
+	d->sla_agg_end_ms = loop_now_ms();
+	d->sla_agg_ms = d->sla_agg_end_ms - agg_began;
+done:
+	if (d->s->mailer != NULL && (*next_r == 0 || d->sla_alert_at < *next_r))
+		*next_r = d->sla_alert_at;
 	sla_result_clear(&result);
 	return 0;
 fail:
@@ -337,7 +374,7 @@ static void
 daemon_sla_timer(void *ctx)
 {
 	struct daemon *d = ctx;
-	int64_t next = 0, when, began = loop_now_ms();
+	int64_t next = 0, agg_at = 0, when, began = loop_now_ms();
 	int ret;
 
 	d->sla_timer = NULL;
@@ -350,7 +387,7 @@ daemon_sla_timer(void *ctx)
 			daemon_sla_arm(d, d->sla_due_ms);
 		return;
 	}
-	ret = daemon_sla_evaluate(d, &next);
+	ret = daemon_sla_evaluate(d, &next, &agg_at);
 	d->sla_last_end_ms = loop_now_ms();
 	d->sla_last_ms = d->sla_last_end_ms - began;
 	if (ret < 0) {
@@ -365,6 +402,8 @@ daemon_sla_timer(void *ctx)
 	}
 	d->sla_failures = 0;
 	d->sla_due_ms = 0;
+	if (agg_at != 0)
+		daemon_sla_arm(d, agg_at);
 	if (next == 0) {
 		daemon_sla_soon(d, DAEMON_SLA_MAX_WAIT_MS);
 		return;
