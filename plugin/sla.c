@@ -238,7 +238,7 @@ sla_intern(struct sla_intern *in, const char *s, bool *nomem)
 	size_t i, mask;
 	char *d;
 
-	if (in->count * 2 >= in->cap) {
+	if (in->count * 4 >= in->cap * 3) {
 		size_t ncap = in->cap == 0 ? 1024 : in->cap * 2, j;
 		const char **ns = calloc(ncap, sizeof(*ns));
 
@@ -2028,11 +2028,14 @@ out:
 
 /* ---- the incremental engine ---- */
 
-/* One ticket the engine has seen. */
+#define SLA_NOT_IN_HEAP UINT32_MAX
+
+/* One ticket the engine has seen: 32 bytes, as many as the store has
+   tickets. */
 struct sla_tk {
 	const char *key;             /* interned */
 	int64_t due;                 /* when its result changes by itself; 0: never */
-	size_t heap;                 /* its place in the heap, or SIZE_MAX */
+	uint32_t heap;               /* its place in the heap, or SLA_NOT_IN_HEAP */
 	bool dirty;                  /* to evaluate at the next update */
 	bool started;                /* has clocks */
 	bool changing;               /* a paused clock: projected from NOW */
@@ -2100,8 +2103,8 @@ sla_heap_swap(struct sla_engine *e, size_t i, size_t j)
 
 	e->heap[i] = e->heap[j];
 	e->heap[j] = t;
-	e->heap[i]->heap = i;
-	e->heap[j]->heap = j;
+	e->heap[i]->heap = (uint32_t)i;
+	e->heap[j]->heap = (uint32_t)j;
 }
 
 static void
@@ -2130,13 +2133,13 @@ sla_heap_remove(struct sla_engine *e, struct sla_tk *tk)
 {
 	size_t i = tk->heap;
 
-	if (i == SIZE_MAX)
+	if (tk->heap == SLA_NOT_IN_HEAP)
 		return;
-	tk->heap = SIZE_MAX;
+	tk->heap = SLA_NOT_IN_HEAP;
 	if (i == --e->heap_count)
 		return;
 	e->heap[i] = e->heap[e->heap_count];
-	e->heap[i]->heap = i;
+	e->heap[i]->heap = (uint32_t)i;
 	sla_heap_fix(e, i);
 }
 
@@ -2147,11 +2150,12 @@ sla_heap_set(struct sla_engine *e, struct sla_tk *tk, int64_t due)
 	tk->due = due;
 	if (due == 0)
 		return;
-	if (!sla_grow_ptrs(&e->heap, &e->heap_cap, e->heap_count)) {
+	if (e->heap_count >= SLA_NOT_IN_HEAP ||
+	    !sla_grow_ptrs(&e->heap, &e->heap_cap, e->heap_count)) {
 		e->nomem = true;
 		return;
 	}
-	tk->heap = e->heap_count;
+	tk->heap = (uint32_t)e->heap_count;
 	e->heap[e->heap_count++] = tk;
 	sla_heap_fix(e, tk->heap);
 }
@@ -2177,7 +2181,7 @@ sla_tk_get(struct sla_engine *e, const char *key, bool *created_r)
 	struct sla_tk *tk;
 
 	*created_r = false;
-	if (e->map_count * 2 >= e->map_cap) {
+	if (e->map_count * 4 >= e->map_cap * 3) {
 		size_t ncap = e->map_cap == 0 ? 1024 : e->map_cap * 2, j;
 		struct sla_tk **nm = calloc(ncap, sizeof(*nm));
 
@@ -2203,7 +2207,7 @@ sla_tk_get(struct sla_engine *e, const char *key, bool *created_r)
 	if ((tk = sla_arena_alloc(&e->tk_blocks, sizeof(*tk), &e->nomem)) == NULL)
 		return NULL;
 	memset(tk, 0, sizeof(*tk));
-	tk->heap = SIZE_MAX;
+	tk->heap = SLA_NOT_IN_HEAP;
 	if ((tk->key = sla_intern(&e->intern, key, &e->nomem)) == NULL)
 		return NULL;
 	e->map[i] = tk;
