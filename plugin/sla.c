@@ -2677,14 +2677,18 @@ sla_engine_result(struct sla_engine *e, struct sla_result *result, const char **
 		if (en == NULL)
 			continue;
 		result->tickets[result->ticket_count++] = en->t;
-		memcpy(result->pack_clocks + result->pack_clock_count, en->packs,
-		       en->pack_count * sizeof(*en->packs));
+		/* most have none: their arrays are NULL */
+		if (en->pack_count > 0)
+			memcpy(result->pack_clocks + result->pack_clock_count, en->packs,
+			       en->pack_count * sizeof(*en->packs));
 		result->pack_clock_count += en->pack_count;
-		memcpy(result->complaints + result->complaint_count, en->complaints,
-		       en->complaint_count * sizeof(*en->complaints));
+		if (en->complaint_count > 0)
+			memcpy(result->complaints + result->complaint_count, en->complaints,
+			       en->complaint_count * sizeof(*en->complaints));
 		result->complaint_count += en->complaint_count;
-		memcpy(b.ratings + b.rating_count, en->ratings,
-		       en->rating_count * sizeof(*en->ratings));
+		if (en->rating_count > 0)
+			memcpy(b.ratings + b.rating_count, en->ratings,
+			       en->rating_count * sizeof(*en->ratings));
 		b.rating_count += en->rating_count;
 	}
 	sla_build_aggregate(&b, e->recs, e->rcount);
