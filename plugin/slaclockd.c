@@ -55,6 +55,11 @@
    and must not queue behind them. Alert mail is grouped per interval and
    aggregates afresh at each interval's end. */
 #define DAEMON_SLA_AGG_MIN_MS 2000
+/* Nor does it start when a clock falls due before it would be done (by
+   the last one's time, and this margin), unless it has waited this long:
+   it runs in the gaps between deadlines. */
+#define DAEMON_SLA_AGG_GAP_MS 100
+#define DAEMON_SLA_AGG_MAX_DELAY_MS (30 * 1000)
 #define DAEMON_SLA_SYNC_HOLD_MAX_MS (5 * 60 * 1000)
 
 /* The monthly digest job looks whether its month is due this often; it
@@ -97,6 +102,7 @@ struct daemon {
 	int64_t sla_hold_since_ms;     /* held for a sync since (monotonic), 0 */
 	int64_t sla_due_ms;            /* next clock due (monotonic), 0 none */
 	bool sla_agg_pending;          /* tickets changed since the last aggregation */
+	int64_t sla_agg_since_ms;      /* pending since (monotonic) */
 	int64_t sla_agg_ms;            /* how long the last one took */
 	int64_t sla_agg_end_ms;        /* when it ended (monotonic) */
 	int64_t sla_alert_at;          /* next alert interval (wall), 0: at once */
@@ -297,8 +303,10 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r, int64_t *agg_at_r)
 	}
 	d->sla_events_pending = false;
 	d->sla_hold_since_ms = 0;
-	if (evaluated > 0 || ev.whole)
+	if ((evaluated > 0 || ev.whole) && !d->sla_agg_pending) {
 		d->sla_agg_pending = true;
+		d->sla_agg_since_ms = loop_now_ms();
+	}
 	d->n.notes_queued += ev.ns.reminders + ev.ns.breaches;
 	if (ev.ns.breaches > 0 || ev.ns.reminders > 0) {
 		log_info("queued %u breach note(s) and %u reminder(s)", ev.ns.breaches,
@@ -313,6 +321,10 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r, int64_t *agg_at_r)
 			*agg_at_r = daemon_sla_agg_at(d);
 		goto done;
 	}
+	if (!alerts_due && !ev.whole && *next_r != 0 &&
+	    loop_wall_to_mono_ms(*next_r) - loop_now_ms() < d->sla_agg_ms + DAEMON_SLA_AGG_GAP_MS &&
+	    loop_now_ms() - d->sla_agg_since_ms < DAEMON_SLA_AGG_MAX_DELAY_MS)
+		goto done;	/* a deadline first; looked at again then */
 	agg_began = loop_now_ms();
 	{
 		if (sla_engine_result(d->engine, &result, &err) < 0)
