@@ -44,11 +44,15 @@
 #define DAEMON_SLA_COST_FACTOR 4
 #define DAEMON_SLA_MAX_WAIT_MS (60 * 60 * 1000)
 /* While an IMAP folder has not caught up (an initial sync, or the first
-   one after an outage), new events wait: the clocks are evaluated once it
-   has, for the tickets the sync touched, instead of after every batch.
-   Whether it has is looked at this often; deadlines are not held back,
-   and neither are new events for longer than the hold. */
+   one after an outage), the events it stores wait: the clocks are
+   evaluated once it has, for the tickets the sync touched, instead of
+   after every batch. Whether it has is looked at this often. Deadlines
+   and webhook events are not held back, and the sync's events only while
+   batches keep coming (a source that cannot connect never catches up, and
+   the others then store a batch now and then), for at most the hold. */
 #define DAEMON_SLA_SYNC_POLL_MS 250
+#define DAEMON_SLA_SYNC_IDLE_MS 2000
+#define DAEMON_SLA_SYNC_HOLD_MAX_MS (5 * 60 * 1000)
 /* The aggregates (proposals, the gauges) wait this long at least after
    the last, and COST_FACTOR times as long as it took: they are for
    people, read in days, while a deadline falling due is written at once
@@ -60,7 +64,6 @@
    it runs in the gaps between deadlines. */
 #define DAEMON_SLA_AGG_GAP_MS 100
 #define DAEMON_SLA_AGG_MAX_DELAY_MS (30 * 1000)
-#define DAEMON_SLA_SYNC_HOLD_MAX_MS (5 * 60 * 1000)
 
 /* The monthly digest job looks whether its month is due this often; it
    is cheap once the month's mark exists, and a daemon that was down at the
@@ -99,7 +102,9 @@ struct daemon {
 	int64_t sla_timer_at;
 	struct sla_engine *engine;     /* per-ticket results between evaluations */
 	bool sla_events_pending;       /* new events not evaluated yet */
+	bool sla_direct_pending;       /* some not from a sync (webhooks) */
 	int64_t sla_hold_since_ms;     /* held for a sync since (monotonic), 0 */
+	int64_t sla_last_batch_ms;     /* the last IMAP batch stored (monotonic) */
 	int64_t sla_due_ms;            /* next clock due (monotonic), 0 none */
 	bool sla_agg_pending;          /* tickets changed since the last aggregation */
 	int64_t sla_agg_since_ms;      /* pending since (monotonic) */
@@ -154,13 +159,15 @@ static bool daemon_sources_caught_up(const struct daemon *d);
 /* New events: evaluate soon, but not so often that evaluating crowds out
    ingesting, and not during an initial sync. */
 static void
-daemon_sla_after_events(struct daemon *d)
+daemon_sla_after_events(struct daemon *d, bool from_sync)
 {
 	int64_t wait = d->sla_last_ms * DAEMON_SLA_COST_FACTOR -
 		(loop_now_ms() - d->sla_last_end_ms);
 
 	d->sla_events_pending = true;
-	if (!daemon_sources_caught_up(d)) {
+	if (!from_sync)
+		d->sla_direct_pending = true;
+	if (from_sync && !daemon_sources_caught_up(d)) {
 		if (d->sla_hold_since_ms == 0)
 			d->sla_hold_since_ms = loop_now_ms();
 		daemon_sla_soon(d, DAEMON_SLA_SYNC_POLL_MS);
@@ -175,7 +182,8 @@ daemon_batch_cb(void *ctx, uint64_t new_events)
 	struct daemon *d = ctx;
 
 	d->n.imap_events += new_events;
-	daemon_sla_after_events(d);
+	d->sla_last_batch_ms = loop_now_ms();
+	daemon_sla_after_events(d, true);
 }
 
 static int
@@ -302,6 +310,7 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r, int64_t *agg_at_r)
 		goto fail;
 	}
 	d->sla_events_pending = false;
+	d->sla_direct_pending = false;
 	d->sla_hold_since_ms = 0;
 	if ((evaluated > 0 || ev.whole) && !d->sla_agg_pending) {
 		d->sla_agg_pending = true;
@@ -390,8 +399,9 @@ daemon_sla_timer(void *ctx)
 	int ret;
 
 	d->sla_timer = NULL;
-	if (d->sla_events_pending && !daemon_sources_caught_up(d) &&
-	    (d->sla_due_ms == 0 || began < d->sla_due_ms) &&
+	if (d->sla_events_pending && !d->sla_direct_pending &&
+	    !daemon_sources_caught_up(d) && (d->sla_due_ms == 0 || began < d->sla_due_ms) &&
+	    began - d->sla_last_batch_ms < DAEMON_SLA_SYNC_IDLE_MS &&
 	    began - d->sla_hold_since_ms < DAEMON_SLA_SYNC_HOLD_MAX_MS) {
 		/* a folder is still syncing and no clock is due: wait for it */
 		daemon_sla_soon(d, DAEMON_SLA_SYNC_POLL_MS);
@@ -532,7 +542,7 @@ daemon_ingested(void *ctx, const char *source, const char *ticket, size_t insert
 	if (inserted == 0)
 		return;
 	d->n.webhook_events += inserted;
-	daemon_sla_after_events(d);
+	daemon_sla_after_events(d, false);
 }
 
 static void
