@@ -2436,33 +2436,39 @@ sla_engine_since_cb(void *ctx, const struct event *ev)
 	return e->nomem ? 1 : 0;
 }
 
+static void
+sla_engine_init(struct sla_engine *e, const struct conf *conf, const struct calendar *cal,
+		bool keep_inert)
+{
+	memset(e, 0, sizeof(*e));
+	e->conf = conf;
+	e->cal = cal;
+	e->keep_inert = keep_inert;
+	sla_build_init(&e->b, conf, cal, 0, &e->scratch);
+	e->b.intern = &e->intern;
+}
+
 int
 sla_engine_new(const struct conf *conf, const struct calendar *cal, bool keep_inert,
 	       struct sla_engine **engine_r, const char **error_r)
 {
 	struct sla_engine *e;
 
-	if ((e = calloc(1, sizeof(*e))) == NULL) {
+	if ((e = malloc(sizeof(*e))) == NULL) {
 		*error_r = "out of memory";
 		return -1;
 	}
-	e->conf = conf;
-	e->cal = cal;
-	e->keep_inert = keep_inert;
-	sla_build_init(&e->b, conf, cal, 0, &e->scratch);
-	e->b.intern = &e->intern;
+	sla_engine_init(e, conf, cal, keep_inert);
 	*engine_r = e;
 	return 0;
 }
 
-void
-sla_engine_free(struct sla_engine **engine)
+/* Everything E holds, freed; E itself stays. */
+static void
+sla_engine_clear(struct sla_engine *e)
 {
-	struct sla_engine *e = *engine;
 	size_t i;
 
-	if (e == NULL)
-		return;
 	for (i = 0; i < e->map_cap; i++)
 		if (e->map[i] != NULL)
 			sla_entry_free(&e->map[i]->entry);
@@ -2477,7 +2483,15 @@ sla_engine_free(struct sla_engine **engine)
 	sla_build_free(&e->b);
 	sla_result_clear(&e->scratch);
 	sla_intern_free(&e->intern);
-	free(e);
+}
+
+void
+sla_engine_free(struct sla_engine **engine)
+{
+	if (*engine == NULL)
+		return;
+	sla_engine_clear(*engine);
+	free(*engine);
 	*engine = NULL;
 }
 
@@ -2618,20 +2632,13 @@ out:
 		e->dirty_count = k;
 	}
 	if (ret < 0 && !e->loaded) {
-		/* start again from nothing next time */
+		/* half read: start again from nothing next time */
 		const struct conf *conf = e->conf;
 		const struct calendar *cal = e->cal;
 		bool keep = e->keep_inert;
-		struct sla_engine *n = NULL;
-		const char *ignored;
 
-		if (sla_engine_new(conf, cal, keep, &n, &ignored) == 0) {
-			struct sla_engine tmp = *e;
-
-			*e = *n;
-			*n = tmp;
-			sla_engine_free(&n);
-		}
+		sla_engine_clear(e);
+		sla_engine_init(e, conf, cal, keep);
 	}
 	if (evaluated_r != NULL)
 		*evaluated_r = e->evaluated;

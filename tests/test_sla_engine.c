@@ -371,6 +371,71 @@ START_TEST(quiet_update_evaluates_nothing)
 }
 END_TEST
 
+
+static int
+stop_cb(void *ctx, const char *ticket, const struct sla_ticket *t)
+{
+	size_t *left = ctx;
+
+	(void)ticket;
+	(void)t;
+	return (*left)-- == 0 ? -1 : 0;
+}
+
+/* A caller that stops the first update (its transaction failed): the
+   engine starts over at the next, and then equals a full evaluation;
+   a stopped later update leaves the rest due for the next. */
+START_TEST(stopped_update_starts_over)
+{
+	struct gen g[160];
+	struct conf *conf = NULL;
+	struct calendar *cal = NULL;
+	struct store *store = NULL;
+	struct sla_engine *e = NULL;
+	struct sla_result a, f;
+	char *dir = testutil_tmpdir(), *db = NULL, *errors = NULL;
+	const char *error = NULL;
+	uint32_t seed = 7;
+	size_t n, i, left = 3, evaluated = 0;
+	int64_t now = T0 + 5 * 24 * HOUR;
+
+	ck_assert_msg(conf_load_buffer("test.conf", "", 0, &conf, &errors) == 0, "%s", errors);
+	ck_assert_int_eq(calendar_new(&conf->calendar, &cal, &error), 0);
+	ck_assert_int_ge(asprintf(&db, "%s/s.db", dir), 0);
+	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
+	gen_events(&seed, g, &n, sizeof(g) / sizeof(g[0]));
+	for (i = 0; i < n / 2; i++)
+		ck_assert_int_eq(store_event_insert(store, &g[i].ev, NULL, &error), 0);
+	ck_assert_int_eq(sla_engine_new(conf, cal, true, &e, &error), 0);
+	ck_assert_int_eq(sla_engine_update(e, store, now, stop_cb, &left, NULL, &error), -1);
+	ck_assert(!sla_engine_loaded(e));
+	ck_assert_int_eq(sla_engine_update(e, store, now, NULL, NULL, NULL, &error), 0);
+	ck_assert_int_eq(sla_engine_result(e, &a, &error), 0);
+	ck_assert_int_eq(sla_evaluate(conf, cal, store, now, &f, &error), 0);
+	results_eq(&a, &f, false, "after a stopped first update");
+	sla_result_clear(&a);
+	sla_result_clear(&f);
+	for (; i < n; i++)
+		ck_assert_int_eq(store_event_insert(store, &g[i].ev, NULL, &error), 0);
+	left = 1;
+	ck_assert_int_eq(sla_engine_update(e, store, now + HOUR, stop_cb, &left, NULL, &error), -1);
+	ck_assert_int_eq(sla_engine_update(e, store, now + HOUR, NULL, NULL, &evaluated, &error), 0);
+	ck_assert_uint_gt(evaluated, 0);
+	ck_assert_int_eq(sla_engine_result(e, &a, &error), 0);
+	ck_assert_int_eq(sla_evaluate(conf, cal, store, now + HOUR, &f, &error), 0);
+	results_eq(&a, &f, false, "after a stopped later update");
+	sla_result_clear(&a);
+	sla_result_clear(&f);
+	sla_engine_free(&e);
+	store_close(&store);
+	calendar_free(&cal);
+	conf_free(&conf);
+	testutil_rmtree(dir);
+	free(dir);
+	free(db);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -382,6 +447,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, incremental_equals_recompute, 0, (int)(CONFIGS * SEEDS));
 	tcase_add_test(tc, quiet_update_evaluates_nothing);
+	tcase_add_test(tc, stopped_update_starts_over);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
