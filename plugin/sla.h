@@ -271,12 +271,14 @@ void sla_result_clear(struct sla_result *result);
    ticket by ticket. sla_engine_result() then equals sla_evaluate() on the
    same store at the same NOW.
 
-   KEEP_INERT false: a ticket whose clocks are all pending and which has
-   no complaint or rating is not kept, only its next due moment; such a
-   ticket adds nothing to any aggregate (pending clocks are in no streak,
-   tally or pack rule), so the result differs from sla_evaluate()'s only
-   by lacking those tickets. This is what lets the daemon hold 100,000
-   open clocks in a few MB.
+   KEEP_INERT false: a ticket whose clocks (pack clocks too) are all
+   pending and which has no complaint or rating is not kept, only its next
+   due moment; such a ticket adds nothing to any aggregate (pending clocks
+   are in no streak, score or pack rule), so the result differs from
+   sla_evaluate()'s only by lacking those tickets (and so their reminders,
+   which a report built from it would not count). This is what lets the
+   daemon hold 100,000 open clocks in a few MB. A pack rule that reads
+   pending clocks must make such tickets kept.
 
    The engine reads CONF and CAL (they must outlive it); a changed
    configuration needs a new engine. */
