@@ -70,6 +70,8 @@ gen_events(uint32_t *seed, struct gen *g, size_t *n_r, size_t max)
 		{ EVENT_SATISFACTION, "{\"rating\":\"satisfied\"}" },
 		{ EVENT_SATISFACTION, "{\"rating\":\"unsatisfied\"}" },
 		{ EVENT_STATUS, "{\"type\":\"parts\"}" },
+		{ EVENT_PRAISE, "{}" },
+		{ EVENT_PRAISE, "{\"agent\":\"b@hd.example\"}" },
 	};
 	size_t n = 0, t, i, tickets = 6 + lcg(seed) % 10;
 
