@@ -787,6 +787,8 @@ report_render(const struct conf *conf, const struct calendar *cal,
  * them while the stamp holds instead of evaluating every event again. */
 
 #define REPORT_CACHE_KEY "report:tallies"
+/* bump when the engine or the tally counts differently: kept tallies of
+   another count are then never read */
 #define REPORT_CACHE_VERSION "tallies-1"
 #define REPORT_CACHE_MONTHS_MAX 240  /* a wider span is not kept */
 #define REPORT_ROW_INTS (1 + 2 * SLA_MILESTONE_COUNT + 4 + 2 * SLA_UNIT_COUNT + 5)
@@ -864,8 +866,9 @@ report_cache_stamp(const struct conf *conf, struct store *store, char *buf, size
 	for (i = 0; i < len; i++)
 		h = (h ^ (unsigned char)text[i]) * 1099511628211u;
 	free(text);
-	snprintf(buf, size, "%s %016llx %lld", REPORT_CACHE_VERSION, (unsigned long long)h,
-		 (long long)last);
+	/* and the program's version: another may count differently */
+	snprintf(buf, size, "%s %s %016llx %lld", REPORT_CACHE_VERSION, PACKAGE_VERSION,
+		 (unsigned long long)h, (long long)last);
 	return 0;
 }
 
