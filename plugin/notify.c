@@ -67,68 +67,77 @@ notify_put(struct store *store, const struct helpdesk_conf *hc, const char *id,
 }
 
 int
+notify_ticket(const struct settings *s, struct store *store, const struct sla_ticket *t,
+	      int64_t now, struct notify_stats *stats, const char **error_r)
+{
+	const struct conf *conf = s->conf;
+	const struct helpdesk_conf *hc;
+	const char *id = NULL;
+	int m;
+
+	if (s->helpdesk_count == 0)
+		return 0;
+	if ((hc = notify_helpdesk(s, t->ticket, &id)) == NULL || hc->url == NULL)
+		return 0;
+	for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
+		const struct sla_clock *c = &t->clocks[m];
+		const char *rule = sla_milestone_rule((enum sla_milestone)m);
+		const char *agent = c->agent[0] != '\0' ? c->agent : "(unassigned)";
+		char key[EVENT_ID_MAX + 64], text[1024], due[20];
+		bool inserted = false;
+
+		calendar_format(s->cal, c->deadline, due);
+		if (c->state == SLA_MISSED) {
+			snprintf(key, sizeof(key), "note:%s:%s:breach", t->ticket, rule);
+			snprintf(text, sizeof(text),
+				 "[slaclock] %s %s超时 / %s target missed\n"
+				 "截止时间 deadline: %s (%s)\n"
+				 "记入 charged to: %s (owner at the deadline)\n"
+				 "每次超时记警告一次；连续三次扣当月绩效10%%。\n"
+				 "Each miss is a warning; three in a row propose -10%% "
+				 "of the month's score.",
+				 rule, notify_what_zh[m], notify_what_en[m], due,
+				 conf->calendar.timezone, agent);
+		} else if (c->state == SLA_PENDING && !c->paused && c->remind_at > 0 &&
+			   now >= c->remind_at) {
+			snprintf(key, sizeof(key), "note:%s:%s:reminder", t->ticket, rule);
+			snprintf(text, sizeof(text),
+				 "[slaclock] 提醒 reminder: %s %s即将到期 / %s due soon\n"
+				 "截止时间 deadline: %s (%s)\n"
+				 "负责人 owner: %s\n"
+				 "(提醒不是警告 / a reminder is not a warning)",
+				 rule, notify_what_zh[m], notify_what_en[m], due,
+				 conf->calendar.timezone, agent);
+		} else {
+			continue;
+		}
+		if (notify_put(store, hc, id, key, text, now, &inserted, error_r) < 0)
+			return -1;
+		if (inserted && stats != NULL) {
+			if (c->state == SLA_MISSED)
+				stats->breaches++;
+			else
+				stats->reminders++;
+		}
+	}
+	return 0;
+}
+
+int
 notify_enqueue(const struct settings *s, struct store *store,
 	       const struct sla_result *result, int64_t now,
 	       struct notify_stats *stats, const char **error_r)
 {
-	const struct conf *conf = s->conf;
 	const char *ignored;
 	size_t i;
-	int m;
 
 	if (s->helpdesk_count == 0)
 		return 0;
 	if (store_begin(store, error_r) < 0)
 		return -1;
-	for (i = 0; i < result->ticket_count; i++) {
-		const struct sla_ticket *t = &result->tickets[i];
-		const struct helpdesk_conf *hc;
-		const char *id = NULL;
-
-		if ((hc = notify_helpdesk(s, t->ticket, &id)) == NULL || hc->url == NULL)
-			continue;
-		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
-			const struct sla_clock *c = &t->clocks[m];
-			const char *rule = sla_milestone_rule((enum sla_milestone)m);
-			const char *agent = c->agent[0] != '\0' ? c->agent : "(unassigned)";
-			char key[EVENT_ID_MAX + 64], text[1024], due[20];
-			bool inserted = false;
-
-			calendar_format(s->cal, c->deadline, due);
-			if (c->state == SLA_MISSED) {
-				snprintf(key, sizeof(key), "note:%s:%s:breach", t->ticket, rule);
-				snprintf(text, sizeof(text),
-					 "[slaclock] %s %s超时 / %s target missed\n"
-					 "截止时间 deadline: %s (%s)\n"
-					 "记入 charged to: %s (owner at the deadline)\n"
-					 "每次超时记警告一次；连续三次扣当月绩效10%%。\n"
-					 "Each miss is a warning; three in a row propose -10%% "
-					 "of the month's score.",
-					 rule, notify_what_zh[m], notify_what_en[m], due,
-					 conf->calendar.timezone, agent);
-			} else if (c->state == SLA_PENDING && !c->paused && c->remind_at > 0 &&
-				   now >= c->remind_at) {
-				snprintf(key, sizeof(key), "note:%s:%s:reminder", t->ticket, rule);
-				snprintf(text, sizeof(text),
-					 "[slaclock] 提醒 reminder: %s %s即将到期 / %s due soon\n"
-					 "截止时间 deadline: %s (%s)\n"
-					 "负责人 owner: %s\n"
-					 "(提醒不是警告 / a reminder is not a warning)",
-					 rule, notify_what_zh[m], notify_what_en[m], due,
-					 conf->calendar.timezone, agent);
-			} else {
-				continue;
-			}
-			if (notify_put(store, hc, id, key, text, now, &inserted, error_r) < 0)
-				goto fail;
-			if (inserted && stats != NULL) {
-				if (c->state == SLA_MISSED)
-					stats->breaches++;
-				else
-					stats->reminders++;
-			}
-		}
-	}
+	for (i = 0; i < result->ticket_count; i++)
+		if (notify_ticket(s, store, &result->tickets[i], now, stats, error_r) < 0)
+			goto fail;
 	return store_commit(store, error_r);
 fail:
 	(void)store_rollback(store, &ignored);

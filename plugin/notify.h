@@ -31,6 +31,12 @@ int notify_enqueue(const struct settings *settings, struct store *store,
 		   const struct sla_result *result, int64_t now,
 		   struct notify_stats *stats, const char **error_r);
 
+/* The notes of one ticket T at NOW, in the caller's transaction (the
+   daemon calls it for each ticket it evaluated again). 0, or -1. */
+int notify_ticket(const struct settings *settings, struct store *store,
+		  const struct sla_ticket *t, int64_t now, struct notify_stats *stats,
+		  const char **error_r);
+
 /* The next moment after NOW at which notify_enqueue() would queue
    something new (a reminder due or a deadline passing), 0 if none. */
 int64_t notify_next(const struct sla_result *result, int64_t now);

@@ -7,6 +7,7 @@
 
 #include "calendar.h"
 #include "report.h"
+#include "store.h"
 
 struct report {
 	struct report_row *rows;
@@ -880,4 +881,257 @@ report_render(const struct conf *conf, const struct calendar *cal,
 	struct report_opts opts = { .period = month, .format = format };
 
 	return report_render_opts(conf, cal, result, &opts, out, error_r);
+}
+
+/* ---- materialised tallies ----
+ * The CSV of any period is the sum of its months' rows, and a month's
+ * rows change only with new events, a changed configuration, or time
+ * passing a reminder point or a pending deadline. So after an evaluation
+ * the rows of every month are kept in the store (derived_cache) with the
+ * stamp of what they came from, and `slaclock report --format csv` reads
+ * them while the stamp holds instead of evaluating every event again. */
+
+#define REPORT_CACHE_KEY "report:tallies"
+/* bump when the engine or the tally counts differently: kept tallies of
+   another count are then never read */
+#define REPORT_CACHE_VERSION "tallies-1"
+#define REPORT_CACHE_MONTHS_MAX 240  /* a wider span is not kept */
+#define REPORT_ROW_INTS (1 + 2 * SLA_MILESTONE_COUNT + 4 + 2 * SLA_UNIT_COUNT + 5)
+
+static void
+report_row_ints(struct report_row *row, int *v, bool store)
+{
+	int *f[REPORT_ROW_INTS];
+	size_t i, n = 0;
+	int m;
+
+	f[n++] = &row->tickets;
+	for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
+		f[n++] = &row->met[m];
+		f[n++] = &row->missed[m];
+	}
+	f[n++] = &row->streak_deductions;
+	f[n++] = &row->severity_pct;
+	f[n++] = &row->warnings;
+	f[n++] = &row->other_pct;
+	for (m = 0; m < SLA_UNIT_COUNT; m++) {
+		f[n++] = &row->deducted[m];
+		f[n++] = &row->rewarded[m];
+	}
+	f[n++] = &row->complaints_verified;
+	f[n++] = &row->satisfied;
+	f[n++] = &row->responses;
+	f[n++] = &row->flags;
+	f[n++] = &row->reminders;
+	for (i = 0; i < n; i++) {
+		if (store)
+			v[i] = *f[i];
+		else
+			*f[i] += v[i];
+	}
+}
+
+static bool
+report_is_month(const char *s)
+{
+	return strlen(s) == 7 && s[4] == '-' && strspn(s, "0123456789-") == 7 &&
+		s[5] >= '0' && s[5] <= '1';
+}
+
+static void
+report_span(char lo[8], char hi[8], const char *month)
+{
+	if (!report_is_month(month))
+		return;
+	if (lo[0] == '\0' || strcmp(month, lo) < 0)
+		memcpy(lo, month, 8);
+	if (hi[0] == '\0' || strcmp(month, hi) > 0)
+		memcpy(hi, month, 8);
+}
+
+int
+report_cache_stamp(const struct conf *conf, struct store *store, char *buf, size_t size)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	uint64_t h = 14695981039346656037u;
+	int64_t last = 0;
+	const char *ignored;
+	FILE *f;
+
+	if (store_event_max_id(store, &last, &ignored) < 0 ||
+	    (f = open_memstream(&text, &len)) == NULL)
+		return -1;
+	/* everything the evaluation reads of the configuration */
+	conf_print(conf, f);
+	if (fclose(f) != 0) {
+		free(text);
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 1099511628211u;
+	free(text);
+	/* and the program's version: another may count differently */
+	snprintf(buf, size, "%s %s %016llx %lld", REPORT_CACHE_VERSION, PACKAGE_VERSION,
+		 (unsigned long long)h, (long long)last);
+	return 0;
+}
+
+void
+report_cache_update(const struct conf *conf, const struct calendar *cal, struct store *store,
+		    const struct sla_result *res, const char *stamp, int64_t now)
+{
+	char lo[8] = "", hi[8] = "", month[8];
+	json_t *root = json_object(), *rows = json_array();
+	int64_t valid_until = sla_result_valid_until(res, now), tmin = 0, tmax = 0;
+	const char *ignored;
+	char *text = NULL;
+	size_t i, months = 0;
+	int m, y, mo;
+
+	if (root == NULL || rows == NULL)
+		goto out;
+	/* the first and last moments only: calendar_month() switches the
+	   process's time zone, too dear to call per clock */
+	for (i = 0; i < res->ticket_count; i++)
+		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
+			const struct sla_clock *c = &res->tickets[i].clocks[m];
+
+			if (c->deadline != 0 && (tmin == 0 || c->deadline < tmin))
+				tmin = c->deadline;
+			if (c->deadline > tmax)
+				tmax = c->deadline;
+			if (c->remind_at != 0 && (tmin == 0 || c->remind_at < tmin))
+				tmin = c->remind_at;
+			if (c->remind_at > tmax)
+				tmax = c->remind_at;
+		}
+	if (tmin != 0) {
+		calendar_month(cal, tmin, month);
+		report_span(lo, hi, month);
+		calendar_month(cal, tmax, month);
+		report_span(lo, hi, month);
+	}
+	for (i = 0; i < res->warning_count; i++)
+		report_span(lo, hi, res->warnings[i].month);
+	for (i = 0; i < res->proposal_count; i++)
+		report_span(lo, hi, res->proposals[i].month);
+	for (i = 0; i < res->complaint_count; i++)
+		report_span(lo, hi, res->complaints[i].month);
+	for (i = 0; i < res->satisfaction_count; i++)
+		report_span(lo, hi, res->satisfaction[i].period);
+	for (i = 0; i < res->flag_count; i++)
+		report_span(lo, hi, res->flags[i].month);
+	if (lo[0] != '\0') {
+		y = atoi(lo);
+		mo = atoi(lo + 5);
+		for (;;) {
+			struct report_opts opts = { .period = month, .now = now };
+			struct report r;
+			const char *err;
+			size_t k;
+
+			snprintf(month, sizeof(month), "%04u-%02u", (unsigned)y % 10000u,
+				 (unsigned)mo % 100u);
+			if (strcmp(month, hi) > 0)
+				break;
+			if (++months > REPORT_CACHE_MONTHS_MAX ||
+			    report_prepare(conf, cal, res, &opts, &r, &err) < 0)
+				goto out;
+			for (k = 0; k < r.count; k++) {
+				int v[REPORT_ROW_INTS];
+				json_t *ints = json_array();
+
+				report_row_ints(&r.rows[k], v, true);
+				for (i = 0; ints != NULL && i < REPORT_ROW_INTS; i++)
+					json_array_append_new(ints, json_integer(v[i]));
+				json_array_append_new(rows, json_pack("[s, s, o]", month,
+								      r.rows[k].agent, ints));
+			}
+			free(r.rows);
+			if (++mo > 12) {
+				mo = 1;
+				y++;
+			}
+		}
+	}
+	/* every moment due is after NOW, so the months before that of the
+	   first one stay as they are whatever time it is */
+	if (valid_until != 0)
+		calendar_month(cal, valid_until, month);
+	json_object_set_new(root, "valid_until", json_integer(valid_until));
+	json_object_set_new(root, "due_month", json_string(valid_until != 0 ? month : ""));
+	json_object_set(root, "rows", rows);
+	if ((text = json_dumps(root, JSON_COMPACT)) != NULL)
+		(void)store_cache_put(store, REPORT_CACHE_KEY, stamp, text, &ignored);
+out:
+	free(text);
+	json_decref(rows);
+	json_decref(root);
+}
+
+int
+report_cache_render(const struct conf *conf, const struct calendar *cal, struct store *store,
+		    const char *stamp, const struct report_opts *opts, FILE *out)
+{
+	char *cstamp = NULL, *value = NULL;
+	json_t *root = NULL, *rows, *row;
+	const char *ignored;
+	struct report r;
+	int64_t from, to, valid_until;
+	size_t i;
+	int ret = 0;
+
+	memset(&r, 0, sizeof(r));
+	/* the tallies are kept per month: a week (G20.w) is no sum of months */
+	if (opts->format != REPORT_CSV || opts->period == NULL ||
+	    strchr(opts->period, 'W') != NULL ||
+	    calendar_period_range(cal, opts->period, &from, &to) < 0 ||
+	    store_cache_get(store, REPORT_CACHE_KEY, &cstamp, &value, &ignored) < 0 ||
+	    cstamp == NULL || strcmp(cstamp, stamp) != 0 ||
+	    (root = json_loads(value, 0, NULL)) == NULL)
+		goto out;
+	valid_until = json_integer_value(json_object_get(root, "valid_until"));
+	if (valid_until != 0 && opts->now >= valid_until) {
+		const char *due_month = json_string_value(json_object_get(root, "due_month"));
+		char last[8];
+
+		/* a clock came due since: only months before its month hold */
+		calendar_month(cal, to - 1, last);
+		if (due_month == NULL || strcmp(last, due_month) >= 0)
+			goto out;
+	}
+	r.period = opts->period;
+	r.agent = opts->agent;
+	r.team = opts->team;
+	rows = json_object_get(root, "rows");
+	json_array_foreach(rows, i, row) {
+		const char *month = json_string_value(json_array_get(row, 0));
+		const char *agent = json_string_value(json_array_get(row, 1));
+		json_t *ints = json_array_get(row, 2);
+		int v[REPORT_ROW_INTS];
+		struct report_row *rw;
+		size_t k;
+
+		if (month == NULL || agent == NULL || json_array_size(ints) != REPORT_ROW_INTS)
+			goto out;
+		if (!report_period_has_month(opts->period, month) ||
+		    !report_selects(conf, &r, agent))
+			continue;
+		if ((rw = report_row(conf, &r, agent)) == NULL)
+			goto out;
+		for (k = 0; k < REPORT_ROW_INTS; k++)
+			v[k] = (int)json_integer_value(json_array_get(ints, k));
+		report_row_ints(rw, v, false);
+	}
+	if (r.count > 1)
+		qsort(r.rows, r.count, sizeof(*r.rows), report_row_cmp);
+	report_rows_csv(conf, r.rows, r.count, out);
+	ret = 1;
+out:
+	free(r.rows);
+	json_decref(root);
+	free(cstamp);
+	free(value);
+	return ret;
 }

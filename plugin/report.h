@@ -106,4 +106,22 @@ int report_row_total(const struct conf *conf, const struct report_row *row);
 void report_rows_csv(const struct conf *conf, const struct report_row *rows,
 		     size_t count, FILE *out);
 
+/* Materialised tallies: every month's rows, kept in the store with a
+   stamp (the configuration and the last event id) and the first moment
+   a clock comes due (the months before that moment's month stay valid). report_cache_stamp()
+   makes the stamp of STORE now (0, or -1); call it before evaluating.
+   report_cache_update() keeps RESULT's rows (evaluated at NOW) under
+   STAMP; a failure only means no cache. report_cache_render() renders
+   OPTS from them when they are there under STAMP and still hold at
+   OPTS->now (no reminder point or pending deadline passed since), and
+   only the CSV: 1 when it did, 0 when the caller must evaluate. */
+struct store;
+int report_cache_stamp(const struct conf *conf, struct store *store, char *buf, size_t size);
+void report_cache_update(const struct conf *conf, const struct calendar *cal,
+			 struct store *store, const struct sla_result *result,
+			 const char *stamp, int64_t now);
+int report_cache_render(const struct conf *conf, const struct calendar *cal,
+			struct store *store, const char *stamp,
+			const struct report_opts *opts, FILE *out);
+
 #endif

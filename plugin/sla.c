@@ -39,6 +39,33 @@ struct sla_arena_block {
 	char data[];
 };
 
+/* LEN bytes from the arena at *HEAD (a new block when the first is
+   full), aligned for any record. */
+static void *
+sla_arena_alloc(struct sla_arena_block **head, size_t len, bool *nomem)
+{
+	struct sla_arena_block *b = *head;
+	char *d;
+
+	if (b != NULL)
+		b->used = (b->used + 7) & ~(size_t)7;
+	if (b == NULL || b->used > b->size || b->size - b->used < len) {
+		size_t size = len > SLA_ARENA_BLOCK ? len : SLA_ARENA_BLOCK;
+
+		if ((b = malloc(sizeof(*b) + size)) == NULL) {
+			*nomem = true;
+			return NULL;
+		}
+		b->next = *head;
+		b->used = 0;
+		b->size = size;
+		*head = b;
+	}
+	d = b->data + b->used;
+	b->used += len;
+	return d;
+}
+
 /* Copy S into the arena at *HEAD (a new block when the first is full). */
 static char *
 sla_arena_dup(struct sla_arena_block **head, const char *s, bool *nomem)
@@ -106,9 +133,11 @@ sla_grow(void **array, size_t *cap, size_t count, size_t elem)
 	if (count < *cap)
 		return 0;
 	ncap = *cap == 0 ? 64 : *cap * 2;
+	/* not zeroed: records of kilobytes (proposals, warnings) by the
+	   ten thousand make that most of an evaluation; sla_push() zeroes
+	   the one it hands out */
 	if ((p = realloc(*array, ncap * elem)) == NULL)
 		return -1;
-	memset((char *)p + *cap * elem, 0, (ncap - *cap) * elem);
 	*array = p;
 	*cap = ncap;
 	return 0;
@@ -184,6 +213,69 @@ sla_ticket_team(const struct conf *conf, const struct event *evs, size_t n)
 	return conf->team_count > 0 ? &conf->teams[0] : NULL;
 }
 
+/* A set of strings that live as long as it does: the engine's tickets,
+   agents and teams, each stored once, so its per-ticket results can point
+   into it across evaluations. Open addressing, grown at half full. */
+struct sla_intern {
+	const char **slots;
+	size_t cap, count;
+	struct sla_arena_block *blocks;
+};
+
+static size_t
+sla_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static const char *
+sla_intern(struct sla_intern *in, const char *s, bool *nomem)
+{
+	size_t i, mask;
+	char *d;
+
+	if (in->count * 4 >= in->cap * 3) {
+		size_t ncap = in->cap == 0 ? 1024 : in->cap * 2, j;
+		const char **ns = calloc(ncap, sizeof(*ns));
+
+		if (ns == NULL) {
+			*nomem = true;
+			return NULL;
+		}
+		for (j = 0; j < in->cap; j++)
+			if (in->slots[j] != NULL) {
+				for (i = sla_hash(in->slots[j]) & (ncap - 1); ns[i] != NULL;
+				     i = (i + 1) & (ncap - 1))
+					;
+				ns[i] = in->slots[j];
+			}
+		free(in->slots);
+		in->slots = ns;
+		in->cap = ncap;
+	}
+	mask = in->cap - 1;
+	for (i = sla_hash(s) & mask; in->slots[i] != NULL; i = (i + 1) & mask)
+		if (strcmp(in->slots[i], s) == 0)
+			return in->slots[i];
+	if ((d = sla_arena_dup(&in->blocks, s, nomem)) == NULL)
+		return NULL;
+	in->slots[i] = d;
+	in->count++;
+	return d;
+}
+
+static void
+sla_intern_free(struct sla_intern *in)
+{
+	free(in->slots);
+	sla_arena_free(&in->blocks);
+	memset(in, 0, sizeof(*in));
+}
+
 #define SLA_MONTH_CACHE 8
 
 /* Everything one evaluation builds, with the capacities of its arrays. */
@@ -198,6 +290,7 @@ struct sla_build {
 	size_t rating_count;
 	bool nomem;
 	const char *last_kept;               /* see sla_keep() */
+	struct sla_intern *intern;           /* the engine's: strings outlive R */
 	/* months already looked up: the pack rules compare many times'
 	   months, and each lookup switches the process's time zone */
 	struct {
@@ -232,11 +325,15 @@ struct sla_rating {
 static void *
 sla_push(struct sla_build *b, void **array, size_t *cap, size_t *count, size_t elem)
 {
+	void *p;
+
 	if (sla_grow(array, cap, *count, elem) < 0) {
 		b->nomem = true;
 		return NULL;
 	}
-	return (char *)*array + (*count)++ * elem;
+	p = (char *)*array + (*count)++ * elem;
+	memset(p, 0, elem);
+	return p;
 }
 
 /* calendar_month() on CAL through the cache of struct sla_build. */
@@ -514,7 +611,7 @@ sla_pause_change(const struct conf *conf, const struct event *ev)
    only on the calendar and outside pauses; the deadline is the moment the
    target has been counted, the reminder the moment WARN% of it has. */
 static void
-sla_run_clock(const struct sla_build *b, const struct calendar *cal,
+sla_run_clock(struct sla_build *b, const struct calendar *cal,
 	      const struct event *evs, size_t n, size_t first, int64_t from,
 	      int64_t target, enum sla_stop_kind kind, struct sla_clock *c,
 	      size_t *stop_index_r)
@@ -522,6 +619,7 @@ sla_run_clock(const struct sla_build *b, const struct calendar *cal,
 	int64_t remaining = target, to_remind, t = from, pause_from = 0, d;
 	bool paused = false, first_reply_seen = false;
 	const char *why = NULL;
+	struct sla_pause pauses[SLA_PAUSES_MAX];
 	size_t i;
 
 	if (c->agent == NULL)
@@ -533,7 +631,8 @@ sla_run_clock(const struct sla_build *b, const struct calendar *cal,
 	c->stopped_at = 0;
 	c->pause_count = 0;
 	c->paused = false;
-	c->stop[0] = '\0';
+	c->pauses = NULL;
+	c->stop = "";
 	to_remind = target * b->conf->policy.warn_at_pct / 100;
 	*stop_index_r = n;
 	for (i = first; i < n; i++) {
@@ -558,7 +657,7 @@ sla_run_clock(const struct sla_build *b, const struct calendar *cal,
 		}
 		if (sla_stops(b->conf, kind, ev, first_reply_seen, &why)) {
 			c->stopped_at = ev->time;
-			sla_copy(c->stop, sizeof(c->stop), why);
+			c->stop = why;
 			*stop_index_r = i;
 			break;
 		}
@@ -570,15 +669,27 @@ sla_run_clock(const struct sla_build *b, const struct calendar *cal,
 		if (change == 1 && !paused) {
 			paused = true;
 			pause_from = ev->time;
-			if (c->pause_count < SLA_PAUSES_MAX)
-				c->pauses[c->pause_count].from = ev->time;
+			if (c->pause_count < SLA_PAUSES_MAX) {
+				pauses[c->pause_count].from = ev->time;
+				pauses[c->pause_count].to = 0;
+			}
 			c->pause_count++;
 		} else if (change == 0 && paused) {
 			paused = false;
 			t = ev->time;
 			if (c->pause_count <= SLA_PAUSES_MAX)
-				c->pauses[c->pause_count - 1].to = ev->time;
+				pauses[c->pause_count - 1].to = ev->time;
 		}
+	}
+	if (c->pause_count > 0) {
+		size_t np = c->pause_count < SLA_PAUSES_MAX ? (size_t)c->pause_count :
+			SLA_PAUSES_MAX;
+		struct sla_pause *kept = sla_arena_alloc(&b->r->strings, np * sizeof(*kept),
+							 &b->nomem);
+
+		if (kept != NULL)
+			memcpy(kept, pauses, np * sizeof(*kept));
+		c->pauses = kept;
 	}
 	if (paused && c->deadline == 0 && c->stopped_at == 0) {
 		/* projected: as if the clock resumed now */
@@ -604,6 +715,8 @@ sla_keep(struct sla_build *b, const char *s)
 
 	if (s == NULL || s[0] == '\0')
 		return "";
+	if (b->intern != NULL)
+		return (d = (char *)sla_intern(b->intern, s, &b->nomem)) != NULL ? d : "";
 	if (b->last_kept != NULL && strcmp(b->last_kept, s) == 0)
 		return b->last_kept;
 	if ((d = sla_arena_dup(&b->r->strings, s, &b->nomem)) == NULL)
@@ -630,7 +743,7 @@ sla_charge(struct sla_build *b, const struct event *evs, size_t n,
 
 /* The resolution clock, restarted by each reopen after a met cycle. */
 static void
-sla_run_resolution(const struct sla_build *b, const struct calendar *cal,
+sla_run_resolution(struct sla_build *b, const struct calendar *cal,
 		   const struct event *evs, size_t n, int64_t start, struct sla_clock *c)
 {
 	int64_t from = start;
@@ -666,14 +779,14 @@ sla_pack_clock_add(struct sla_build *b, const char *ticket, const char *rule,
 
 	if (k == NULL)
 		return;
-	sla_copy(k->ticket, sizeof(k->ticket), ticket);
-	sla_copy(k->rule, sizeof(k->rule), rule);
+	k->ticket = ticket;	/* the ticket's own, kept by sla_keep() */
+	k->rule = rule;		/* static */
 	k->clock = *c;
 }
 
 /* A clock whose deadline is N working days after the start (W1). */
 static void
-sla_run_wdays(const struct sla_build *b, const struct calendar *cal,
+sla_run_wdays(struct sla_build *b, const struct calendar *cal,
 	      const struct event *evs, size_t n, int64_t start, int days,
 	      enum sla_stop_kind kind, struct sla_clock *c)
 {
@@ -681,6 +794,8 @@ sla_run_wdays(const struct sla_build *b, const struct calendar *cal,
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
+	c->agent = "";
+	c->stop = "";
 	c->started_at = start;
 	c->deadline = calendar_add_working_days(cal, start, days);
 	c->target_secs = c->deadline - start;
@@ -688,7 +803,7 @@ sla_run_wdays(const struct sla_build *b, const struct calendar *cal,
 	for (i = 0; i < n; i++)
 		if (evs[i].time >= start && sla_stops(b->conf, kind, &evs[i], false, &why)) {
 			c->stopped_at = evs[i].time;
-			sla_copy(c->stop, sizeof(c->stop), why);
+			c->stop = why;
 			break;
 		}
 	if (c->stopped_at != 0)
@@ -799,6 +914,8 @@ sla_ticket_items(struct sla_build *b, const struct calendar *cal, const struct e
 			struct sla_clock c;
 
 			memset(&c, 0, sizeof(c));
+			c.agent = "";
+			c.stop = "";
 			c.started_at = ev->time;
 			c.target_secs = conf->policy.feedback_within_secs;
 			c.deadline = calendar_add(cal, ev->time, c.target_secs);
@@ -817,7 +934,7 @@ sla_ticket_items(struct sla_build *b, const struct calendar *cal, const struct e
 				}
 				if (handled) {
 					c.stopped_at = evs[j].time;
-					sla_copy(c.stop, sizeof(c.stop), event_kind_name(evs[j].kind));
+					c.stop = event_kind_name(evs[j].kind);
 					break;
 				}
 			}
@@ -881,8 +998,11 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 	int m;
 
 	memset(t, 0, sizeof(*t));
-	for (m = 0; m < SLA_MILESTONE_COUNT; m++)
+	t->team = "";
+	for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
 		t->clocks[m].agent = "";
+		t->clocks[m].stop = "";
+	}
 	t->ticket = sla_keep(b, evs[0].ticket);
 	t->severity = SEVERITY_NORMAL;
 	t->start = -1;
@@ -897,7 +1017,7 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 		return;
 
 	team = sla_ticket_team(conf, evs, n);
-	sla_copy(t->team, sizeof(t->team), team != NULL ? team->name : "");
+	t->team = sla_keep(b, team != NULL ? team->name : "");
 	default_agent = team != NULL ? team->default_agent : NULL;
 	if (team != NULL && team->calendar >= 0 && b->team_cals != NULL &&
 	    b->team_cals[team->calendar] != NULL)
@@ -2102,6 +2222,101 @@ sla_warning_cmp(const void *a, const void *b)
 	return strcmp(x->ticket, y->ticket);
 }
 
+/* ---- the evaluation driver ----
+ * A ticket's clocks, pack clocks, complaints and ratings depend on that
+ * ticket's events (and NOW) only; everything else (streaks, satisfaction,
+ * packs, scores, decisions) is aggregated from those per-ticket results
+ * and from the record events (sla_is_record()). So the events never need
+ * to be in memory all at once: one ticket's at a time, plus the records. */
+
+/* The events the aggregation reads besides the per-ticket results: what
+   sla_records() and sla_decisions() look at. */
+static bool
+sla_is_record(const struct event *ev)
+{
+	return ev->kind == EVENT_STATUS && ev->attrs != NULL &&
+		(strstr(ev->attrs, "\"record\"") != NULL ||
+		 (ev->ticket != NULL && strncmp(ev->ticket, SLA_PROPOSAL_TICKET_PREFIX,
+						strlen(SLA_PROPOSAL_TICKET_PREFIX)) == 0));
+}
+
+static void
+sla_build_init(struct sla_build *b, const struct conf *conf, const struct calendar *cal,
+	       int64_t now, struct sla_result *result)
+{
+	const char *ignored;
+	size_t i;
+
+	memset(b, 0, sizeof(*b));
+	b->conf = conf;
+	b->cal = cal;
+	b->now = now;
+	b->r = result;
+	if (conf->calendar_count > 0 &&
+	    (b->team_cals = calloc(conf->calendar_count, sizeof(*b->team_cals))) != NULL)
+		for (i = 0; i < conf->calendar_count; i++)
+			if (calendar_new(&conf->calendars[i].cal, &b->team_cals[i], &ignored) < 0)
+				b->team_cals[i] = NULL;
+}
+
+static void
+sla_build_free(struct sla_build *b)
+{
+	size_t i;
+
+	for (i = 0; b->team_cals != NULL && i < b->conf->calendar_count; i++)
+		calendar_free(&b->team_cals[i]);
+	free(b->team_cals);
+	b->team_cals = NULL;
+	free(b->ratings);
+	b->ratings = NULL;
+	b->rating_count = b->rcap = 0;
+	free(b->praises);
+	b->praises = NULL;
+	b->praise_count = b->praise_cap = 0;
+}
+
+/* Evaluate the ticket of EVS[0..N) into B's result. false when it has no
+   clock (no customer message): then nothing of it is kept. */
+static bool
+sla_build_ticket(struct sla_build *b, const struct event *evs, size_t n)
+{
+	struct sla_ticket *t;
+
+	if ((t = SLA_PUSH(b, b->r->tickets, b->tcap, b->r->ticket_count)) == NULL)
+		return false;
+	sla_ticket_evaluate(b, evs, n, t);
+	if (b->r->tickets[b->r->ticket_count - 1].start < 0) {
+		b->r->ticket_count--;
+		return false;
+	}
+	return true;
+}
+
+/* Everything beyond the tickets, from B's per-ticket results and the
+   RECORDS (sorted by ticket, then time; other events may be among them). */
+static void
+sla_build_aggregate(struct sla_build *b, const struct event *records, size_t count)
+{
+	struct sla_result *result = b->r;
+
+	if (b->nomem)
+		return;
+	sla_streaks(b);
+	sla_severity(b);
+	sla_feedback(b);
+	sla_complaints(b);
+	sla_satisfaction(b);
+	sla_records(b, records, count);
+	sla_packs(b);
+	sla_scores(b);
+	sla_decisions(b, records, count);
+	/* warnings are read as a timeline: the order they happened */
+	if (result->warning_count > 1)
+		qsort(result->warnings, result->warning_count,
+		      sizeof(*result->warnings), sla_warning_cmp);
+}
+
 int
 sla_evaluate_events(const struct conf *conf, const struct calendar *cal,
 		    const struct event *events, size_t count, int64_t now,
@@ -2109,54 +2324,19 @@ sla_evaluate_events(const struct conf *conf, const struct calendar *cal,
 {
 	struct sla_build b;
 	size_t i = 0;
-	const char *ignored;
 
 	memset(result, 0, sizeof(*result));
-	memset(&b, 0, sizeof(b));
-	b.conf = conf;
-	b.cal = cal;
-	b.now = now;
-	b.r = result;
-	if (conf->calendar_count > 0 &&
-	    (b.team_cals = calloc(conf->calendar_count, sizeof(*b.team_cals))) != NULL)
-		for (i = 0; i < conf->calendar_count; i++)
-			if (calendar_new(&conf->calendars[i].cal, &b.team_cals[i], &ignored) < 0)
-				b.team_cals[i] = NULL;
-	i = 0;
+	sla_build_init(&b, conf, cal, now, result);
 	while (i < count && !b.nomem) {
 		size_t j = i + 1;
-		struct sla_ticket *t;
 
 		while (j < count && strcmp(events[j].ticket, events[i].ticket) == 0)
 			j++;
-		if ((t = SLA_PUSH(&b, result->tickets, b.tcap, result->ticket_count)) == NULL)
-			break;
-		sla_ticket_evaluate(&b, events + i, j - i, t);
-		/* the engine may have grown the array: look the ticket up again */
-		if (result->tickets[result->ticket_count - 1].start < 0)
-			result->ticket_count--;
+		(void)sla_build_ticket(&b, events + i, j - i);
 		i = j;
 	}
-	if (!b.nomem) {
-		sla_streaks(&b);
-		sla_severity(&b);
-		sla_feedback(&b);
-		sla_complaints(&b);
-		sla_satisfaction(&b);
-		sla_records(&b, events, count);
-		sla_packs(&b);
-		sla_scores(&b);
-		sla_decisions(&b, events, count);
-		/* warnings are read as a timeline: the order they happened */
-		if (result->warning_count > 1)
-			qsort(result->warnings, result->warning_count,
-			      sizeof(*result->warnings), sla_warning_cmp);
-	}
-	for (i = 0; b.team_cals != NULL && i < conf->calendar_count; i++)
-		calendar_free(&b.team_cals[i]);
-	free(b.team_cals);
-	free(b.ratings);
-	free(b.praises);
+	sla_build_aggregate(&b, events, count);
+	sla_build_free(&b);
 	if (b.nomem) {
 		sla_result_clear(result);
 		*error_r = "out of memory evaluating clocks";
@@ -2165,89 +2345,103 @@ sla_evaluate_events(const struct conf *conf, const struct calendar *cal,
 	return 0;
 }
 
-/* Events copied out of the store's row buffers. Their strings go into
-   an arena of large blocks rather than five mallocs an event: a ticket's
-   events share its key (they come ordered by ticket) and actors repeat
-   (a few agents and "customer"), so each is stored once. The engine never
-   reads source or external_id, so they are not kept. */
-#define SLA_ACTOR_SLOTS 4096	/* power of two; more actors just chain */
-
-struct sla_actor {
-	struct sla_actor *next;
-	const char *name;
-};
-
-struct sla_collect {
-	struct event *evs;
-	size_t count, cap;
-	bool nomem;
-	struct sla_arena_block *blocks;
-	struct sla_actor *actor_slots[SLA_ACTOR_SLOTS];
-};
-
-static const char *
-sla_actor_intern(struct sla_collect *c, const char *name)
+/* Free every block but the newest and empty that one: the arena of one
+   ticket's events, used again for the next. */
+static void
+sla_arena_reset(struct sla_arena_block **head)
 {
-	unsigned int h = 5381;
-	const char *p;
-	struct sla_actor *a;
-
-	for (p = name; *p != '\0'; p++)
-		h = h * 33 + (unsigned char)*p;
-	for (a = c->actor_slots[h & (SLA_ACTOR_SLOTS - 1)]; a != NULL; a = a->next)
-		if (strcmp(a->name, name) == 0)
-			return a->name;
-	if ((p = sla_arena_dup(&c->blocks, name, &c->nomem)) == NULL)
-		return NULL;
-	if ((a = malloc(sizeof(*a))) == NULL) {
-		c->nomem = true;
-		return NULL;
-	}
-	a->name = p;
-	a->next = c->actor_slots[h & (SLA_ACTOR_SLOTS - 1)];
-	c->actor_slots[h & (SLA_ACTOR_SLOTS - 1)] = a;
-	return a->name;
+	if (*head == NULL)
+		return;
+	sla_arena_free(&(*head)->next);
+	(*head)->used = 0;
 }
 
+/* Events read from the store one ticket at a time. Their strings are
+   copied out of the store's row buffers into an arena that the next
+   ticket reuses; source and external_id are never read by the engine and
+   not kept. The records are kept to the end, apart. */
+struct sla_stream {
+	struct event *evs;
+	size_t count, cap;
+	struct sla_arena_block *blocks;
+	bool collect_records;
+	struct event *recs;
+	size_t rcount, rcap;
+	struct sla_arena_block *rblocks;
+	int64_t max_id;
+	bool nomem;
+	/* called with the events of each ticket, in ticket order */
+	void (*flush)(struct sla_stream *s, void *ctx);
+	void *ctx;
+	bool stop;                   /* set by flush: stop reading */
+};
+
 static int
-sla_collect_cb(void *ctx, const struct event *ev)
+sla_event_keep(struct event **arr, size_t *count, size_t *cap,
+	       struct sla_arena_block **blocks, const struct event *ev, bool *nomem)
 {
-	struct sla_collect *c = ctx;
-	const char *ticket = ev->ticket != NULL ? ev->ticket : "";
 	struct event *e;
 
-	if (sla_grow((void **)&c->evs, &c->cap, c->count, sizeof(*c->evs)) < 0) {
-		c->nomem = true;
-		return 1;
+	if (sla_grow((void **)arr, cap, *count, sizeof(**arr)) < 0) {
+		*nomem = true;
+		return -1;
 	}
-	e = &c->evs[c->count];
+	e = &(*arr)[*count];
 	*e = *ev;
 	e->source = NULL;
 	e->external_id = NULL;
-	if (c->count > 0 && strcmp(c->evs[c->count - 1].ticket, ticket) == 0)
-		e->ticket = c->evs[c->count - 1].ticket;
+	if (*count > 0 && strcmp((*arr)[*count - 1].ticket, ev->ticket != NULL ? ev->ticket : "") == 0)
+		e->ticket = (*arr)[*count - 1].ticket;
 	else
-		e->ticket = sla_arena_dup(&c->blocks, ticket, &c->nomem);
-	e->actor = sla_actor_intern(c, ev->actor != NULL ? ev->actor : "");
-	e->attrs = ev->attrs != NULL ? sla_arena_dup(&c->blocks, ev->attrs, &c->nomem) : NULL;
-	c->count++;
-	return c->nomem ? 1 : 0;
+		e->ticket = sla_arena_dup(blocks, ev->ticket != NULL ? ev->ticket : "", nomem);
+	e->actor = sla_arena_dup(blocks, ev->actor != NULL ? ev->actor : "", nomem);
+	e->attrs = ev->attrs != NULL ? sla_arena_dup(blocks, ev->attrs, nomem) : NULL;
+	(*count)++;
+	return *nomem ? -1 : 0;
 }
 
 static void
-sla_collect_free(struct sla_collect *c)
+sla_stream_flush(struct sla_stream *s)
 {
-	size_t i;
+	if (s->count > 0 && !s->nomem)
+		s->flush(s, s->ctx);
+	s->count = 0;
+	sla_arena_reset(&s->blocks);
+}
 
-	sla_arena_free(&c->blocks);
-	for (i = 0; i < SLA_ACTOR_SLOTS; i++)
-		while (c->actor_slots[i] != NULL) {
-			struct sla_actor *next = c->actor_slots[i]->next;
+static int
+sla_stream_cb(void *ctx, const struct event *ev)
+{
+	struct sla_stream *s = ctx;
 
-			free(c->actor_slots[i]);
-			c->actor_slots[i] = next;
-		}
-	free(c->evs);
+	if (s->count > 0 && strcmp(s->evs[0].ticket, ev->ticket != NULL ? ev->ticket : "") != 0)
+		sla_stream_flush(s);
+	if (s->collect_records && sla_is_record(ev))
+		(void)sla_event_keep(&s->recs, &s->rcount, &s->rcap, &s->rblocks, ev, &s->nomem);
+	(void)sla_event_keep(&s->evs, &s->count, &s->cap, &s->blocks, ev, &s->nomem);
+	if (ev->id > s->max_id)
+		s->max_id = ev->id;
+	return s->nomem || s->stop ? 1 : 0;
+}
+
+static void
+sla_stream_free(struct sla_stream *s)
+{
+	free(s->evs);
+	sla_arena_free(&s->blocks);
+	free(s->recs);
+	sla_arena_free(&s->rblocks);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+sla_stream_evaluate(struct sla_stream *s, void *ctx)
+{
+	struct sla_build *b = ctx;
+
+	(void)sla_build_ticket(b, s->evs, s->count);
+	if (b->nomem)
+		s->stop = true;
 }
 
 int
@@ -2255,59 +2449,806 @@ sla_evaluate(const struct conf *conf, const struct calendar *cal,
 	     struct store *store, int64_t now, struct sla_result *result,
 	     const char **error_r)
 {
-	struct sla_collect *c;
+	struct sla_build b;
+	struct sla_stream s;
 	int ret = -1;
 
 	memset(result, 0, sizeof(*result));
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		*error_r = "out of memory reading events";
+	memset(&s, 0, sizeof(s));
+	sla_build_init(&b, conf, cal, now, result);
+	s.collect_records = true;
+	s.flush = sla_stream_evaluate;
+	s.ctx = &b;
+	if (store_events_foreach(store, sla_stream_cb, &s, error_r) < 0 &&
+	    !s.nomem && !b.nomem)
+		goto out;
+	sla_stream_flush(&s);
+	if (s.nomem || b.nomem) {
+		*error_r = "out of memory evaluating clocks";
+		goto out;
+	}
+	sla_build_aggregate(&b, s.recs, s.rcount);
+	if (b.nomem) {
+		*error_r = "out of memory evaluating clocks";
+		goto out;
+	}
+	ret = 0;
+out:
+	sla_build_free(&b);
+	sla_stream_free(&s);
+	if (ret < 0)
+		sla_result_clear(result);
+	return ret;
+}
+
+/* ---- the incremental engine ---- */
+
+#define SLA_NOT_IN_HEAP UINT32_MAX
+
+/* One ticket the engine has seen: 32 bytes, as many as the store has
+   tickets. */
+struct sla_tk {
+	const char *key;             /* interned */
+	int64_t due;                 /* when its result changes by itself; 0: never */
+	uint32_t heap;               /* its place in the heap, or SLA_NOT_IN_HEAP */
+	bool dirty;                  /* to evaluate at the next update */
+	bool started;                /* has clocks */
+	bool changing;               /* a paused clock: projected from NOW */
+	struct sla_entry *entry;     /* its results; NULL when none or inert */
+};
+
+/* A ticket's results, as sla_build_ticket() made them. */
+struct sla_entry {
+	struct sla_ticket t;
+	struct sla_pack_clock *packs;
+	struct sla_complaint *complaints;
+	struct sla_rating *ratings;
+	struct sla_praise *praises;  /* S15, on this ticket */
+	size_t pack_count, complaint_count, rating_count, praise_count;
+	struct sla_pause *pauses;    /* every clock's, one block */
+};
+
+struct sla_engine {
+	const struct conf *conf;
+	const struct calendar *cal;
+	bool keep_inert;
+	struct sla_intern intern;
+	struct sla_build b;          /* per ticket: its team calendars */
+	struct sla_result scratch;   /* one ticket's results */
+	struct sla_arena_block *tk_blocks;
+	struct sla_tk **map;         /* by key, open addressing */
+	size_t map_cap, map_count;
+	struct sla_tk **order;       /* by key, as the store orders tickets */
+	size_t order_count, order_cap;
+	struct sla_tk **added;       /* not yet merged into order */
+	size_t added_count, added_cap;
+	struct sla_tk **heap;        /* by due */
+	size_t heap_count, heap_cap;
+	struct sla_tk **dirty;
+	size_t dirty_count, dirty_cap;
+	struct event *recs;          /* the records, by ticket and time */
+	size_t rcount, rcap;
+	struct sla_arena_block *rblocks;
+	bool recs_unsorted;
+	int64_t last_id;
+	bool loaded;
+	size_t inert;                /* started, not kept (keep_inert off) */
+	bool nomem;
+	sla_engine_ticket_cb *cb;
+	void *cb_ctx;
+	int cb_ret;
+	size_t evaluated;
+};
+
+static bool
+sla_grow_ptrs(struct sla_tk ***arr, size_t *cap, size_t count)
+{
+	return sla_grow((void **)arr, cap, count, sizeof(**arr)) == 0;
+}
+
+static bool
+sla_heap_less(const struct sla_engine *e, size_t i, size_t j)
+{
+	return e->heap[i]->due < e->heap[j]->due;
+}
+
+static void
+sla_heap_swap(struct sla_engine *e, size_t i, size_t j)
+{
+	struct sla_tk *t = e->heap[i];
+
+	e->heap[i] = e->heap[j];
+	e->heap[j] = t;
+	e->heap[i]->heap = (uint32_t)i;
+	e->heap[j]->heap = (uint32_t)j;
+}
+
+static void
+sla_heap_fix(struct sla_engine *e, size_t i)
+{
+	while (i > 0 && sla_heap_less(e, i, (i - 1) / 2)) {
+		sla_heap_swap(e, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < e->heap_count && sla_heap_less(e, l, m))
+			m = l;
+		if (r < e->heap_count && sla_heap_less(e, r, m))
+			m = r;
+		if (m == i)
+			return;
+		sla_heap_swap(e, i, m);
+		i = m;
+	}
+}
+
+static void
+sla_heap_remove(struct sla_engine *e, struct sla_tk *tk)
+{
+	size_t i = tk->heap;
+
+	if (tk->heap == SLA_NOT_IN_HEAP)
+		return;
+	tk->heap = SLA_NOT_IN_HEAP;
+	if (i == --e->heap_count)
+		return;
+	e->heap[i] = e->heap[e->heap_count];
+	e->heap[i]->heap = (uint32_t)i;
+	sla_heap_fix(e, i);
+}
+
+static void
+sla_heap_set(struct sla_engine *e, struct sla_tk *tk, int64_t due)
+{
+	sla_heap_remove(e, tk);
+	tk->due = due;
+	if (due == 0)
+		return;
+	if (e->heap_count >= SLA_NOT_IN_HEAP ||
+	    !sla_grow_ptrs(&e->heap, &e->heap_cap, e->heap_count)) {
+		e->nomem = true;
+		return;
+	}
+	tk->heap = (uint32_t)e->heap_count;
+	e->heap[e->heap_count++] = tk;
+	sla_heap_fix(e, tk->heap);
+}
+
+static void
+sla_mark_dirty(struct sla_engine *e, struct sla_tk *tk)
+{
+	if (tk->dirty)
+		return;
+	if (!sla_grow_ptrs(&e->dirty, &e->dirty_cap, e->dirty_count)) {
+		e->nomem = true;
+		return;
+	}
+	tk->dirty = true;
+	e->dirty[e->dirty_count++] = tk;
+}
+
+/* The ticket KEY, made (and queued to merge into the order) when new. */
+static struct sla_tk *
+sla_tk_get(struct sla_engine *e, const char *key, bool *created_r)
+{
+	size_t i, mask;
+	struct sla_tk *tk;
+
+	*created_r = false;
+	if (e->map_count * 4 >= e->map_cap * 3) {
+		size_t ncap = e->map_cap == 0 ? 1024 : e->map_cap * 2, j;
+		struct sla_tk **nm = calloc(ncap, sizeof(*nm));
+
+		if (nm == NULL) {
+			e->nomem = true;
+			return NULL;
+		}
+		for (j = 0; j < e->map_cap; j++)
+			if (e->map[j] != NULL) {
+				for (i = sla_hash(e->map[j]->key) & (ncap - 1); nm[i] != NULL;
+				     i = (i + 1) & (ncap - 1))
+					;
+				nm[i] = e->map[j];
+			}
+		free(e->map);
+		e->map = nm;
+		e->map_cap = ncap;
+	}
+	mask = e->map_cap - 1;
+	for (i = sla_hash(key) & mask; e->map[i] != NULL; i = (i + 1) & mask)
+		if (strcmp(e->map[i]->key, key) == 0)
+			return e->map[i];
+	if ((tk = sla_arena_alloc(&e->tk_blocks, sizeof(*tk), &e->nomem)) == NULL)
+		return NULL;
+	memset(tk, 0, sizeof(*tk));
+	tk->heap = SLA_NOT_IN_HEAP;
+	if ((tk->key = sla_intern(&e->intern, key, &e->nomem)) == NULL)
+		return NULL;
+	e->map[i] = tk;
+	e->map_count++;
+	*created_r = true;
+	return tk;
+}
+
+static void
+sla_entry_free(struct sla_entry **entry)
+{
+	if (*entry == NULL)
+		return;
+	free((*entry)->packs);
+	free((*entry)->complaints);
+	free((*entry)->ratings);
+	free((*entry)->praises);
+	free((*entry)->pauses);
+	free(*entry);
+	*entry = NULL;
+}
+
+static void *
+sla_memdup(const void *p, size_t size, bool *nomem)
+{
+	void *d;
+
+	if (size == 0)
+		return NULL;
+	if ((d = malloc(size)) == NULL) {
+		*nomem = true;
+		return NULL;
+	}
+	memcpy(d, p, size);
+	return d;
+}
+
+static size_t
+sla_pauses_kept(const struct sla_clock *c)
+{
+	return c->pauses == NULL ? 0 : c->pause_count < SLA_PAUSES_MAX ?
+		(size_t)c->pause_count : SLA_PAUSES_MAX;
+}
+
+/* Move the pauses C points to (in the scratch arena) to *AT. */
+static void
+sla_pauses_move(struct sla_clock *c, struct sla_pause **at)
+{
+	size_t n = sla_pauses_kept(c);
+
+	if (n == 0)
+		return;
+	memcpy(*at, c->pauses, n * sizeof(**at));
+	c->pauses = *at;
+	*at += n;
+}
+
+/* The scratch result's one ticket as an entry the engine keeps. */
+static struct sla_entry *
+sla_entry_make(struct sla_engine *e)
+{
+	const struct sla_result *s = &e->scratch;
+	struct sla_entry *en;
+	struct sla_pause *at;
+	size_t pauses = 0, i;
+	int m;
+
+	if ((en = calloc(1, sizeof(*en))) == NULL) {
+		e->nomem = true;
+		return NULL;
+	}
+	en->t = s->tickets[0];
+	en->pack_count = s->pack_clock_count;
+	en->complaint_count = s->complaint_count;
+	en->rating_count = e->b.rating_count;
+	en->praise_count = e->b.praise_count;
+	en->packs = sla_memdup(s->pack_clocks, en->pack_count * sizeof(*en->packs), &e->nomem);
+	en->complaints = sla_memdup(s->complaints, en->complaint_count * sizeof(*en->complaints),
+				    &e->nomem);
+	en->ratings = sla_memdup(e->b.ratings, en->rating_count * sizeof(*en->ratings),
+				 &e->nomem);
+	en->praises = sla_memdup(e->b.praises, en->praise_count * sizeof(*en->praises),
+				 &e->nomem);
+	for (m = 0; m < SLA_MILESTONE_COUNT; m++)
+		pauses += sla_pauses_kept(&en->t.clocks[m]);
+	for (i = 0; i < en->pack_count; i++)
+		pauses += sla_pauses_kept(&en->packs[i].clock);
+	if (pauses > 0 && (en->pauses = calloc(pauses, sizeof(*en->pauses))) == NULL)
+		e->nomem = true;
+	if (e->nomem) {
+		sla_entry_free(&en);
+		return NULL;
+	}
+	at = en->pauses;
+	for (m = 0; m < SLA_MILESTONE_COUNT; m++)
+		sla_pauses_move(&en->t.clocks[m], &at);
+	for (i = 0; i < en->pack_count; i++)
+		sla_pauses_move(&en->packs[i].clock, &at);
+	return en;
+}
+
+/* When C's result changes by itself after NOW (0: only by new events),
+   as notify_next() sees it: the reminder point, then the second after
+   the deadline (met at the deadline is met). Sets *changing for a paused
+   clock, whose deadline is projected from NOW. */
+static int64_t
+sla_clock_due(const struct sla_clock *c, int64_t now, bool remind, bool *changing)
+{
+	if (c->state != SLA_PENDING)
+		return 0;
+	if (c->paused) {
+		*changing = true;
+		return 0;
+	}
+	if (remind && c->remind_at > now)
+		return c->remind_at;
+	return c->deadline + 1;
+}
+
+static int64_t
+sla_due_min(int64_t a, int64_t b)
+{
+	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+/* Evaluate TK from its events EVS[0..N), keep what it gives, and tell
+   the caller. */
+static void
+sla_engine_take(struct sla_engine *e, struct sla_tk *tk, const struct event *evs, size_t n)
+{
+	struct sla_result *s = &e->scratch;
+	const struct sla_ticket *t = NULL;
+	bool inert = true, changing = false, was_inert = tk->started && tk->entry == NULL;
+	int64_t due = 0;
+	size_t i;
+	int m;
+
+	s->ticket_count = s->pack_clock_count = s->complaint_count = 0;
+	e->b.rating_count = 0;
+	e->b.praise_count = 0;
+	sla_arena_reset(&s->strings);
+	e->b.last_kept = NULL;
+	sla_entry_free(&tk->entry);
+	tk->started = n > 0 && sla_build_ticket(&e->b, evs, n);
+	e->evaluated++;
+	if (e->b.nomem) {
+		e->nomem = true;
+		return;
+	}
+	if (tk->started) {
+		t = &s->tickets[0];
+		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
+			due = sla_due_min(due, sla_clock_due(&t->clocks[m], e->b.now, true,
+							     &changing));
+			inert = inert && t->clocks[m].state == SLA_PENDING;
+		}
+		for (i = 0; i < s->pack_clock_count; i++) {
+			due = sla_due_min(due, sla_clock_due(&s->pack_clocks[i].clock, e->b.now,
+							     false, &changing));
+			inert = inert && s->pack_clocks[i].clock.state == SLA_PENDING;
+		}
+		inert = inert && s->complaint_count == 0 && e->b.rating_count == 0 &&
+			e->b.praise_count == 0;
+		if (!inert || e->keep_inert)
+			tk->entry = sla_entry_make(e);
+	}
+	if (was_inert)
+		e->inert--;
+	if (tk->started && tk->entry == NULL)
+		e->inert++;
+	tk->changing = changing;
+	sla_heap_set(e, tk, due);
+	if (e->cb != NULL && e->cb_ret == 0)
+		e->cb_ret = e->cb(e->cb_ctx, tk->key, t);
+}
+
+static void
+sla_engine_flush_full(struct sla_stream *s, void *ctx)
+{
+	struct sla_engine *e = ctx;
+	struct sla_tk *tk;
+	bool created;
+
+	if ((tk = sla_tk_get(e, s->evs[0].ticket, &created)) == NULL) {
+		s->stop = true;
+		return;
+	}
+	/* the store gives the tickets in order: append */
+	if (created) {
+		if (!sla_grow_ptrs(&e->order, &e->order_cap, e->order_count)) {
+			e->nomem = s->stop = true;
+			return;
+		}
+		e->order[e->order_count++] = tk;
+	}
+	sla_engine_take(e, tk, s->evs, s->count);
+	if (e->nomem || e->cb_ret != 0)
+		s->stop = true;
+}
+
+static void
+sla_engine_flush_one(struct sla_stream *s, void *ctx)
+{
+	(void)s;
+	(void)ctx;		/* the caller evaluates after the walk */
+}
+
+static int
+sla_engine_since_cb(void *ctx, const struct event *ev)
+{
+	struct sla_engine *e = ctx;
+	struct sla_tk *tk;
+	bool created;
+
+	if (ev->id > e->last_id)
+		e->last_id = ev->id;
+	if ((tk = sla_tk_get(e, ev->ticket != NULL ? ev->ticket : "", &created)) == NULL)
+		return 1;
+	if (created) {
+		if (!sla_grow_ptrs(&e->added, &e->added_cap, e->added_count)) {
+			e->nomem = true;
+			return 1;
+		}
+		e->added[e->added_count++] = tk;
+	}
+	sla_mark_dirty(e, tk);
+	if (sla_is_record(ev)) {
+		if (sla_event_keep(&e->recs, &e->rcount, &e->rcap, &e->rblocks, ev, &e->nomem) < 0)
+			return 1;
+		e->recs_unsorted = true;
+	}
+	return e->nomem ? 1 : 0;
+}
+
+static void
+sla_engine_init(struct sla_engine *e, const struct conf *conf, const struct calendar *cal,
+		bool keep_inert)
+{
+	memset(e, 0, sizeof(*e));
+	e->conf = conf;
+	e->cal = cal;
+	e->keep_inert = keep_inert;
+	sla_build_init(&e->b, conf, cal, 0, &e->scratch);
+	e->b.intern = &e->intern;
+}
+
+int
+sla_engine_new(const struct conf *conf, const struct calendar *cal, bool keep_inert,
+	       struct sla_engine **engine_r, const char **error_r)
+{
+	struct sla_engine *e;
+
+	if ((e = malloc(sizeof(*e))) == NULL) {
+		*error_r = "out of memory";
 		return -1;
 	}
-	if (store_events_foreach(store, sla_collect_cb, c, error_r) < 0 && !c->nomem)
-		goto out;
-	if (c->nomem) {
-		*error_r = "out of memory reading events";
+	sla_engine_init(e, conf, cal, keep_inert);
+	*engine_r = e;
+	return 0;
+}
+
+/* Everything E holds, freed; E itself stays. */
+static void
+sla_engine_clear(struct sla_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->map_cap; i++)
+		if (e->map[i] != NULL)
+			sla_entry_free(&e->map[i]->entry);
+	free(e->map);
+	free(e->order);
+	free(e->added);
+	free(e->heap);
+	free(e->dirty);
+	free(e->recs);
+	sla_arena_free(&e->rblocks);
+	sla_arena_free(&e->tk_blocks);
+	sla_build_free(&e->b);
+	sla_result_clear(&e->scratch);
+	sla_intern_free(&e->intern);
+}
+
+void
+sla_engine_free(struct sla_engine **engine)
+{
+	if (*engine == NULL)
+		return;
+	sla_engine_clear(*engine);
+	free(*engine);
+	*engine = NULL;
+}
+
+static int
+sla_record_cmp(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+	int c = strcmp(x->ticket, y->ticket);
+
+	if (c != 0)
+		return c;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+sla_tk_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct sla_tk *const *)a)->key, (*(struct sla_tk *const *)b)->key);
+}
+
+/* Merge the tickets made since into the order. */
+static int
+sla_engine_merge(struct sla_engine *e)
+{
+	struct sla_tk **merged;
+	size_t i = 0, j = 0, k = 0, n = e->order_count + e->added_count;
+
+	if (e->added_count == 0)
+		return 0;
+	qsort(e->added, e->added_count, sizeof(*e->added), sla_tk_cmp);
+	if ((merged = malloc((n + 1) * sizeof(*merged))) == NULL)
+		return -1;
+	while (i < e->order_count || j < e->added_count)
+		merged[k++] = j >= e->added_count ||
+			(i < e->order_count && strcmp(e->order[i]->key, e->added[j]->key) < 0) ?
+			e->order[i++] : e->added[j++];
+	free(e->order);
+	e->order = merged;
+	e->order_count = e->order_cap = n;
+	e->added_count = 0;
+	return 0;
+}
+
+int
+sla_engine_update(struct sla_engine *e, struct store *store, int64_t now,
+		  sla_engine_ticket_cb *cb, void *ctx, size_t *evaluated_r,
+		  const char **error_r)
+{
+	struct sla_stream s;
+	size_t i, dirty;
+	int ret = -1;
+
+	memset(&s, 0, sizeof(s));
+	e->b.now = now;
+	e->cb = cb;
+	e->cb_ctx = ctx;
+	e->cb_ret = 0;
+	e->evaluated = 0;
+	if (!e->loaded) {
+		/* everything, streamed by ticket */
+		s.collect_records = true;
+		s.flush = sla_engine_flush_full;
+		s.ctx = e;
+		if (store_events_foreach(store, sla_stream_cb, &s, error_r) < 0 &&
+		    !s.nomem && !e->nomem && e->cb_ret == 0)
+			goto out;
+		sla_stream_flush(&s);
+		if (s.nomem || e->nomem || e->cb_ret != 0)
+			goto fail;
+		e->last_id = s.max_id;
+		e->recs = s.recs;
+		e->rcount = s.rcount;
+		e->rcap = s.rcap;
+		e->rblocks = s.rblocks;
+		s.recs = NULL;
+		s.rblocks = NULL;
+		e->loaded = true;
+		ret = 0;
 		goto out;
 	}
-	ret = sla_evaluate_events(conf, cal, c->evs, c->count, now, result, error_r);
+	if (store_events_foreach_since(store, e->last_id, sla_engine_since_cb, e, error_r) < 0 &&
+	    !e->nomem)
+		goto out;
+	while (!e->nomem && e->heap_count > 0 && e->heap[0]->due <= now) {
+		struct sla_tk *tk = e->heap[0];
+
+		sla_heap_remove(e, tk);
+		tk->due = 0;
+		sla_mark_dirty(e, tk);
+	}
+	if (e->nomem)
+		goto fail;
+	if (e->recs_unsorted && e->rcount > 1)
+		qsort(e->recs, e->rcount, sizeof(*e->recs), sla_record_cmp);
+	e->recs_unsorted = false;
+	s.flush = sla_engine_flush_one;
+	dirty = e->dirty_count;
+	for (i = 0; i < dirty; i++) {
+		struct sla_tk *tk = e->dirty[i];
+
+		s.count = 0;
+		sla_arena_reset(&s.blocks);
+		if (store_events_foreach_ticket(store, tk->key, sla_stream_cb, &s, error_r) < 0 &&
+		    !s.nomem)
+			goto out;
+		if (s.nomem)
+			goto fail;
+		tk->dirty = false;
+		sla_engine_take(e, tk, s.evs, s.count);
+		if (e->nomem)
+			goto fail;
+		if (e->cb_ret != 0) {
+			*error_r = "stopped by the caller";
+			goto out;
+		}
+	}
+	/* what was dirty is done; a clock projected from NOW is again next time */
+	e->dirty_count = 0;
+	for (i = 0; i < dirty; i++)
+		if (e->dirty[i]->changing)
+			sla_mark_dirty(e, e->dirty[i]);
+	if (e->nomem)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	*error_r = "out of memory evaluating clocks";
 out:
-	sla_collect_free(c);
-	free(c);
+	if (ret < 0 && e->dirty_count > 0) {
+		/* left dirty: evaluated again at the next update */
+		size_t k = 0;
+
+		for (i = 0; i < e->dirty_count; i++)
+			if (e->dirty[i]->dirty)
+				e->dirty[k++] = e->dirty[i];
+		e->dirty_count = k;
+	}
+	if (ret < 0 && !e->loaded) {
+		/* half read: start again from nothing next time */
+		const struct conf *conf = e->conf;
+		const struct calendar *cal = e->cal;
+		bool keep = e->keep_inert;
+
+		sla_engine_clear(e);
+		sla_engine_init(e, conf, cal, keep);
+	}
+	if (evaluated_r != NULL)
+		*evaluated_r = e->evaluated;
+	sla_stream_free(&s);
+	e->cb = NULL;
 	return ret;
 }
 
 int
-sla_persist(struct store *store, const struct calendar *cal,
-	    const struct sla_result *result, const char **error_r)
+sla_engine_result(struct sla_engine *e, struct sla_result *result, const char **error_r)
 {
+	struct sla_build b;
+	size_t i, nt = 0, np = 0, nc = 0, nr = 0, npr = 0;
+
+	memset(result, 0, sizeof(*result));
+	if (sla_engine_merge(e) < 0) {
+		*error_r = "out of memory evaluating clocks";
+		return -1;
+	}
+	for (i = 0; i < e->order_count; i++) {
+		const struct sla_entry *en = e->order[i]->entry;
+
+		if (en == NULL)
+			continue;
+		nt++;
+		np += en->pack_count;
+		nc += en->complaint_count;
+		nr += en->rating_count;
+		npr += en->praise_count;
+	}
+	sla_build_init(&b, e->conf, e->cal, e->b.now, result);
+	b.tcap = nt;
+	b.kcap = np;
+	b.ccap = nc;
+	b.rcap = nr;
+	b.praise_cap = npr;
+	if ((nt > 0 && (result->tickets = malloc(nt * sizeof(*result->tickets))) == NULL) ||
+	    (np > 0 && (result->pack_clocks = malloc(np * sizeof(*result->pack_clocks))) == NULL) ||
+	    (nc > 0 && (result->complaints = malloc(nc * sizeof(*result->complaints))) == NULL) ||
+	    (nr > 0 && (b.ratings = malloc(nr * sizeof(*b.ratings))) == NULL) ||
+	    (npr > 0 && (b.praises = malloc(npr * sizeof(*b.praises))) == NULL))
+		b.nomem = true;
+	for (i = 0; i < e->order_count && !b.nomem; i++) {
+		const struct sla_entry *en = e->order[i]->entry;
+
+		if (en == NULL)
+			continue;
+		result->tickets[result->ticket_count++] = en->t;
+		/* most have none: their arrays are NULL */
+		if (en->pack_count > 0)
+			memcpy(result->pack_clocks + result->pack_clock_count, en->packs,
+			       en->pack_count * sizeof(*en->packs));
+		result->pack_clock_count += en->pack_count;
+		if (en->complaint_count > 0)
+			memcpy(result->complaints + result->complaint_count, en->complaints,
+			       en->complaint_count * sizeof(*en->complaints));
+		result->complaint_count += en->complaint_count;
+		if (en->rating_count > 0)
+			memcpy(b.ratings + b.rating_count, en->ratings,
+			       en->rating_count * sizeof(*en->ratings));
+		b.rating_count += en->rating_count;
+		if (en->praise_count > 0)
+			memcpy(b.praises + b.praise_count, en->praises,
+			       en->praise_count * sizeof(*en->praises));
+		b.praise_count += en->praise_count;
+	}
+	sla_build_aggregate(&b, e->recs, e->rcount);
+	sla_build_free(&b);
+	if (b.nomem) {
+		sla_result_clear(result);
+		*error_r = "out of memory evaluating clocks";
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+sla_result_valid_until(const struct sla_result *r, int64_t now)
+{
+	bool changing = false;
+	int64_t until = 0;
 	size_t i;
 	int m;
 
-	if (store_begin(store, error_r) < 0)
-		return -1;
-	if (store_derived_clear(store, error_r) < 0)
-		goto fail;
-	for (i = 0; i < result->ticket_count; i++) {
-		const struct sla_ticket *t = &result->tickets[i];
-
+	for (i = 0; i < r->ticket_count; i++)
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
-			const struct sla_clock *c = &t->clocks[m];
-			struct store_breach b;
-			char month[8];
+			const struct sla_clock *c = &r->tickets[i].clocks[m];
 
-			if (c->state != SLA_MISSED)
-				continue;
-			calendar_month(cal, c->deadline, month);
-			b.ticket = t->ticket;
-			b.rule = sla_milestone_rule((enum sla_milestone)m);
-			b.agent = c->agent;
-			b.deadline = c->deadline;
-			b.met_at = c->stopped_at;
-			b.month = month;
-			if (store_breach_put(store, &b, error_r) < 0)
-				goto fail;
+			/* a reminder is counted once its point has passed */
+			if (c->remind_at > now)
+				until = sla_due_min(until, c->remind_at);
+			until = sla_due_min(until, sla_clock_due(c, now, false, &changing));
 		}
+	for (i = 0; i < r->pack_clock_count; i++)
+		until = sla_due_min(until, sla_clock_due(&r->pack_clocks[i].clock, now, false,
+							 &changing));
+	return changing ? now : until;
+}
+
+int64_t
+sla_engine_next(const struct sla_engine *e)
+{
+	return e->heap_count > 0 ? e->heap[0]->due : 0;
+}
+
+size_t
+sla_engine_inert(const struct sla_engine *e)
+{
+	return e->inert;
+}
+
+bool
+sla_engine_loaded(const struct sla_engine *e)
+{
+	return e->loaded;
+}
+
+int
+sla_ticket_breaches_put(struct store *store, const struct calendar *cal,
+			const struct sla_ticket *t, const char **error_r)
+{
+	int m;
+
+	for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
+		const struct sla_clock *c = &t->clocks[m];
+		struct store_breach b;
+		char month[8];
+
+		if (c->state != SLA_MISSED)
+			continue;
+		calendar_month(cal, c->deadline, month);
+		b.ticket = t->ticket;
+		b.rule = sla_milestone_rule((enum sla_milestone)m);
+		b.agent = c->agent;
+		b.deadline = c->deadline;
+		b.met_at = c->stopped_at;
+		b.month = month;
+		if (store_breach_put(store, &b, error_r) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+int
+sla_proposals_put(struct store *store, const struct sla_result *result, const char **error_r)
+{
+	size_t i;
+
 	for (i = 0; i < result->proposal_count; i++) {
 		const struct sla_proposal *p = &result->proposals[i];
 		struct store_proposal sp = {
@@ -2318,14 +3259,29 @@ sla_persist(struct store *store, const struct calendar *cal,
 		};
 
 		if (store_proposal_put(store, &sp, error_r) < 0)
-			goto fail;
+			return -1;
 	}
+	return 0;
+}
+
+int
+sla_persist(struct store *store, const struct calendar *cal,
+	    const struct sla_result *result, const char **error_r)
+{
+	const char *ignored;
+	size_t i;
+
+	if (store_begin(store, error_r) < 0)
+		return -1;
+	if (store_derived_clear(store, error_r) < 0)
+		goto fail;
+	for (i = 0; i < result->ticket_count; i++)
+		if (sla_ticket_breaches_put(store, cal, &result->tickets[i], error_r) < 0)
+			goto fail;
+	if (sla_proposals_put(store, result, error_r) < 0)
+		goto fail;
 	return store_commit(store, error_r);
 fail:
-	{
-		const char *ignored;
-
-		(void)store_rollback(store, &ignored);
-	}
+	(void)store_rollback(store, &ignored);
 	return -1;
 }

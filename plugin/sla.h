@@ -128,23 +128,29 @@ struct sla_clock {
 	int64_t remind_at;         /* warn_at% counted: remind while pending from then */
 	bool paused;               /* pending and paused now (deadline projected) */
 	int pause_count;           /* all of them; the first SLA_PAUSES_MAX below */
-	struct sla_pause pauses[SLA_PAUSES_MAX];
 	int reopen_count;
-	char stop[32];             /* what stopped it: "agent_reply", "status solved" */
+	/* the first min(pause_count, SLA_PAUSES_MAX) pauses, NULL when none;
+	   owned by the result (pauses are rare: no fixed array per clock) */
+	const struct sla_pause *pauses;
+	const char *stop;          /* what stopped it: "agent_reply", "status solved";
+				      "" while running; a static string */
 };
 
 /* A pack's own clock on a ticket (S1, G16, W1) or an S14.5 feedback. */
 struct sla_pack_clock {
-	char ticket[EVENT_ID_MAX];
-	char rule[SLA_RULE_MAX];   /* "S14.5", "S1.r", "S1.s", "G16", "W1.a", "W1.s" */
+	const char *ticket;        /* owned by the result */
+	const char *rule;          /* "S14.5", "S1.r", "S1.s", "G16", "W1.a", "W1.s";
+				      a static string */
 	struct sla_clock clock;
 };
 
+/* Compact (no fixed arrays): one is kept per ticket, and a store holds
+   hundreds of thousands of them. */
 struct sla_ticket {
 	const char *ticket;        /* owned by the result */
 	int64_t start;
 	enum severity severity;
-	char team[64];
+	const char *team;          /* "" when none; owned by the result */
 	struct sla_clock clocks[SLA_MILESTONE_COUNT];
 };
 
@@ -277,6 +283,66 @@ int sla_persist(struct store *store, const struct calendar *cal,
 
 void sla_result_clear(struct sla_result *result);
 
+/* Incremental evaluation. A ticket's clocks, pack clocks, complaints and
+   ratings are a function of that ticket's events and of NOW; the rest of
+   a result (streaks, satisfaction, packs, scores, decisions) is
+   aggregated from those and from the record events. The engine keeps the
+   per-ticket results, and at each update evaluates again only the
+   tickets with events stored since the last one, those whose clocks
+   change state by NOW (a deadline passing, a reminder point: a heap of
+   the next such moment per ticket) and those with a paused clock (its
+   deadline is projected from NOW). The first update reads the store once,
+   ticket by ticket. sla_engine_result() then equals sla_evaluate() on the
+   same store at the same NOW.
+
+   KEEP_INERT false: a ticket whose clocks (pack clocks too) are all
+   pending and which has no complaint or rating is not kept, only its next
+   due moment; such a ticket adds nothing to any aggregate (pending clocks
+   are in no streak, score or pack rule), so the result differs from
+   sla_evaluate()'s only by lacking those tickets (and so their reminders,
+   which a report built from it would not count). This is what lets the
+   daemon hold 100,000 open clocks in a few MB. A pack rule that reads
+   pending clocks must make such tickets kept.
+
+   The engine reads CONF and CAL (they must outlive it); a changed
+   configuration needs a new engine. */
+struct sla_engine;
+
+int sla_engine_new(const struct conf *conf, const struct calendar *cal, bool keep_inert,
+		   struct sla_engine **engine_r, const char **error_r);
+void sla_engine_free(struct sla_engine **engine);
+
+/* Called for each ticket evaluated by an update: its key and its
+   clocks, or NULL when it has none (no customer message). Valid during
+   the call. Non-zero stops the update (it fails, and the tickets not yet
+   evaluated stay due). */
+typedef int sla_engine_ticket_cb(void *ctx, const char *ticket, const struct sla_ticket *t);
+
+/* Bring the engine up to STORE at NOW. CB may be NULL. *evaluated_r
+   (may be NULL): how many tickets were evaluated. 0 or -1. */
+int sla_engine_update(struct sla_engine *e, struct store *store, int64_t now,
+		      sla_engine_ticket_cb *cb, void *ctx, size_t *evaluated_r,
+		      const char **error_r);
+/* The whole result as of the last update; it points into the engine:
+   clear it before the next update or sla_engine_free(). */
+int sla_engine_result(struct sla_engine *e, struct sla_result *result,
+		      const char **error_r);
+/* The next moment a ticket's result changes without new events, 0 when
+   none: when to update next. */
+int64_t sla_engine_next(const struct sla_engine *e);
+/* Tickets with clocks not kept (KEEP_INERT false): all three pending. */
+size_t sla_engine_inert(const struct sla_engine *e);
+/* Whether the first update (the whole store) is done. */
+bool sla_engine_loaded(const struct sla_engine *e);
+
+/* The breach rows of T's missed clocks (sla_persist() writes them for
+   every ticket); no transaction of its own. */
+int sla_ticket_breaches_put(struct store *store, const struct calendar *cal,
+			    const struct sla_ticket *t, const char **error_r);
+/* RESULT's proposals (after store_proposals_clear()); no transaction. */
+int sla_proposals_put(struct store *store, const struct sla_result *result,
+		      const char **error_r);
+
 const char *sla_milestone_rule(enum sla_milestone m);  /* "S14.1", ... */
 const char *sla_unit_name(enum sla_unit u);  /* "pct_month_score", ... */
 const char *sla_complaint_state_name(enum sla_complaint_state s);
@@ -305,6 +371,12 @@ bool sla_decision_allowed(const char *from, const char *decision);
    reason; a later evaluation that differs flags basis_changed. */
 #define SLA_PROPOSAL_TICKET_PREFIX "proposal:"
 #define SLA_AGENT_TICKET_PREFIX "agent:"
+
+/* The first moment after NOW at which RESULT (evaluated at NOW) would be
+   different or be read differently without new events: a reminder point
+   or a pending clock's deadline passing; NOW itself when a clock is
+   paused (its deadline moves with NOW); 0 when never. */
+int64_t sla_result_valid_until(const struct sla_result *result, int64_t now);
 
 /* The proposal of RESULT with KEY, or NULL. */
 const struct sla_proposal *sla_result_proposal(const struct sla_result *result,

@@ -83,10 +83,18 @@ cmd_recompute_and_report(struct ctx *c, const char *month, enum report_format fo
 {
 	struct sla_result result;
 	const char *error;
+	int64_t now = (int64_t)time(NULL);
+	struct report_opts opts = { .period = month, .agent = c->agent, .team = c->team,
+				    .format = format, .now = now };
+	char stamp[128];
+	bool stamped = report_cache_stamp(c->conf, c->store, stamp, sizeof(stamp)) == 0;
 	int ret = EXIT_FAILURE;
 
-	if (sla_evaluate(c->conf, c->cal, c->store, (int64_t)time(NULL), &result,
-			 &error) < 0) {
+	/* the month's tallies as the last evaluation left them, while they hold */
+	if (print && !persist && stamped &&
+	    report_cache_render(c->conf, c->cal, c->store, stamp, &opts, stdout) == 1)
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (sla_evaluate(c->conf, c->cal, c->store, now, &result, &error) < 0) {
 		fprintf(stderr, "slaclock: evaluate: %s\n", error);
 		return EXIT_FAILURE;
 	}
@@ -94,10 +102,9 @@ cmd_recompute_and_report(struct ctx *c, const char *month, enum report_format fo
 		fprintf(stderr, "slaclock: recompute: %s\n", error);
 		goto out;
 	}
-	if (print && report_render_opts(c->conf, c->cal, &result, &(struct report_opts){
-					.period = month, .agent = c->agent, .team = c->team,
-					.format = format, .now = (int64_t)time(NULL) },
-				   stdout, &error) < 0) {
+	if (stamped)
+		report_cache_update(c->conf, c->cal, c->store, &result, stamp, now);
+	if (print && report_render_opts(c->conf, c->cal, &result, &opts, stdout, &error) < 0) {
 		fprintf(stderr, "slaclock: report: %s\n", error);
 		ret = EXIT_USAGE;
 		goto out;

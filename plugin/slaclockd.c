@@ -43,6 +43,27 @@
    timers are not held back. */
 #define DAEMON_SLA_COST_FACTOR 4
 #define DAEMON_SLA_MAX_WAIT_MS (60 * 60 * 1000)
+/* While an IMAP folder has not caught up (an initial sync, or the first
+   one after an outage), the events it stores wait: the clocks are
+   evaluated once it has, for the tickets the sync touched, instead of
+   after every batch. Whether it has is looked at this often. Deadlines
+   and webhook events are not held back, and the sync's events only while
+   batches keep coming (a source that cannot connect never catches up, and
+   the others then store a batch now and then), for at most the hold. */
+#define DAEMON_SLA_SYNC_POLL_MS 250
+#define DAEMON_SLA_SYNC_IDLE_MS 2000
+#define DAEMON_SLA_SYNC_HOLD_MAX_MS (5 * 60 * 1000)
+/* The aggregates (proposals, the gauges) wait this long at least after
+   the last, and COST_FACTOR times as long as it took: they are for
+   people, read in days, while a deadline falling due is written at once
+   and must not queue behind them. Alert mail is grouped per interval and
+   aggregates afresh at each interval's end. */
+#define DAEMON_SLA_AGG_MIN_MS 2000
+/* Nor does it start when a clock falls due before it would be done (by
+   the last one's time, and this margin), unless it has waited this long:
+   it runs in the gaps between deadlines. */
+#define DAEMON_SLA_AGG_GAP_MS 100
+#define DAEMON_SLA_AGG_MAX_DELAY_MS (30 * 1000)
 
 /* The monthly digest job looks whether its month is due this often; it
    is cheap once the month's mark exists, and a daemon that was down at the
@@ -79,6 +100,17 @@ struct daemon {
 	struct webhook_settings ws;
 	struct loop_timer *sla_timer;
 	int64_t sla_timer_at;
+	struct sla_engine *engine;     /* per-ticket results between evaluations */
+	bool sla_events_pending;       /* new events not evaluated yet */
+	bool sla_direct_pending;       /* some not from a sync (webhooks) */
+	int64_t sla_hold_since_ms;     /* held for a sync since (monotonic), 0 */
+	int64_t sla_last_batch_ms;     /* the last IMAP batch stored (monotonic) */
+	int64_t sla_due_ms;            /* next clock due (monotonic), 0 none */
+	bool sla_agg_pending;          /* tickets changed since the last aggregation */
+	int64_t sla_agg_since_ms;      /* pending since (monotonic) */
+	int64_t sla_agg_ms;            /* how long the last one took */
+	int64_t sla_agg_end_ms;        /* when it ended (monotonic) */
+	int64_t sla_alert_at;          /* next alert interval (wall), 0: at once */
 	int64_t sla_last_ms;           /* how long the last evaluation took */
 	unsigned int sla_failures;     /* evaluations failed in a row */
 	int64_t sla_last_end_ms;       /* when it ended (monotonic) */
@@ -122,15 +154,25 @@ daemon_sources_stop(struct daemon *d)
 }
 
 static void daemon_sla_soon(struct daemon *d, int64_t delay_ms);
+static bool daemon_sources_caught_up(const struct daemon *d);
 
-/* New events: evaluate soon, but not so often that evaluating the whole
-   store crowds out ingesting it. */
+/* New events: evaluate soon, but not so often that evaluating crowds out
+   ingesting, and not during an initial sync. */
 static void
-daemon_sla_after_events(struct daemon *d)
+daemon_sla_after_events(struct daemon *d, bool from_sync)
 {
 	int64_t wait = d->sla_last_ms * DAEMON_SLA_COST_FACTOR -
 		(loop_now_ms() - d->sla_last_end_ms);
 
+	d->sla_events_pending = true;
+	if (!from_sync)
+		d->sla_direct_pending = true;
+	if (from_sync && !daemon_sources_caught_up(d)) {
+		if (d->sla_hold_since_ms == 0)
+			d->sla_hold_since_ms = loop_now_ms();
+		daemon_sla_soon(d, DAEMON_SLA_SYNC_POLL_MS);
+		return;
+	}
 	daemon_sla_soon(d, wait > DAEMON_SLA_DEBOUNCE_MS ? wait : DAEMON_SLA_DEBOUNCE_MS);
 }
 
@@ -140,7 +182,8 @@ daemon_batch_cb(void *ctx, uint64_t new_events)
 	struct daemon *d = ctx;
 
 	d->n.imap_events += new_events;
-	daemon_sla_after_events(d);
+	d->sla_last_batch_ms = loop_now_ms();
+	daemon_sla_after_events(d, true);
 }
 
 static int
@@ -171,10 +214,13 @@ daemon_sources_start(struct daemon *d)
 }
 
 /* ---- SLA deadline hook ------------------------------------------------
- * daemon_sla_evaluate() is where the daemon re-evaluates every clock:
- * after new events (debounced) and at the next pending deadline, so a
- * breach is recorded within a second of its deadline even when no mail
- * arrives. */
+ * daemon_sla_evaluate() is where the daemon evaluates the clocks: after
+ * new events (debounced) and at the next pending deadline or reminder, so
+ * a breach is recorded within a second of its deadline even when no mail
+ * arrives. The engine (sla.h) evaluates again only the tickets with new
+ * events or a clock due; their breach rows and notes are written first,
+ * in one transaction, then the aggregates (proposals, alerts) from the
+ * kept per-ticket results. */
 
 static void daemon_sla_timer(void *ctx);
 
@@ -198,46 +244,120 @@ daemon_sla_soon(struct daemon *d, int64_t delay_ms)
 
 static void daemon_outbox_soon(struct daemon *d, int64_t delay_ms);
 
+struct daemon_eval {
+	struct daemon *d;
+	int64_t now;
+	bool whole;                    /* the first update: every breach rewritten */
+	struct notify_stats ns;
+	const char *err;
+};
+
+/* One ticket evaluated again: its breach rows and notes. */
 static int
-daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
+daemon_sla_ticket(void *ctx, const char *ticket, const struct sla_ticket *t)
+{
+	struct daemon_eval *ev = ctx;
+	struct daemon *d = ev->d;
+
+	if (!ev->whole && store_breaches_clear(d->store, ticket, &ev->err) < 0)
+		return -1;
+	if (t != NULL && (sla_ticket_breaches_put(d->store, d->s->cal, t, &ev->err) < 0 ||
+			  notify_ticket(d->s, d->store, t, ev->now, &ev->ns, &ev->err) < 0))
+		return -1;
+	return 0;
+}
+
+/* When the pending aggregation may run (monotonic). */
+static int64_t
+daemon_sla_agg_at(const struct daemon *d)
+{
+	int64_t wait = d->sla_agg_ms * DAEMON_SLA_COST_FACTOR;
+
+	return d->sla_agg_end_ms + (wait > DAEMON_SLA_AGG_MIN_MS ? wait : DAEMON_SLA_AGG_MIN_MS);
+}
+
+static int
+daemon_sla_evaluate(struct daemon *d, int64_t *next_r, int64_t *agg_at_r)
 {
 	struct sla_result result;
-	struct notify_stats ns = { 0 };
-	const char *err;
-	int64_t now = (int64_t)time(NULL);
+	struct daemon_eval ev = { .d = d, .now = (int64_t)time(NULL) };
+	const char *err = NULL, *ignored;
+	int64_t now = ev.now;
 	uint64_t open = 0, missed = 0;
-	size_t i;
+	size_t i, evaluated = 0;
+	int64_t agg_began;
+	bool alerts_due;
 	int m;
 
 	memset(&result, 0, sizeof(result));
+	*agg_at_r = 0;
 	d->n.evaluations++;
-	if (sla_evaluate(d->s->conf, d->s->cal, d->store, now, &result, &err) < 0 ||
-	    sla_persist(d->store, d->s->cal, &result, &err) < 0 ||
-	    notify_enqueue(d->s, d->store, &result, now, &ns, &err) < 0) {
-		/* the same words as the sources' ("store: ...; retrying with
-		   backoff"), so one pattern finds a store fault in the log */
-		log_error("SLA evaluation: store: %s; retrying with backoff (next in %u s)", err,
-			  d->sla_failures < 6 ? 1u << d->sla_failures : 60u);
-		d->n.evaluation_errors++;
-		sla_result_clear(&result);
-		return -1;
+	if (d->engine == NULL &&
+	    sla_engine_new(d->s->conf, d->s->cal, false, &d->engine, &err) < 0)
+		goto fail;
+	ev.whole = !sla_engine_loaded(d->engine);
+	if (store_begin(d->store, &err) < 0)
+		goto fail;
+	if ((ev.whole && store_breaches_clear(d->store, NULL, &err) < 0) ||
+	    sla_engine_update(d->engine, d->store, now, daemon_sla_ticket, &ev, &evaluated,
+			      &err) < 0 ||
+	    store_commit(d->store, &err) < 0) {
+		if (ev.err != NULL)
+			err = ev.err;
+		(void)store_rollback(d->store, &ignored);
+		/* what the engine holds is no longer what the store has */
+		sla_engine_free(&d->engine);
+		goto fail;
 	}
-	for (i = 0; i < result.ticket_count; i++)
-		for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
-			if (result.tickets[i].clocks[m].state == SLA_PENDING)
-				open++;
-			else if (result.tickets[i].clocks[m].state == SLA_MISSED)
-				missed++;
-		}
-	d->n.open_clocks = open;
-	d->n.breaches = missed;
-	d->n.notes_queued += ns.reminders + ns.breaches;
-	if (ns.breaches > 0 || ns.reminders > 0) {
-		log_info("queued %u breach note(s) and %u reminder(s)", ns.breaches,
-			 ns.reminders);
+	d->sla_events_pending = false;
+	d->sla_direct_pending = false;
+	d->sla_hold_since_ms = 0;
+	if ((evaluated > 0 || ev.whole) && !d->sla_agg_pending) {
+		d->sla_agg_pending = true;
+		d->sla_agg_since_ms = loop_now_ms();
+	}
+	d->n.notes_queued += ev.ns.reminders + ev.ns.breaches;
+	if (ev.ns.breaches > 0 || ev.ns.reminders > 0) {
+		log_info("queued %u breach note(s) and %u reminder(s)", ev.ns.breaches,
+			 ev.ns.reminders);
 		daemon_outbox_soon(d, 0);
 	}
-	*next_r = notify_next(&result, now);
+	*next_r = sla_engine_next(d->engine);
+	alerts_due = d->s->mailer != NULL && now >= d->sla_alert_at;
+	if (!alerts_due && !ev.whole &&
+	    (!d->sla_agg_pending || loop_now_ms() < daemon_sla_agg_at(d))) {
+		if (d->sla_agg_pending)
+			*agg_at_r = daemon_sla_agg_at(d);
+		goto done;
+	}
+	if (!alerts_due && !ev.whole && *next_r != 0 &&
+	    loop_wall_to_mono_ms(*next_r) - loop_now_ms() < d->sla_agg_ms + DAEMON_SLA_AGG_GAP_MS &&
+	    loop_now_ms() - d->sla_agg_since_ms < DAEMON_SLA_AGG_MAX_DELAY_MS)
+		goto done;	/* a deadline first; looked at again then */
+	agg_began = loop_now_ms();
+	{
+		if (sla_engine_result(d->engine, &result, &err) < 0)
+			goto fail;
+		if (d->sla_agg_pending &&
+		    (store_begin(d->store, &err) < 0 ||
+		     store_proposals_clear(d->store, &err) < 0 ||
+		     sla_proposals_put(d->store, &result, &err) < 0 ||
+		     store_commit(d->store, &err) < 0)) {
+			(void)store_rollback(d->store, &ignored);
+			goto fail;
+		}
+		for (i = 0; i < result.ticket_count; i++)
+			for (m = 0; m < SLA_MILESTONE_COUNT; m++) {
+				if (result.tickets[i].clocks[m].state == SLA_PENDING)
+					open++;
+				else if (result.tickets[i].clocks[m].state == SLA_MISSED)
+					missed++;
+			}
+		/* the tickets not kept have all three clocks running */
+		d->n.open_clocks = open + SLA_MILESTONE_COUNT * sla_engine_inert(d->engine);
+		d->n.breaches = missed;
+		d->sla_agg_pending = false;
+	}
 	if (d->s->mailer != NULL) {
 		size_t mails = 0;
 		int64_t tick = alert_next_tick(d->s->mailer, now);
@@ -252,22 +372,44 @@ daemon_sla_evaluate(struct daemon *d, int64_t *next_r)
 			daemon_outbox_soon(d, 0);
 		}
 		/* alerts are grouped per interval: come back at the next one */
-		if (tick > now && (*next_r == 0 || tick < *next_r))
-			*next_r = tick;
+		d->sla_alert_at = tick > now ? tick : now + 1;
 	}
+	d->sla_agg_end_ms = loop_now_ms();
+	d->sla_agg_ms = d->sla_agg_end_ms - agg_began;
+done:
+	if (d->s->mailer != NULL && (*next_r == 0 || d->sla_alert_at < *next_r))
+		*next_r = d->sla_alert_at;
 	sla_result_clear(&result);
 	return 0;
+fail:
+	/* the same words as the sources' ("store: ...; retrying with
+	   backoff"), so one pattern finds a store fault in the log */
+	log_error("SLA evaluation: store: %s; retrying with backoff (next in %u s)",
+		  err != NULL ? err : "?", d->sla_failures < 6 ? 1u << d->sla_failures : 60u);
+	d->n.evaluation_errors++;
+	sla_result_clear(&result);
+	return -1;
 }
 
 static void
 daemon_sla_timer(void *ctx)
 {
 	struct daemon *d = ctx;
-	int64_t next = 0, when, began = loop_now_ms();
+	int64_t next = 0, agg_at = 0, when, began = loop_now_ms();
 	int ret;
 
 	d->sla_timer = NULL;
-	ret = daemon_sla_evaluate(d, &next);
+	if (d->sla_events_pending && !d->sla_direct_pending &&
+	    !daemon_sources_caught_up(d) && (d->sla_due_ms == 0 || began < d->sla_due_ms) &&
+	    began - d->sla_last_batch_ms < DAEMON_SLA_SYNC_IDLE_MS &&
+	    began - d->sla_hold_since_ms < DAEMON_SLA_SYNC_HOLD_MAX_MS) {
+		/* a folder is still syncing and no clock is due: wait for it */
+		daemon_sla_soon(d, DAEMON_SLA_SYNC_POLL_MS);
+		if (d->sla_due_ms != 0)
+			daemon_sla_arm(d, d->sla_due_ms);
+		return;
+	}
+	ret = daemon_sla_evaluate(d, &next, &agg_at);
 	d->sla_last_end_ms = loop_now_ms();
 	d->sla_last_ms = d->sla_last_end_ms - began;
 	if (ret < 0) {
@@ -281,12 +423,16 @@ daemon_sla_timer(void *ctx)
 		return;
 	}
 	d->sla_failures = 0;
+	d->sla_due_ms = 0;
+	if (agg_at != 0)
+		daemon_sla_arm(d, agg_at);
 	if (next == 0) {
 		daemon_sla_soon(d, DAEMON_SLA_MAX_WAIT_MS);
 		return;
 	}
-	/* notify_next() already says when the next miss or reminder is due */
+	/* the engine says when the next miss or reminder is due */
 	when = loop_wall_to_mono_ms(next);
+	d->sla_due_ms = when;
 	if (when - loop_now_ms() > DAEMON_SLA_MAX_WAIT_MS)
 		when = loop_now_ms() + DAEMON_SLA_MAX_WAIT_MS;
 	daemon_sla_arm(d, when);
@@ -396,7 +542,7 @@ daemon_ingested(void *ctx, const char *source, const char *ticket, size_t insert
 	if (inserted == 0)
 		return;
 	d->n.webhook_events += inserted;
-	daemon_sla_after_events(d);
+	daemon_sla_after_events(d, false);
 }
 
 static void
@@ -529,6 +675,8 @@ daemon_on_hup(void *ctx, int signo)
 	if (relisten)
 		webhook_server_stop(&d->web);
 	old = d->s;
+	/* the engine reads the configuration it was made with */
+	sla_engine_free(&d->engine);
 	d->s = s;
 	if (relisten)
 		(void)daemon_webhook_start(d);
@@ -674,6 +822,7 @@ out:
 	daemon_sources_stop(&d);
 	webhook_server_stop(&d.web);
 	deliver_stop(&d.deliver);
+	sla_engine_free(&d.engine);
 	loop_free(&d.loop);
 	store_close(&d.store);
 	settings_free(&d.s);

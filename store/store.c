@@ -292,3 +292,51 @@ store_proposal_state_set(struct store *store, const char *key,
 	return STORE_CALL(store, proposal_state_set, error_r, key, state,
 			  changed_by, changed_at);
 }
+
+int
+store_events_foreach_ticket(struct store *store, const char *ticket,
+			    store_event_cb *cb, void *ctx, const char **error_r)
+{
+	return STORE_CALL(store, events_foreach_ticket, error_r, ticket, cb, ctx);
+}
+
+int
+store_events_foreach_since(struct store *store, int64_t since,
+			   store_event_cb *cb, void *ctx, const char **error_r)
+{
+	return STORE_CALL(store, events_foreach_since, error_r, since, cb, ctx);
+}
+
+int
+store_event_max_id(struct store *store, int64_t *id_r, const char **error_r)
+{
+	return STORE_CALL(store, event_max_id, error_r, id_r);
+}
+
+int
+store_breaches_clear(struct store *store, const char *ticket, const char **error_r)
+{
+	return STORE_CALL(store, breaches_clear, error_r, ticket);
+}
+
+int
+store_proposals_clear(struct store *store, const char **error_r)
+{
+	if (store->backend->proposals_clear == NULL)
+		return store_unsupported(store, "proposals_clear", error_r);
+	return store->backend->proposals_clear(store, error_r);
+}
+
+int
+store_cache_get(struct store *store, const char *key, char **stamp_r, char **value_r,
+		const char **error_r)
+{
+	return STORE_CALL(store, cache_get, error_r, key, stamp_r, value_r);
+}
+
+int
+store_cache_put(struct store *store, const char *key, const char *stamp, const char *value,
+		const char **error_r)
+{
+	return STORE_CALL(store, cache_put, error_r, key, stamp, value);
+}

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include "event.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -154,6 +154,30 @@ struct store_backend {
 				  char **ticket_r, const char **error_r);
 	int (*subject_ticket_put)(struct store *store, const char *key,
 				  const char *ticket, int64_t time, const char **error_r);
+
+	/* For incremental evaluation (plugin/sla.h, sla_engine), may be NULL:
+	   events_foreach_ticket: TICKET's events by time, then insertion;
+	   events_foreach_since: the events inserted after the one with id
+	   SINCE, in insertion order (ids only grow: events are append-only);
+	   event_max_id: the id of the last event inserted, 0 when none;
+	   breaches_clear: TICKET's breaches, or all when TICKET is NULL;
+	   proposals_clear: every proposal row (decisions survive, as with
+	   derived_clear). */
+	int (*events_foreach_ticket)(struct store *store, const char *ticket,
+				     store_event_cb *cb, void *ctx, const char **error_r);
+	int (*events_foreach_since)(struct store *store, int64_t since,
+				    store_event_cb *cb, void *ctx, const char **error_r);
+	int (*event_max_id)(struct store *store, int64_t *id_r, const char **error_r);
+	int (*breaches_clear)(struct store *store, const char *ticket, const char **error_r);
+	int (*proposals_clear)(struct store *store, const char **error_r);
+	/* Something computed from the events and kept with the STAMP of what
+	   it was computed from (the caller's business: the reader compares
+	   it). cache_get: *stamp_r and *value_r malloc'ed, NULL when KEY is
+	   unknown. cache_put: KEY NULL clears every entry. */
+	int (*cache_get)(struct store *store, const char *key, char **stamp_r,
+			 char **value_r, const char **error_r);
+	int (*cache_put)(struct store *store, const char *key, const char *stamp,
+			 const char *value, const char **error_r);
 };
 
 struct store {
@@ -225,5 +249,16 @@ int store_proposals_foreach(struct store *store, const char *month,
 int store_proposal_state_set(struct store *store, const char *key,
 			     const char *state, const char *changed_by,
 			     int64_t changed_at, const char **error_r);
+int store_events_foreach_ticket(struct store *store, const char *ticket,
+				store_event_cb *cb, void *ctx, const char **error_r);
+int store_events_foreach_since(struct store *store, int64_t since,
+			       store_event_cb *cb, void *ctx, const char **error_r);
+int store_event_max_id(struct store *store, int64_t *id_r, const char **error_r);
+int store_breaches_clear(struct store *store, const char *ticket, const char **error_r);
+int store_proposals_clear(struct store *store, const char **error_r);
+int store_cache_get(struct store *store, const char *key, char **stamp_r,
+		    char **value_r, const char **error_r);
+int store_cache_put(struct store *store, const char *key, const char *stamp,
+		    const char *value, const char **error_r);
 
 #endif

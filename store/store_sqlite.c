@@ -99,6 +99,14 @@ static const struct store_sqlite_migration store_sqlite_migrations[] = {
 	  " key TEXT PRIMARY KEY,"
 	  " ticket TEXT NOT NULL,"
 	  " last_time INTEGER NOT NULL);" },
+	/* 2 -> 3: incremental evaluation rewrites one ticket's breaches,
+	   and keeps what it computed once (a month's tally) with the stamp
+	   of what it was computed from. */
+	{ "CREATE INDEX IF NOT EXISTS breaches_ticket ON breaches (ticket);"
+	  "CREATE TABLE IF NOT EXISTS derived_cache ("
+	  " key TEXT PRIMARY KEY,"
+	  " stamp TEXT NOT NULL,"
+	  " value TEXT NOT NULL);" },
 };
 #define STORE_SQLITE_MIGRATION_COUNT \
 	((int)(sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0])))
@@ -113,6 +121,13 @@ enum sq_stmt {
 	SQ_EVENT_INSERT,
 	SQ_EVENTS_ALL,
 	SQ_EVENT_COUNT,
+	SQ_EVENTS_TICKET,
+	SQ_EVENTS_SINCE,
+	SQ_EVENT_MAX_ID,
+	SQ_BREACHES_TICKET_CLEAR,
+	SQ_CACHE_GET,
+	SQ_CACHE_PUT,
+	SQ_CACHE_CLEAR,
 	SQ_MT_GET,
 	SQ_MT_PUT,
 	SQ_ST_GET,
@@ -153,6 +168,20 @@ static const char *const sq_sql[SQ_COUNT] = {
 		"SELECT id, source, external_id, ticket, time, actor, kind, attrs"
 		" FROM events ORDER BY ticket, time, id",
 	[SQ_EVENT_COUNT] = "SELECT count(*) FROM events",
+	[SQ_EVENTS_TICKET] =
+		"SELECT id, source, external_id, ticket, time, actor, kind, attrs"
+		" FROM events WHERE ticket = ?1 ORDER BY time, id",
+	[SQ_EVENTS_SINCE] =
+		"SELECT id, source, external_id, ticket, time, actor, kind, attrs"
+		" FROM events WHERE id > ?1 ORDER BY id",
+	[SQ_EVENT_MAX_ID] = "SELECT coalesce(max(id), 0) FROM events",
+	[SQ_BREACHES_TICKET_CLEAR] = "DELETE FROM breaches WHERE ticket = ?1",
+	[SQ_CACHE_GET] = "SELECT stamp, value FROM derived_cache WHERE key = ?1",
+	[SQ_CACHE_PUT] =
+		"INSERT INTO derived_cache (key, stamp, value) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (key) DO UPDATE SET stamp = excluded.stamp,"
+		" value = excluded.value",
+	[SQ_CACHE_CLEAR] = "DELETE FROM derived_cache",
 	[SQ_MT_GET] = "SELECT ticket FROM message_ticket WHERE message_id = ?1",
 	[SQ_MT_PUT] =
 		"INSERT INTO message_ticket (message_id, ticket) VALUES (?1, ?2)"
@@ -676,9 +705,10 @@ sq_event_insert(struct store *store, const struct event *ev,
 	return ret;
 }
 
+/* The events statement ID selects, with ?1 bound to TICKET or SINCE. */
 static int
-sq_events_foreach(struct store *store, store_event_cb *cb, void *ctx,
-		  const char **error_r)
+sq_events_walk(struct store *store, enum sq_stmt id, const char *ticket, int64_t since,
+	       store_event_cb *cb, void *ctx, const char **error_r)
 {
 	static const char what[] = "read events";
 	struct store_sqlite *priv = sq_priv(store);
@@ -687,16 +717,24 @@ sq_events_foreach(struct store *store, store_event_cb *cb, void *ctx,
 	const char *kind;
 	int rc, ret = 0;
 
-	stmt = sq_stmt(store, SQ_EVENTS_ALL, what, error_r);
+	if (ticket != NULL &&
+	    sq_check(store, what, "ticket", ticket, EVENT_ID_MAX, true, error_r) < 0)
+		return -1;
+	stmt = sq_stmt(store, id, what, error_r);
 	if (stmt == NULL)
 		return -1;
 	/* A callback may walk the events again; the cached statement is
 	   then mid-iteration, so the inner walk gets its own. */
 	if (sqlite3_stmt_busy(stmt)) {
-		if (sqlite3_prepare_v2(priv->db, sq_sql[SQ_EVENTS_ALL], -1,
+		if (sqlite3_prepare_v2(priv->db, sq_sql[id], -1,
 				       &tmp, NULL) != SQLITE_OK)
 			return sq_fail(store, what, error_r);
 		stmt = tmp;
+	}
+	if ((id == SQ_EVENTS_TICKET && sq_bind_text(stmt, 1, ticket) != SQLITE_OK) ||
+	    (id == SQ_EVENTS_SINCE && sqlite3_bind_int64(stmt, 1, since) != SQLITE_OK)) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		memset(&ev, 0, sizeof(ev));
@@ -728,9 +766,38 @@ sq_events_foreach(struct store *store, store_event_cb *cb, void *ctx,
 out:
 	if (tmp != NULL)
 		sqlite3_finalize(tmp);
-	else
+	else {
 		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+	}
 	return ret;
+}
+
+static int
+sq_events_foreach(struct store *store, store_event_cb *cb, void *ctx,
+		  const char **error_r)
+{
+	return sq_events_walk(store, SQ_EVENTS_ALL, NULL, 0, cb, ctx, error_r);
+}
+
+static int
+sq_events_foreach_ticket(struct store *store, const char *ticket, store_event_cb *cb,
+			 void *ctx, const char **error_r)
+{
+	return sq_events_walk(store, SQ_EVENTS_TICKET, ticket, 0, cb, ctx, error_r);
+}
+
+static int
+sq_events_foreach_since(struct store *store, int64_t since, store_event_cb *cb,
+			void *ctx, const char **error_r)
+{
+	return sq_events_walk(store, SQ_EVENTS_SINCE, NULL, since, cb, ctx, error_r);
+}
+
+static int
+sq_event_max_id(struct store *store, int64_t *id_r, const char **error_r)
+{
+	return sq_count(store, SQ_EVENT_MAX_ID, "last event id", id_r, error_r);
 }
 
 static int
@@ -892,6 +959,93 @@ sq_derived_clear(struct store *store, const char **error_r)
 	if (ret == 0)
 		ret = sq_run(store, SQ_PROPOSALS_CLEAR, what, error_r);
 	return sq_savepoint_end(store, ret, what, error_r);
+}
+
+static int
+sq_breaches_clear(struct store *store, const char *ticket, const char **error_r)
+{
+	static const char what[] = "clear breaches";
+	sqlite3_stmt *stmt;
+
+	if (ticket == NULL)
+		return sq_run(store, SQ_BREACHES_CLEAR, what, error_r);
+	if (sq_check(store, what, "ticket", ticket, EVENT_ID_MAX, true, error_r) < 0 ||
+	    (stmt = sq_stmt(store, SQ_BREACHES_TICKET_CLEAR, what, error_r)) == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, ticket) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	return sq_step_done(store, stmt, what, error_r);
+}
+
+static int
+sq_proposals_clear(struct store *store, const char **error_r)
+{
+	return sq_run(store, SQ_PROPOSALS_CLEAR, "clear proposals", error_r);
+}
+
+/* ---- derived cache ---- */
+
+static int
+sq_cache_get(struct store *store, const char *key, char **stamp_r, char **value_r,
+	     const char **error_r)
+{
+	static const char what[] = "read derived cache";
+	sqlite3_stmt *stmt;
+	bool oom = false;
+	int rc, ret = 0;
+
+	*stamp_r = *value_r = NULL;
+	if (sq_check(store, what, "key", key, EVENT_ID_MAX, true, error_r) < 0 ||
+	    (stmt = sq_stmt(store, SQ_CACHE_GET, what, error_r)) == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, key) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*stamp_r = sq_column_dup(stmt, 0, &oom);
+		*value_r = sq_column_dup(stmt, 1, &oom);
+		if (oom) {
+			free(*stamp_r);
+			free(*value_r);
+			*stamp_r = *value_r = NULL;
+			ret = sq_failf(store, error_r, "%s: out of memory", what);
+		}
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(store, what, error_r);
+	}
+out:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return ret;
+}
+
+static int
+sq_cache_put(struct store *store, const char *key, const char *stamp, const char *value,
+	     const char **error_r)
+{
+	static const char what[] = "write derived cache";
+	sqlite3_stmt *stmt;
+
+	if (key == NULL)
+		return sq_run(store, SQ_CACHE_CLEAR, what, error_r);
+	if (sq_check(store, what, "key", key, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "stamp", stamp, EVENT_ID_MAX, true, error_r) < 0 ||
+	    sq_check(store, what, "value", value, STORE_PAYLOAD_MAX, true, error_r) < 0 ||
+	    (stmt = sq_stmt(store, SQ_CACHE_PUT, what, error_r)) == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, key) != SQLITE_OK || sq_bind_text(stmt, 2, stamp) != SQLITE_OK ||
+	    sq_bind_text(stmt, 3, value) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return -1;
+	}
+	return sq_step_done(store, stmt, what, error_r);
 }
 
 static int
@@ -1347,4 +1501,11 @@ const struct store_backend store_sqlite_backend = {
 	.breaches_foreach = sq_breaches_foreach,
 	.proposals_foreach = sq_proposals_foreach,
 	.proposal_state_set = sq_proposal_state_set,
+	.events_foreach_ticket = sq_events_foreach_ticket,
+	.events_foreach_since = sq_events_foreach_since,
+	.event_max_id = sq_event_max_id,
+	.breaches_clear = sq_breaches_clear,
+	.proposals_clear = sq_proposals_clear,
+	.cache_get = sq_cache_get,
+	.cache_put = sq_cache_put,
 };

@@ -537,6 +537,140 @@ START_TEST(explain_ticket)
 }
 END_TEST
 
+static char *
+render_to_text(const struct sla_result *r, const struct report_opts *opts)
+{
+	char *text = NULL;
+	size_t len = 0;
+	const char *error = NULL;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(report_render_opts(conf, cal, r, opts, f, &error) == 0, "%s", error);
+	fclose(f);
+	return text;
+}
+
+/* 1 and the text when the kept tallies serve OPTS under STAMP, else 0. */
+static int
+cached_text(struct store *store, const char *stamp, const struct report_opts *opts,
+	    char **text_r)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(text_r, &len);
+	int ret;
+
+	ck_assert_ptr_nonnull(f);
+	ret = report_cache_render(conf, cal, store, stamp, opts, f);
+	fclose(f);
+	return ret;
+}
+
+/* The kept tallies give the CSV a full evaluation gives, for months,
+   quarters, years and filters; new events, or a clock coming due in the
+   period, make the caller evaluate again. */
+START_TEST(cached_tallies)
+{
+	static const struct {
+		const char *period, *agent, *team;
+	} cases[] = {
+		{ "2026-11", NULL, NULL }, { "2026-12", NULL, NULL }, { "2026-Q4", NULL, NULL },
+		{ "2026", NULL, NULL }, { "2026-11", "a@hd.example", NULL },
+		{ "2026-Q4", NULL, "two" }, { "2027-01", NULL, NULL }, { "2026-10", NULL, NULL },
+	};
+	char *dir = testutil_tmpdir(), *db = NULL, *a = NULL, *b = NULL;
+	struct store *store = NULL;
+	struct event evs[32], open_ev;
+	struct sla_result r;
+	const char *error = NULL;
+	char stamp[128], stamp2[128], ext[32];
+	int64_t now = T0 + 90 * 24 * HOUR;
+	size_t n, i;
+
+	ck_assert_int_ge(asprintf(&db, "%s/c.db", dir), 0);
+	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
+	fill(evs, &n);
+	for (i = 0; i < n; i++) {
+		snprintf(ext, sizeof(ext), "e%zu", i);
+		evs[i].external_id = ext;
+		ck_assert_msg(store_event_insert(store, &evs[i], NULL, &error) == 0, "%s", error);
+	}
+	ck_assert_int_eq(report_cache_stamp(conf, store, stamp, sizeof(stamp)), 0);
+	{
+		struct report_opts o = { .period = "2026-11", .format = REPORT_CSV, .now = now };
+
+		ck_assert_int_eq(cached_text(store, stamp, &o, &a), 0);	/* nothing kept yet */
+		free(a);
+	}
+	ck_assert_int_eq(sla_evaluate(conf, cal, store, now, &r, &error), 0);
+	report_cache_update(conf, cal, store, &r, stamp, now);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report_opts o = { .period = cases[i].period, .agent = cases[i].agent,
+					 .team = cases[i].team, .format = REPORT_CSV,
+					 .now = now + 3600 };
+
+		ck_assert_int_eq(cached_text(store, stamp, &o, &a), 1);
+		b = render_to_text(&r, &o);
+		ck_assert_str_eq(a, b);
+		free(a);
+		free(b);
+		o.format = REPORT_TEXT;		/* only the CSV is kept */
+		ck_assert_int_eq(cached_text(store, stamp, &o, &a), 0);
+		free(a);
+	}
+	{
+		/* a week is counted by when things happened, not from the months */
+		struct report_opts o = { .period = "2026-W46", .format = REPORT_CSV,
+					 .now = now + 3600 };
+
+		ck_assert_int_eq(cached_text(store, stamp, &o, &a), 0);
+		free(a);
+	}
+	sla_result_clear(&r);
+
+	/* a new, still open ticket in January: the stamp moves */
+	memset(&open_ev, 0, sizeof(open_ev));
+	open_ev = (struct event){ 0, "test", "open1", "V1", T0 + 62 * 24 * HOUR, "customer",
+		EVENT_CUSTOMER_MESSAGE, NULL };
+	ck_assert_int_eq(store_event_insert(store, &open_ev, NULL, &error), 0);
+	ck_assert_int_eq(report_cache_stamp(conf, store, stamp2, sizeof(stamp2)), 0);
+	ck_assert_str_ne(stamp, stamp2);
+	{
+		struct report_opts o = { .period = "2026-11", .format = REPORT_CSV, .now = now };
+
+		ck_assert_int_eq(cached_text(store, stamp2, &o, &a), 0);
+		free(a);
+	}
+	/* kept while V1's first response runs: past its deadline, January is
+	   evaluated again, November still served and still right */
+	now = open_ev.time + 60;
+	ck_assert_int_eq(sla_evaluate(conf, cal, store, now, &r, &error), 0);
+	report_cache_update(conf, cal, store, &r, stamp2, now);
+	sla_result_clear(&r);
+	{
+		struct report_opts o = { .period = "2027-01", .format = REPORT_CSV, .now = now + 1 };
+
+		ck_assert_int_eq(cached_text(store, stamp2, &o, &a), 1);
+		free(a);
+		o.now = open_ev.time + 31 * MIN;
+		ck_assert_int_eq(cached_text(store, stamp2, &o, &a), 0);
+		free(a);
+		o.period = "2026-11";
+		ck_assert_int_eq(cached_text(store, stamp2, &o, &a), 1);
+		ck_assert_int_eq(sla_evaluate(conf, cal, store, o.now, &r, &error), 0);
+		b = render_to_text(&r, &o);
+		ck_assert_str_eq(a, b);
+		free(a);
+		free(b);
+		sla_result_clear(&r);
+	}
+	store_close(&store);
+	testutil_rmtree(dir);
+	free(dir);
+	free(db);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -553,9 +687,11 @@ report_suite(void)
 	tcase_add_test(tc, week_report);
 	tcase_add_test(tc, year_report_bonus);
 	tcase_add_test(tc, explain_ticket);
+	tcase_add_test(tc, cached_tallies);
 	suite_add_tcase(s, tc);
 	return s;
 }
+
 
 int
 main(void)

@@ -1046,7 +1046,7 @@ START_TEST(test_subject_ticket)
 	store_close(&store);
 	store = open_ok(dbpath);
 	ck_assert_int_eq(store_schema_version(store, &version, &error), 0);
-	ck_assert_int_eq(version, 2);
+	ck_assert_int_eq(version, STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(store_subject_ticket_put(store, "k", "T2", 1, &error), 0);
 	store_close(&store);
 }
