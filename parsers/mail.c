@@ -12,6 +12,7 @@
 #include "charset.h"
 #include "html.h"
 #include "mail.h"
+#include "mime.h"
 #include "reply.h"
 
 /* Longest charset name in an encoded word or parameter we look at. */
@@ -32,15 +33,6 @@ struct mail_headers {
 	struct mail_header *h;
 	size_t count;
 	bool over;
-};
-
-struct mail_walk {
-	struct mailmime *plain;
-	struct mailmime *html;
-	size_t parts;
-	bool over;
-	bool report;
-	bool receipt;
 };
 
 static char *mail_decode_header_hint(const char *value, size_t len,
@@ -681,80 +673,6 @@ mail_part_charset(const struct mailmime_content *ct, char *buf, size_t size)
 	return buf;
 }
 
-static bool
-mail_is_attachment(const struct mailmime *mime)
-{
-	struct mailmime_field *f;
-	clistiter *it;
-
-	if (mime->mm_mime_fields == NULL)
-		return false;
-	for (it = clist_begin(mime->mm_mime_fields->fld_list); it != NULL;
-	     it = clist_next(it)) {
-		f = clist_content(it);
-		if (f->fld_type == MAILMIME_FIELD_DISPOSITION &&
-		    f->fld_data.fld_disposition != NULL &&
-		    f->fld_data.fld_disposition->dsp_type != NULL &&
-		    f->fld_data.fld_disposition->dsp_type->dsp_type ==
-		    MAILMIME_DISPOSITION_TYPE_ATTACHMENT)
-			return true;
-	}
-	return false;
-}
-
-static void
-mail_walk(struct mailmime *mime, unsigned int depth, bool nested,
-	  struct mail_walk *w)
-{
-	struct mailmime_content *ct = mime->mm_content_type;
-	struct mailmime_type *type = ct != NULL ? ct->ct_type : NULL;
-	const char *sub = ct != NULL && ct->ct_subtype != NULL ? ct->ct_subtype : "";
-	bool text = type == NULL ||
-		(type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
-		 type->tp_data.tp_discrete_type->dt_type == MAILMIME_DISCRETE_TYPE_TEXT);
-	const char *rt;
-	clistiter *it;
-
-	if (++w->parts > MAIL_PARTS_MAX || depth > MAIL_MIME_DEPTH_MAX) {
-		w->over = true;
-		return;
-	}
-	switch (mime->mm_type) {
-	case MAILMIME_SINGLE:
-		if (strcasecmp(sub, "delivery-status") == 0)
-			w->report = true;
-		else if (strcasecmp(sub, "disposition-notification") == 0)
-			w->receipt = true;
-		if (!text || nested || mail_is_attachment(mime))
-			break;
-		if (type == NULL || strcasecmp(sub, "plain") == 0) {
-			if (w->plain == NULL)
-				w->plain = mime;
-		} else if (strcasecmp(sub, "html") == 0) {
-			if (w->html == NULL)
-				w->html = mime;
-		}
-		break;
-	case MAILMIME_MULTIPLE:
-		if (strcasecmp(sub, "report") == 0 && !nested) {
-			rt = mail_content_param(ct, "report-type");
-			if (rt != NULL && strcasecmp(rt, "disposition-notification") == 0)
-				w->receipt = true;
-			else
-				w->report = true;
-		}
-		for (it = clist_begin(mime->mm_data.mm_multipart.mm_mp_list);
-		     it != NULL && !w->over; it = clist_next(it))
-			mail_walk(clist_content(it), depth + 1, nested, w);
-		break;
-	case MAILMIME_MESSAGE:
-		if (mime->mm_data.mm_message.mm_msg_mime != NULL)
-			mail_walk(mime->mm_data.mm_message.mm_msg_mime, depth + 1,
-				  depth > 0 || nested, w);
-		break;
-	}
-}
-
 /* Sniff <meta charset="x"> or content="text/html; charset=x". */
 static const char *
 mail_html_meta_charset(const char *html, size_t len, char *buf, size_t size)
@@ -800,24 +718,19 @@ mail_utf8_cut(const char *s, size_t len, size_t max)
 }
 
 static int
-mail_body(struct mailmime *part, bool html, struct mail_msg *msg)
+mail_body(const struct mime_text *part, bool html, struct mail_msg *msg)
 {
-	struct mailmime_data *data = part->mm_data.mm_single;
 	char csbuf[MAIL_CHARSET_NAME_MAX];
-	const char *cs, *raw;
+	const char *cs, *raw = part->data;
 	char *decoded = NULL, *text = NULL, *htext;
-	size_t rawlen, idx = 0, tlen, cut;
+	size_t rawlen = part->len, idx = 0, tlen, cut;
 	bool hquoted = false;
 	int ret = -1;
 
-	if (data == NULL || data->dt_type != MAILMIME_DATA_TEXT)
-		return 0;
-	raw = data->dt_data.dt_text.dt_data;
-	rawlen = data->dt_data.dt_text.dt_length;
 	/* libetpan's quoted-printable decoder reads the two bytes after an
 	   '=' without looking at the length: an escape cut off at the end of
 	   the part would make it read past the end of the message. */
-	if (data->dt_encoded && data->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+	if (part->encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
 		for (;;) {
 			if (rawlen >= 1 && raw[rawlen - 1] == '=')
 				rawlen--;
@@ -827,11 +740,13 @@ mail_body(struct mailmime *part, bool html, struct mail_msg *msg)
 				break;
 		}
 	}
-	if (data->dt_encoded &&
-	    mailmime_part_parse(raw, rawlen, &idx, data->dt_encoding, &decoded,
+	/* 7bit, 8bit and binary are the bytes as they are; no copy. */
+	if ((part->encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE ||
+	     part->encoding == MAILMIME_MECHANISM_BASE64) &&
+	    mailmime_part_parse(raw, rawlen, &idx, part->encoding, &decoded,
 				&rawlen) == MAILIMF_NO_ERROR)
 		raw = decoded;
-	cs = mail_part_charset(part->mm_content_type, csbuf, sizeof(csbuf));
+	cs = mail_part_charset(part->ct, csbuf, sizeof(csbuf));
 	if (cs == NULL && html)
 		cs = mail_html_meta_charset(raw, rawlen, csbuf, sizeof(csbuf));
 	if (cs != NULL && (msg->charset = strdup(cs)) == NULL)
@@ -876,27 +791,23 @@ out:
 static int
 mail_parse_mime(const char *buf, size_t len, struct mail_msg *msg)
 {
-	struct mailmime *mime = NULL;
-	struct mail_walk w;
-	size_t idx = 0;
+	struct mime_found f;
 	int ret = 0;
 
-	if (mailmime_parse(buf, len, &idx, &mime) != MAILIMF_NO_ERROR)
-		return 0; /* headers only; not an error */
-	memset(&w, 0, sizeof(w));
-	mail_walk(mime, 0, false, &w);
-	if (w.report)
+	if (mime_find_text(buf, len, &f) < 0)
+		return -1;
+	if (f.report)
 		msg->auto_kind = MAIL_AUTO_BOUNCE;
-	else if (w.receipt && msg->auto_kind < MAIL_AUTO_REPLY)
+	else if (f.receipt && msg->auto_kind < MAIL_AUTO_REPLY)
 		msg->auto_kind = MAIL_AUTO_REPLY;
-	if (w.over) {
+	if (f.over) {
 		msg->oversize = true;
-	} else if (w.plain != NULL) {
-		ret = mail_body(w.plain, false, msg);
-	} else if (w.html != NULL) {
-		ret = mail_body(w.html, true, msg);
+	} else if (f.plain.data != NULL) {
+		ret = mail_body(&f.plain, false, msg);
+	} else if (f.html.data != NULL) {
+		ret = mail_body(&f.html, true, msg);
 	}
-	mailmime_free(mime);
+	mime_found_clear(&f);
 	return ret;
 }
 

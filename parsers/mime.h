@@ -1,0 +1,54 @@
+/* mime - find the text part of a message without building its MIME tree.
+ *
+ * mail.c needs one thing of the MIME structure: the first text/plain part
+ * (else the first text/html one) that is not an attachment and not inside
+ * an attached message, and whether a delivery report or a read receipt is
+ * somewhere in it. libetpan's mailmime_parse() builds the whole tree for
+ * that, parsing every header of the message with the full RFC 5322 grammar
+ * and allocating per token; this module walks the same structure over the
+ * bytes in place: it reads only the Content-Type, -Transfer-Encoding and
+ * -Disposition fields (with libetpan's parsers for those), finds part
+ * boundaries with memmem(), and never copies a part.
+ *
+ * It follows mailmime_parse() (libetpan 1.9) exactly, quirks included
+ * (where a header block ends, which lines count as boundaries, what a
+ * part without a close boundary ends at), so that slaclock reads the same
+ * text out of every message as it did with the tree; tests/test_mime.c
+ * compares the two over the corpora and tests/fuzz's "mime" target on
+ * random input.
+ */
+#ifndef SLACLOCK_MIME_H
+#define SLACLOCK_MIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct mailmime_content;
+
+struct mime_text {
+	const char *data;        /* the part's body, undecoded, inside the message */
+	size_t len;
+	int encoding;            /* MAILMIME_MECHANISM_* */
+	/* Its Content-Type; NULL for a part without one (text/plain, no
+	   parameters). Owned by the mime_found. */
+	struct mailmime_content *ct;
+};
+
+struct mime_found {
+	struct mime_text plain;  /* data NULL when there is none */
+	struct mime_text html;
+	bool over;               /* more than MAIL_PARTS_MAX parts or deeper than
+				    MAIL_MIME_DEPTH_MAX: the parts are not used */
+	bool report;             /* a delivery report (multipart/report, or a
+				    delivery-status part) */
+	bool receipt;            /* a read receipt (disposition-notification) */
+};
+
+/* Walk the message in BUF (LEN bytes, from its first header line).
+   Returns 0 and fills *found (free with mime_found_clear()), or -1 when
+   memory ran out. */
+int mime_find_text(const char *buf, size_t len, struct mime_found *found);
+
+void mime_found_clear(struct mime_found *found);
+
+#endif
