@@ -286,3 +286,9 @@ html_to_text(const char *html, size_t len, unsigned int flags, bool *quoted_r)
 	mmap_string_free(ctx.out);
 	return ret;
 }
+
+void
+html_init(void)
+{
+	xmlInitParser();
+}

@@ -982,6 +982,12 @@ out:
 }
 
 void
+mail_init(void)
+{
+	html_init();
+}
+
+void
 mail_msg_clear(struct mail_msg *msg)
 {
 	size_t i;
