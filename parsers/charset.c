@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
@@ -77,7 +78,9 @@ charset_canonical(const char *label)
 	size_t i;
 
 	for (i = 0; i < sizeof(charset_aliases) / sizeof(charset_aliases[0]); i++) {
-		if (strcasecmp(label, charset_aliases[i].label) == 0)
+		if (tolower((unsigned char)label[0]) ==
+		    tolower((unsigned char)charset_aliases[i].label[0]) &&
+		    strcasecmp(label, charset_aliases[i].label) == 0)
 			return charset_aliases[i].iconv_name;
 	}
 	return label;
@@ -123,8 +126,17 @@ charset_is_utf8(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
+	uint64_t w;
 
 	while (i < len) {
+		/* Runs of ASCII, eight bytes at a time. */
+		if (len - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if ((w & UINT64_C(0x8080808080808080)) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if ((n = charset_utf8_seq(p + i, len - i)) == 0)
 			return false;
 		i += n;

@@ -223,7 +223,7 @@ mail_encoded_word(const char *s, size_t len, char *charset, size_t cs_size,
 		  char **decoded_r, size_t *decoded_len_r)
 {
 	size_t i, cs_end, text_start, text_end, idx = 0, n;
-	char enc;
+	char enc, *q;
 	int r;
 
 	if (len > MAIL_ENCODED_WORD_MAX)
@@ -261,17 +261,23 @@ mail_encoded_word(const char *s, size_t len, char *charset, size_t cs_size,
 		return 0;
 	memcpy(charset, s + 2, n);
 	charset[n] = '\0';
-	if (enc == 'B' || enc == 'b')
-		r = mailmime_base64_body_parse(s + text_start, text_end - text_start,
-					       &idx, decoded_r, decoded_len_r);
-	else
-		r = mailmime_quoted_printable_body_parse(s + text_start,
-							 text_end - text_start,
-							 &idx, decoded_r,
-							 decoded_len_r, 1);
+	/* The decoded text is malloc'ed either way (free() it). */
+	if (enc == 'B' || enc == 'b') {
+		*decoded_r = mime_decode(MAILMIME_MECHANISM_BASE64, s + text_start,
+					 text_end - text_start, decoded_len_r);
+		return *decoded_r == NULL ? 0 : text_end + 2;
+	}
+	r = mailmime_quoted_printable_body_parse(s + text_start, text_end - text_start,
+						 &idx, &q, decoded_len_r, 1);
 	if (r != MAILIMF_NO_ERROR)
 		return 0;
-	return text_end + 2;
+	*decoded_r = malloc(*decoded_len_r + 1);
+	if (*decoded_r != NULL) {
+		memcpy(*decoded_r, q, *decoded_len_r);
+		(*decoded_r)[*decoded_len_r] = '\0';
+	}
+	mailmime_decoded_part_free(q);
+	return *decoded_r == NULL ? 0 : text_end + 2;
 }
 
 static bool
@@ -332,7 +338,7 @@ mail_decode_header_hint(const char *value, size_t len, const char *hint)
 						  pending->len) < 0 ||
 			    mail_append_raw(out, hint, value + seg,
 					    q - value - seg) < 0) {
-				mailmime_decoded_part_free(decoded);
+				free(decoded);
 				goto out;
 			}
 			mmap_string_truncate(pending, 0);
@@ -342,17 +348,17 @@ mail_decode_header_hint(const char *value, size_t len, const char *hint)
 		if (strcasecmp(charset, pending_cs) != 0) {
 			if (mail_append_converted(out, pending_cs, pending->str,
 						  pending->len) < 0) {
-				mailmime_decoded_part_free(decoded);
+				free(decoded);
 				goto out;
 			}
 			mmap_string_truncate(pending, 0);
 			memcpy(pending_cs, charset, sizeof(charset));
 		}
 		if (mmap_string_append_len(pending, decoded, dlen) == NULL) {
-			mailmime_decoded_part_free(decoded);
+			free(decoded);
 			goto out;
 		}
-		mailmime_decoded_part_free(decoded);
+		free(decoded);
 		pos = seg = q - value + wlen;
 		prev_word = true;
 	}
@@ -723,7 +729,7 @@ mail_body(const struct mime_text *part, bool html, struct mail_msg *msg)
 	char csbuf[MAIL_CHARSET_NAME_MAX];
 	const char *cs, *raw = part->data;
 	char *decoded = NULL, *text = NULL, *htext;
-	size_t rawlen = part->len, idx = 0, tlen, cut;
+	size_t rawlen = part->len, tlen, cut;
 	bool hquoted = false;
 	int ret = -1;
 
@@ -741,11 +747,12 @@ mail_body(const struct mime_text *part, bool html, struct mail_msg *msg)
 		}
 	}
 	/* 7bit, 8bit and binary are the bytes as they are; no copy. */
-	if ((part->encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE ||
-	     part->encoding == MAILMIME_MECHANISM_BASE64) &&
-	    mailmime_part_parse(raw, rawlen, &idx, part->encoding, &decoded,
-				&rawlen) == MAILIMF_NO_ERROR)
+	if (part->encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE ||
+	    part->encoding == MAILMIME_MECHANISM_BASE64) {
+		if ((decoded = mime_decode(part->encoding, raw, rawlen, &rawlen)) == NULL)
+			goto out;
 		raw = decoded;
+	}
 	cs = mail_part_charset(part->ct, csbuf, sizeof(csbuf));
 	if (cs == NULL && html)
 		cs = mail_html_meta_charset(raw, rawlen, csbuf, sizeof(csbuf));
@@ -783,8 +790,7 @@ mail_body(const struct mime_text *part, bool html, struct mail_msg *msg)
 	ret = 0;
 out:
 	free(text);
-	if (decoded != NULL)
-		mailmime_decoded_part_free(decoded);
+	free(decoded);
 	return ret;
 }
 

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -150,8 +151,8 @@ mime_is_envelope_name(const char *m, size_t n)
 }
 
 /* Where libetpan's grammar for the folded field at CUR (up to END) ends:
-   an address list or a date may parse on its first line and leave the
-   continuation, which then ends the header block. */
+   an address list may parse on its first line, up to a comment, and leave
+   the continuation, which then ends the header block. */
 static size_t
 mime_envelope_end(const char *m, size_t cur, size_t end, bool *nomem)
 {
@@ -206,7 +207,14 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 			end = (size_t)(nl - m) + 1;
 			if (end == len || !mime_is_wsp(m[end]))
 				break;
-			folded = true;
+			/* libetpan's grammar can only stop at a fold right
+			   after a comment: after cfws took "(...)" and not the
+			   line break, its CRLF then ends the field. */
+			e = (size_t)(nl - m);
+			if (e > v && m[e - 1] == '\r')
+				e--;
+			if (e > v && m[e - 1] == ')')
+				folded = true;
 		}
 		if (nl == NULL)
 			break;
@@ -256,24 +264,56 @@ mime_value(const char *m, const struct mime_span *s, char *buf, char **heap)
 	return v;
 }
 
-/* Whether mailmime_encoded_phrase_parse("us-ascii", V, "utf-8") gives V
-   back unchanged: printable ASCII words with single spaces between them,
-   no encoded word. Saves its iconv_open() per word. */
+/* What mailmime_encoded_phrase_parse("us-ascii", V, "utf-8") makes of a
+   value without encoded words: its words (printable ASCII) joined by one
+   space, a trailing run of white space kept as one space, folds taken as
+   white space. Rewrites V in place; false, leaving V and the call to
+   libetpan, for anything else (encoded words, 8-bit or control bytes, a
+   line break that is not a fold), which saves its iconv_open() per
+   word. */
 static bool
-mime_phrase_is_plain(const char *v)
+mime_phrase_plain(char *v)
 {
-	size_t i;
+	size_t i, o = 0;
+	unsigned int folds = 0;
+	bool ws = false, words = false;
 
-	if (v[0] == '\0' || v[0] == ' ')
-		return false;
+	/* First only look: V stays as it is for libetpan when this fails.
+	   A run of white space may hold one fold (libetpan's FWS); two are
+	   two runs to it, each giving a space. */
 	for (i = 0; v[i] != '\0'; i++) {
-		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
-			return false;
-		if (v[i] == ' ' && v[i + 1] == ' ')
-			return false;
-		if (v[i] == '=' && v[i + 1] == '?')
-			return false;
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '\r' || c == '\n') {
+			if (c == '\r' && v[++i] != '\n')
+				return false;
+			if (folds++ > 0 || (v[i + 1] != ' ' && v[i + 1] != '\t'))
+				return false;
+		} else if (c != ' ' && c != '\t') {
+			if (c < 0x21 || c > 0x7e || (c == '=' && v[i + 1] == '?'))
+				return false;
+			words = true;
+			folds = 0;
+		}
 	}
+	if (!words)
+		return false;
+	/* In place: every byte written stands for one read before it. */
+	for (i = 0; v[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			ws = true;
+			continue;
+		}
+		if (ws && o > 0)
+			v[o++] = ' ';
+		ws = false;
+		v[o++] = (char)c;
+	}
+	if (ws)
+		v[o++] = ' ';
+	v[o] = '\0';
 	return true;
 }
 
@@ -297,9 +337,10 @@ mime_content_type(struct mime_walk *w, const char *m, const struct mime_fields *
 		ct = NULL;
 		idx = 0;
 		decoded = NULL;
-		if (!mime_phrase_is_plain(v) &&
-		    mailmime_encoded_phrase_parse("us-ascii", v, strlen(v), &idx,
-						  "utf-8", &decoded) == MAILIMF_NO_ERROR) {
+		if (mime_phrase_plain(v)) {
+			r = mailmime_content_parse(v, strlen(v), &idx, &ct);
+		} else if (mailmime_encoded_phrase_parse("us-ascii", v, strlen(v), &idx,
+							 "utf-8", &decoded) == MAILIMF_NO_ERROR) {
 			idx = 0;
 			r = mailmime_content_parse(decoded, strlen(decoded), &idx, &ct);
 			free(decoded);
@@ -829,4 +870,165 @@ mime_found_clear(struct mime_found *found)
 	if (found->html.ct != NULL)
 		mailmime_content_free(found->html.ct);
 	memset(found, 0, sizeof(*found));
+}
+
+/* ---- transfer encodings ---- */
+
+static const signed char mime_b64[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+	['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+	['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+	['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+	['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+	['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
+	['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+	['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};	/* value + 1; 0: not base64 */
+
+static char *
+mime_base64(const unsigned char *in, size_t len, size_t *out_len_r)
+{
+	unsigned char c[4];
+	size_t i, o = 0;
+	unsigned int k = 0;
+	char *out = malloc(len / 4 * 3 + 4);
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		/* Whole groups of four digits, the common case, at once. */
+		while (k == 0 && len - i >= 4 && mime_b64[in[i]] != 0 &&
+		       mime_b64[in[i + 1]] != 0 && mime_b64[in[i + 2]] != 0 &&
+		       mime_b64[in[i + 3]] != 0) {
+			unsigned int v = ((unsigned int)(mime_b64[in[i]] - 1) << 18) |
+				((unsigned int)(mime_b64[in[i + 1]] - 1) << 12) |
+				((unsigned int)(mime_b64[in[i + 2]] - 1) << 6) |
+				(unsigned int)(mime_b64[in[i + 3]] - 1);
+
+			out[o++] = (char)(v >> 16);
+			out[o++] = (char)(v >> 8);
+			out[o++] = (char)v;
+			i += 4;
+		}
+		if (i >= len)
+			break;
+		if (mime_b64[in[i]] == 0)
+			continue;
+		c[k++] = (unsigned char)(mime_b64[in[i]] - 1);
+		if (k == 4) {
+			out[o++] = (char)((c[0] << 2) | (c[1] >> 4));
+			out[o++] = (char)((c[1] << 4) | (c[2] >> 2));
+			out[o++] = (char)((c[2] << 6) | c[3]);
+			k = 0;
+		}
+	}
+	/* A cut-off group: one byte for two or fewer digits, two for three. */
+	if (k > 0) {
+		if (k == 1)
+			c[1] = 0;
+		out[o++] = (char)((c[0] << 2) | (c[1] >> 4));
+		if (k == 3)
+			out[o++] = (char)((c[1] << 4) | (c[2] >> 2));
+	}
+	out[o] = '\0';
+	*out_len_r = o;
+	return out;
+}
+
+static const unsigned char mime_qp_special[256] = {
+	['='] = 1, ['\r'] = 1, ['\n'] = 1,
+};
+
+static const unsigned char mime_hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};	/* value + 1; 0: not a hex digit */
+
+static unsigned int
+mime_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 0;
+}
+
+static char *
+mime_qp(const unsigned char *in, size_t len, size_t *out_len_r)
+{
+	size_t i = 0, o = 0;
+	const unsigned char *q;
+	char *out;
+
+	/* Every LF may become CRLF. */
+	if (len > (SIZE_MAX - 1) / 2)
+		return NULL;
+	out = malloc(len * 2 + 1);
+	if (out == NULL)
+		return NULL;
+	while (i < len) {
+		/* Plain text up to the next '=', CR or LF. */
+		for (q = in + i; q < in + len && !mime_qp_special[*q]; q++)
+			out[o++] = (char)*q;
+		i = (size_t)(q - in);
+		if (i >= len)
+			break;
+		if (in[i] == '=' && i + 2 < len && mime_hexval[in[i + 1]] != 0 &&
+		    mime_hexval[in[i + 2]] != 0) {
+			/* The usual "=XY". */
+			out[o++] = (char)(((mime_hexval[in[i + 1]] - 1) << 4) |
+					  (mime_hexval[in[i + 2]] - 1));
+			i += 3;
+			continue;
+		}
+		if (in[i] == '\n') {
+			out[o++] = '\r';
+			out[o++] = '\n';
+			i++;
+		} else if (in[i] == '\r') {
+			/* A CR ends a line whatever follows; at the very end it
+			   is dropped. */
+			if (i + 1 >= len)
+				break;
+			out[o++] = '\r';
+			out[o++] = '\n';
+			i += in[i + 1] == '\n' ? 2 : 1;
+		} else if (i + 1 >= len) {
+			out[o++] = '=';
+			i++;
+		} else if (in[i + 1] == '\n') {
+			i += 2;
+		} else if (in[i + 1] == '\r') {
+			if (i + 2 >= len)
+				break;
+			i += in[i + 2] == '\n' ? 3 : 2;
+		} else if (i + 2 >= len) {
+			/* "=X" at the end: libetpan writes X and the byte after
+			   the input; here only X. */
+			out[o++] = (char)in[i + 1];
+			i += 2;
+		} else {
+			out[o++] = (char)((mime_hex(in[i + 1]) << 4) | mime_hex(in[i + 2]));
+			i += 3;
+		}
+	}
+	out[o] = '\0';
+	*out_len_r = o;
+	return out;
+}
+
+char *
+mime_decode(int encoding, const char *in, size_t len, size_t *out_len_r)
+{
+	if (encoding == MAILMIME_MECHANISM_BASE64)
+		return mime_base64((const unsigned char *)in, len, out_len_r);
+	return mime_qp((const unsigned char *)in, len, out_len_r);
 }

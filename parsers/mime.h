@@ -51,4 +51,14 @@ int mime_find_text(const char *buf, size_t len, struct mime_found *found);
 
 void mime_found_clear(struct mime_found *found);
 
+/* Decode LEN bytes of a part body in ENCODING (MAILMIME_MECHANISM_BASE64
+   or _QUOTED_PRINTABLE) byte for byte as libetpan's mailmime_part_parse()
+   does: base64 skips every byte outside its alphabet, padding included;
+   quoted-printable turns every line break into CRLF, drops soft breaks
+   and reads a bad hex digit as 0. For quoted-printable the input must not
+   end with '=' or '=' and one byte (mail.c cuts those off; libetpan reads
+   past the end there). Returns a malloc'ed, NUL-terminated buffer and its
+   length, or NULL when memory ran out. */
+char *mime_decode(int encoding, const char *in, size_t len, size_t *out_len_r);
+
 #endif

@@ -3,6 +3,7 @@
  * reference tests/test_mime.c and the "mime" fuzz target hold mime.c to. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -221,4 +222,36 @@ mime_ref_same(const struct mime_ref *a, const struct mime_ref *b, char *why,
 		return true;
 	return mime_ref_text_same(&a->plain, &b->plain, "plain", why, whylen) &&
 		mime_ref_text_same(&a->html, &b->html, "html", why, whylen);
+}
+
+bool
+mime_ref_decode_same(int encoding, const char *in, size_t len, char *why,
+		     size_t whylen)
+{
+	char *ref = NULL, *got;
+	size_t idx = 0, rlen = 0, glen = 0;
+	bool same;
+
+	if (encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+		for (;;) {
+			if (len >= 1 && in[len - 1] == '=')
+				len--;
+			else if (len >= 2 && in[len - 2] == '=')
+				len -= 2;
+			else
+				break;
+		}
+	}
+	if (mailmime_part_parse(in, len, &idx, encoding, &ref, &rlen) != MAILIMF_NO_ERROR) {
+		snprintf(why, whylen, "libetpan cannot decode");
+		return false;
+	}
+	got = mime_decode(encoding, in, len, &glen);
+	same = got != NULL && glen == rlen && memcmp(got, ref, rlen) == 0;
+	if (!same)
+		snprintf(why, whylen, "encoding %d: %zu bytes decoded, libetpan %zu",
+			 encoding, glen, rlen);
+	free(got);
+	mailmime_decoded_part_free(ref);
+	return same;
 }

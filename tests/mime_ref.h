@@ -38,4 +38,10 @@ void mime_ref_of(const struct mime_found *f, struct mime_ref *ref);
 bool mime_ref_same(const struct mime_ref *a, const struct mime_ref *b,
 		   char *why, size_t whylen);
 
+/* Whether mime_decode() gives what libetpan's mailmime_part_parse() does
+   for LEN bytes at IN in ENCODING, after the cut mail.c makes for
+   quoted-printable; WHY says how not. */
+bool mime_ref_decode_same(int encoding, const char *in, size_t len, char *why,
+			  size_t whylen);
+
 #endif

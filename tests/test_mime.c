@@ -198,14 +198,60 @@ START_TEST(test_odd_boundaries)
 		"Content-Type: multipart/mixed; boundary=q\n\nX--q\n\nfirst\n--q--\n",
 		"Content-Type: multipart/mixed; boundary=q\n\n--q\n--q\n\n\n--q",
 		"Content-Type: multipart/alternative; boundary=q\n\n--q\nContent-Type: text/plain\n--q--\n",
-		"Content-Type: multipart/mixed; boundary=\"q\"\n\n--q\nContent-Type: multipart/alternative;"
-		" boundary=q2\n\n--q2\n\ninner\n--q2--\n--q--\n",
+		("Content-Type: multipart/mixed; boundary=\"q\"\n\n--q\nContent-Type: multipart/alternative;"
+		 " boundary=q2\n\n--q2\n\ninner\n--q2--\n--q--\n"),
+		/* Content-Type values libetpan first runs through its
+		   encoded-word decoder: folds, tabs, runs of spaces, a bare CR,
+		   an encoded word, spaces inside a quoted boundary. */
+		"Content-Type: multipart/mixed;\r\n\tboundary=\"a  b\"\r\n\r\n--a  b\r\n\r\nx\r\n--a b\r\n\r\ny\r\n",
+		"Content-Type: multipart/mixed;\r\n \r\n boundary=\"a \r\n b\"\r\n\r\n--a b\r\n\r\nx\r\n--a  b\r\n\r\ny\r\n",
+		"Content-Type: text/html; \rcharset=gbk\n\n<b>x</b>\n",
+		"Content-Type: =?us-ascii?Q?text/html?=; charset=big5\n\n<b>x</b>\n",
+		"Content-Type:\r\n text/html;\t\tcharset=utf-8 \r\n\r\n<b>x</b>\r\n",
+		"Content-Type: text/plain; charset=\"utf\x80\"\n\nx\n",
 	};
 	struct mime_ref r;
 	size_t i;
 
 	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
 		both(ms[i], strlen(ms[i]), &r, ms[i]);
+}
+END_TEST
+
+static void
+decode_all(const struct mime_ref_text *t, const char *what)
+{
+	char why[256];
+
+	if (!t->found)
+		return;
+	ck_assert_msg(mime_ref_decode_same(MAILMIME_MECHANISM_BASE64, t->data, t->len,
+					   why, sizeof(why)), "%s: %s", what, why);
+	ck_assert_msg(mime_ref_decode_same(MAILMIME_MECHANISM_QUOTED_PRINTABLE, t->data,
+					   t->len, why, sizeof(why)), "%s: %s", what, why);
+}
+
+START_TEST(test_decode_edges)
+{
+	static const char *const qp[] = {
+		"a=3D=3db=\r\nc\r\nd\ne\rf\r", "=\r=\rx==41", "=zz=4=\n\r\r\n",
+		"caf=C3=A9 _ ok\r\n", "\r\n\r", "=\n", "x=\r\ny",
+	};
+	static const char *const b64[] = {
+		"aGVsbG8=", "aGVsbG8", "aGVsbA==aGk=", "a", "ab", "abc", "!!!", "",
+		"aGVs\r\nbG8g\r\nd29y bGQ=\r\n",
+	};
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(qp) / sizeof(qp[0]); i++)
+		ck_assert_msg(mime_ref_decode_same(MAILMIME_MECHANISM_QUOTED_PRINTABLE, qp[i],
+						   strlen(qp[i]), why, sizeof(why)),
+			      "qp '%s': %s", qp[i], why);
+	for (i = 0; i < sizeof(b64) / sizeof(b64[0]); i++)
+		ck_assert_msg(mime_ref_decode_same(MAILMIME_MECHANISM_BASE64, b64[i],
+						   strlen(b64[i]), why, sizeof(why)),
+			      "base64 '%s': %s", b64[i], why);
 }
 END_TEST
 
@@ -234,6 +280,10 @@ corpus_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 		i = nl == NULL ? len : (size_t)(nl - buf) + 1;
 	}
 	both(buf + i, len - i, &r, path);
+	/* Each chosen part decoded both ways, in its own encoding and in the
+	   two others as hostile input would have it. */
+	decode_all(&r.plain, path);
+	decode_all(&r.html, path);
 	corpus_files++;
 	corpus_bytes += len;
 	free(buf);
@@ -272,6 +322,7 @@ main(void)
 	tcase_add_test(tc, test_digest);
 	tcase_add_test(tc, test_too_many_parts);
 	tcase_add_test(tc, test_odd_boundaries);
+	tcase_add_test(tc, test_decode_edges);
 	tcase_add_test(tc, test_corpora_agree);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

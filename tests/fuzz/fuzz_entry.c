@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <libetpan/libetpan.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,13 @@ fuzz_entry_mime(const uint8_t *data, size_t size)
 		abort();
 	}
 	mime_found_clear(&f);
+	if (!mime_ref_decode_same(MAILMIME_MECHANISM_BASE64, (const char *)data, size,
+				  why, sizeof(why)) ||
+	    !mime_ref_decode_same(MAILMIME_MECHANISM_QUOTED_PRINTABLE, (const char *)data,
+				  size, why, sizeof(why))) {
+		fprintf(stderr, "fuzz_entry: mime_decode and libetpan differ: %s\n", why);
+		abort();
+	}
 	return 0;
 }
 
