@@ -794,27 +794,23 @@ out:
 	return ret;
 }
 
+/* The body and the report flags from what mime_find_text() found. */
 static int
-mail_parse_mime(const char *buf, size_t len, struct mail_msg *msg)
+mail_use_mime(const struct mime_found *f, struct mail_msg *msg)
 {
-	struct mime_found f;
-	int ret = 0;
-
-	if (mime_find_text(buf, len, &f) < 0)
-		return -1;
-	if (f.report)
+	if (f->report)
 		msg->auto_kind = MAIL_AUTO_BOUNCE;
-	else if (f.receipt && msg->auto_kind < MAIL_AUTO_REPLY)
+	else if (f->receipt && msg->auto_kind < MAIL_AUTO_REPLY)
 		msg->auto_kind = MAIL_AUTO_REPLY;
-	if (f.over) {
+	if (f->over) {
 		msg->oversize = true;
-	} else if (f.plain.data != NULL) {
-		ret = mail_body(&f.plain, false, msg);
-	} else if (f.html.data != NULL) {
-		ret = mail_body(&f.html, true, msg);
+		return 0;
 	}
-	mime_found_clear(&f);
-	return ret;
+	if (f->plain.data != NULL)
+		return mail_body(&f->plain, false, msg);
+	if (f->html.data != NULL)
+		return mail_body(&f->html, true, msg);
+	return 0;
 }
 
 static bool
@@ -836,8 +832,8 @@ mail_is_daemon(const char *addr)
 
 static int
 mail_from_headers(const struct mail_headers *hdrs,
-		  const struct mail_parse_opts *opts, struct mail_msg *msg,
-		  bool *had_hint_r)
+		  const struct mail_parse_opts *opts, const struct mime_found *mime,
+		  struct mail_msg *msg, bool *had_hint_r)
 {
 	struct mailmime_content *ct = NULL;
 	const struct mail_header *h;
@@ -846,10 +842,16 @@ mail_from_headers(const struct mail_headers *hdrs,
 	size_t i, j, to_cap = 0, idx = 0;
 	int ret = -1;
 
-	if ((h = mail_header_find(hdrs, "Content-Type")) != NULL &&
-	    mailmime_content_parse(h->value, h->value_len, &idx, &ct) ==
-	    MAILIMF_NO_ERROR)
-		hint = mail_part_charset(ct, csbuf, sizeof(csbuf));
+	if ((h = mail_header_find(hdrs, "Content-Type")) != NULL) {
+		/* The MIME walk parsed the same text already, mostly. */
+		if (mime != NULL && mime->top_type != NULL &&
+		    strcmp(mime->top_type, h->value) == 0 &&
+		    strlen(h->value) == h->value_len)
+			hint = mail_part_charset(mime->top_ct, csbuf, sizeof(csbuf));
+		else if (mailmime_content_parse(h->value, h->value_len, &idx, &ct) ==
+			 MAILIMF_NO_ERROR)
+			hint = mail_part_charset(ct, csbuf, sizeof(csbuf));
+	}
 	*had_hint_r = hint != NULL;
 
 	if ((h = mail_header_find(hdrs, "Message-ID")) != NULL &&
@@ -943,12 +945,14 @@ mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
 	   struct mail_msg *msg, const char **error_r)
 {
 	struct mail_headers hdrs;
+	struct mime_found mime;
 	size_t start, body;
-	bool had_hint = false;
+	bool had_hint = false, walked = false;
 	int ret = -1;
 
 	memset(msg, 0, sizeof(*msg));
 	memset(&hdrs, 0, sizeof(hdrs));
+	memset(&mime, 0, sizeof(mime));
 	start = mail_headers_start(buf, len);
 	if (start >= len || !mail_looks_like_header(buf + start, len - start)) {
 		*error_r = "not a mail message (no header at the start)";
@@ -971,9 +975,16 @@ mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
 		goto nomem;
 	if (hdrs.over)
 		msg->oversize = true;
-	if (mail_from_headers(&hdrs, opts, msg, &had_hint) < 0)
+	/* The MIME walk first, so the headers can use its Content-Type; its
+	   findings are applied after them, as they always were. */
+	if (!msg->oversize) {
+		if (mime_find_text(buf + start, len - start, &mime) < 0)
+			goto nomem;
+		walked = true;
+	}
+	if (mail_from_headers(&hdrs, opts, walked ? &mime : NULL, msg, &had_hint) < 0)
 		goto nomem;
-	if (!msg->oversize && mail_parse_mime(buf + start, len - start, msg) < 0)
+	if (walked && mail_use_mime(&mime, msg) < 0)
 		goto nomem;
 	if (!had_hint && msg->charset != NULL && mail_redecode_subject(&hdrs, msg) < 0)
 		goto nomem;
@@ -983,6 +994,7 @@ nomem:
 	*error_r = "out of memory";
 	mail_msg_clear(msg);
 out:
+	mime_found_clear(&mime);
 	mail_headers_free(&hdrs);
 	return ret;
 }

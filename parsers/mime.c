@@ -320,9 +320,10 @@ mime_phrase_plain(char *v)
 /* The first Content-Type field that parses, as mailmime_field_parse()
    does it (encoded words decoded first), or NULL. */
 static struct mailmime_content *
-mime_content_type(struct mime_walk *w, const char *m, const struct mime_fields *fl)
+mime_content_type(struct mime_walk *w, const char *m, const struct mime_fields *fl,
+		  char **parsed_r)
 {
-	char buf[MIME_VALUE_STACK], *heap, *v, *decoded;
+	char buf[MIME_VALUE_STACK], *heap, *v, *decoded, *text;
 	struct mailmime_content *ct;
 	unsigned int i;
 	size_t idx;
@@ -337,17 +338,19 @@ mime_content_type(struct mime_walk *w, const char *m, const struct mime_fields *
 		ct = NULL;
 		idx = 0;
 		decoded = NULL;
-		if (mime_phrase_plain(v)) {
-			r = mailmime_content_parse(v, strlen(v), &idx, &ct);
-		} else if (mailmime_encoded_phrase_parse("us-ascii", v, strlen(v), &idx,
-							 "utf-8", &decoded) == MAILIMF_NO_ERROR) {
-			idx = 0;
-			r = mailmime_content_parse(decoded, strlen(decoded), &idx, &ct);
-			free(decoded);
-		} else {
-			idx = 0;
-			r = mailmime_content_parse(v, strlen(v), &idx, &ct);
+		text = v;
+		if (!mime_phrase_plain(v) &&
+		    mailmime_encoded_phrase_parse("us-ascii", v, strlen(v), &idx,
+						  "utf-8", &decoded) == MAILIMF_NO_ERROR)
+			text = decoded;
+		idx = 0;
+		r = mailmime_content_parse(text, strlen(text), &idx, &ct);
+		if (r == MAILIMF_NO_ERROR && parsed_r != NULL &&
+		    (*parsed_r = strdup(text)) == NULL) {
+			mailmime_content_free(ct);
+			r = MAILIMF_ERROR_MEMORY;
 		}
+		free(decoded);
 		free(heap);
 		if (r == MAILIMF_NO_ERROR)
 			return ct;
@@ -775,7 +778,7 @@ mime_node(struct mime_walk *w, const char *m, size_t len, size_t body,
 	struct mailmime_content *ct;
 	struct mime_fields sub;
 	const char *subtype, *rt;
-	bool single;
+	bool single, top;
 	size_t pos;
 	int enc;
 
@@ -783,9 +786,14 @@ mime_node(struct mime_walk *w, const char *m, size_t len, size_t body,
 		w->f->over = true;
 		return;
 	}
-	ct = mime_content_type(w, m, fl);
+	/* The top entity's type is kept for mail.c, which reads the charset
+	   of the same header (mime_found.top_type). */
+	top = depth == 1 && w->f->top_type == NULL && w->parts == 2;
+	ct = mime_content_type(w, m, fl, top ? &w->f->top_type : NULL);
 	if (w->nomem)
 		return;
+	if (top)
+		w->f->top_ct = ct;
 	if (ct == NULL) {
 		kind = default_message ? K_MESSAGE : K_TEXT;
 		subtype = default_message ? "rfc822" : "plain";
@@ -836,7 +844,7 @@ mime_node(struct mime_walk *w, const char *m, size_t len, size_t body,
 			mime_keep(&w->f->html, m, len, body, mime_encoding(w, m, fl), &ct);
 	}
 out:
-	if (ct != NULL)
+	if (ct != NULL && ct != w->f->top_ct)
 		mailmime_content_free(ct);
 }
 
@@ -865,6 +873,10 @@ mime_find_text(const char *buf, size_t len, struct mime_found *found)
 void
 mime_found_clear(struct mime_found *found)
 {
+	if (found->top_ct != NULL && found->top_ct != found->plain.ct &&
+	    found->top_ct != found->html.ct)
+		mailmime_content_free(found->top_ct);
+	free(found->top_type);
 	if (found->plain.ct != NULL)
 		mailmime_content_free(found->plain.ct);
 	if (found->html.ct != NULL)

@@ -42,6 +42,12 @@ struct mime_found {
 	bool report;             /* a delivery report (multipart/report, or a
 				    delivery-status part) */
 	bool receipt;            /* a read receipt (disposition-notification) */
+	/* The message's own Content-Type, as the text libetpan parsed and
+	   the result (may be plain.ct or html.ct), or NULL: mail.c reads the
+	   charset of its own copy of the header from it when the two are the
+	   same string. */
+	char *top_type;
+	struct mailmime_content *top_ct;
 };
 
 /* Walk the message in BUF (LEN bytes, from its first header line).
