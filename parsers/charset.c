@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,23 +282,103 @@ charset_copy(const char *in, size_t len, size_t *out_len_r)
 	return s;
 }
 
+/* iconv_open() costs as much as converting a short body, and a mailbox
+   uses a handful of charsets: each thread keeps its last few decoders. */
+#define CHARSET_CD_CACHE 4
+#define CHARSET_CD_NAME_MAX 32
+
+struct charset_cd_cache {
+	struct {
+		char name[CHARSET_CD_NAME_MAX];
+		iconv_t cd;
+	} e[CHARSET_CD_CACHE];
+	unsigned int used, next;
+};
+
+static pthread_key_t charset_cd_key;
+static pthread_once_t charset_cd_once = PTHREAD_ONCE_INIT;
+static bool charset_cd_key_ok;
+
+static void
+charset_cd_cache_free(void *p)
+{
+	struct charset_cd_cache *c = p;
+	unsigned int i;
+
+	for (i = 0; i < c->used; i++)
+		iconv_close(c->e[i].cd);
+	free(c);
+}
+
+static void
+charset_cd_key_init(void)
+{
+	charset_cd_key_ok = pthread_key_create(&charset_cd_key, charset_cd_cache_free) == 0;
+}
+
+/* A decoder from NAME to UTF-8 in its initial state, from this thread's
+   cache (*cached_r: do not close it) or freshly opened. */
+static iconv_t
+charset_cd_get(const char *name, bool *cached_r)
+{
+	struct charset_cd_cache *c = NULL;
+	unsigned int i;
+	iconv_t cd;
+
+	*cached_r = false;
+	pthread_once(&charset_cd_once, charset_cd_key_init);
+	if (charset_cd_key_ok && strlen(name) < CHARSET_CD_NAME_MAX) {
+		c = pthread_getspecific(charset_cd_key);
+		if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL &&
+		    pthread_setspecific(charset_cd_key, c) != 0) {
+			free(c);
+			c = NULL;
+		}
+	}
+	if (c != NULL) {
+		for (i = 0; i < c->used; i++) {
+			if (strcmp(c->e[i].name, name) == 0) {
+				iconv(c->e[i].cd, NULL, NULL, NULL, NULL);
+				*cached_r = true;
+				return c->e[i].cd;
+			}
+		}
+	}
+	cd = iconv_open("UTF-8", name);
+	if (cd == (iconv_t)-1 || c == NULL)
+		return cd;
+	if (c->used < CHARSET_CD_CACHE) {
+		i = c->used++;
+	} else {
+		i = c->next;
+		c->next = (c->next + 1) % CHARSET_CD_CACHE;
+		iconv_close(c->e[i].cd);
+	}
+	memcpy(c->e[i].name, name, strlen(name) + 1);
+	c->e[i].cd = cd;
+	*cached_r = true;
+	return cd;
+}
+
 /* Convert with iconv from NAME; NULL with *failed_r set when iconv does
    not know NAME (or, with STRICT, on the first invalid sequence). */
 static char *
 charset_convert_named(const char *name, const char *in, size_t len,
 		      bool strict, size_t *out_len_r, bool *failed_r)
 {
+	bool cached;
 	iconv_t cd;
 	char *out;
 
 	*failed_r = false;
-	cd = iconv_open("UTF-8", name);
+	cd = charset_cd_get(name, &cached);
 	if (cd == (iconv_t)-1) {
 		*failed_r = true;
 		return NULL;
 	}
 	out = charset_iconv(cd, in, len, strict, out_len_r, failed_r);
-	iconv_close(cd);
+	if (!cached)
+		iconv_close(cd);
 	return out;
 }
 

@@ -29,25 +29,80 @@ struct mail_header {
 	size_t value_len;
 };
 
+/* Header values live in the inline arena, or in malloc'ed chunks once it
+   is full: no allocation per header for a usual message. */
+#define MAIL_ARENA_INLINE 4096
+#define MAIL_ARENA_CHUNK 16384
+#define MAIL_HEADERS_INLINE 48
+
+struct mail_chunk {
+	struct mail_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
 struct mail_headers {
-	struct mail_header *h;
+	struct mail_header *h;   /* inline_h, or malloc'ed past it */
 	size_t count;
 	bool over;
+	struct mail_chunk *chunks;
+	size_t arena_used;
+	struct mail_header inline_h[MAIL_HEADERS_INLINE];
+	char arena[MAIL_ARENA_INLINE];
 };
 
 static char *mail_decode_header_hint(const char *value, size_t len,
 				     const char *hint);
 
 static void
+mail_headers_init(struct mail_headers *hdrs)
+{
+	hdrs->h = hdrs->inline_h;
+	hdrs->count = 0;
+	hdrs->over = false;
+	hdrs->chunks = NULL;
+	hdrs->arena_used = 0;
+}
+
+static void
 mail_headers_free(struct mail_headers *hdrs)
 {
-	size_t i;
+	struct mail_chunk *c, *next;
 
-	for (i = 0; i < hdrs->count; i++)
-		free(hdrs->h[i].value);
-	free(hdrs->h);
-	hdrs->h = NULL;
-	hdrs->count = 0;
+	for (c = hdrs->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	if (hdrs->h != hdrs->inline_h)
+		free(hdrs->h);
+	mail_headers_init(hdrs);
+}
+
+/* N bytes for a header value, from the arena or a chunk. */
+static char *
+mail_headers_alloc(struct mail_headers *hdrs, size_t n)
+{
+	struct mail_chunk *c = hdrs->chunks;
+	size_t cap;
+	char *p;
+
+	if (MAIL_ARENA_INLINE - hdrs->arena_used >= n) {
+		p = hdrs->arena + hdrs->arena_used;
+		hdrs->arena_used += n;
+		return p;
+	}
+	if (c == NULL || c->cap - c->used < n) {
+		cap = n > MAIL_ARENA_CHUNK ? n : MAIL_ARENA_CHUNK;
+		if ((c = malloc(sizeof(*c) + cap)) == NULL)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = hdrs->chunks;
+		hdrs->chunks = c;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
 }
 
 static bool
@@ -99,16 +154,22 @@ mail_header_add(struct mail_headers *hdrs, size_t *cap, const char *name,
 		hdrs->over = true;
 		return 0;
 	}
+	if (*cap == 0)
+		*cap = MAIL_HEADERS_INLINE;
 	if (hdrs->count == *cap) {
-		size_t ncap = *cap == 0 ? 32 : *cap * 2;
+		size_t ncap = *cap * 2;
 
-		h = realloc(hdrs->h, ncap * sizeof(*h));
-		if (h == NULL)
+		if (hdrs->h == hdrs->inline_h) {
+			if ((h = malloc(ncap * sizeof(*h))) == NULL)
+				return -1;
+			memcpy(h, hdrs->inline_h, sizeof(hdrs->inline_h));
+		} else if ((h = realloc(hdrs->h, ncap * sizeof(*h))) == NULL) {
 			return -1;
+		}
 		hdrs->h = h;
 		*cap = ncap;
 	}
-	value = malloc(vlen + 1);
+	value = mail_headers_alloc(hdrs, vlen + 1);
 	if (value == NULL)
 		return -1;
 	/* Unfold: drop the line breaks, keep the white space after them. */
@@ -951,7 +1012,7 @@ mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
 	int ret = -1;
 
 	memset(msg, 0, sizeof(*msg));
-	memset(&hdrs, 0, sizeof(hdrs));
+	mail_headers_init(&hdrs);
 	memset(&mime, 0, sizeof(mime));
 	start = mail_headers_start(buf, len);
 	if (start >= len || !mail_looks_like_header(buf + start, len - start)) {
