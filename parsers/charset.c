@@ -316,6 +316,25 @@ charset_cd_key_init(void)
 	charset_cd_key_ok = pthread_key_create(&charset_cd_key, charset_cd_cache_free) == 0;
 }
 
+/* Whether a decoder for NAME may be reused: single- and double-byte
+   charsets without state. Not UTF-16/32 (the byte order a BOM set
+   outlives iconv's reset), UTF-7, ISO-2022 or HZ. */
+static bool
+charset_cd_cacheable(const char *name)
+{
+	static const char *const prefixes[] = {
+		"GB18030", "GBK", "GB2312", "BIG5", "CP9", "CP125", "WINDOWS-",
+		"ISO-8859-", "KOI8-", "EUC-", "SHIFT_JIS", "TIS-620",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (strncasecmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* A decoder from NAME to UTF-8 in its initial state, from this thread's
    cache (*cached_r: do not close it) or freshly opened. */
 static iconv_t
@@ -327,7 +346,8 @@ charset_cd_get(const char *name, bool *cached_r)
 
 	*cached_r = false;
 	pthread_once(&charset_cd_once, charset_cd_key_init);
-	if (charset_cd_key_ok && strlen(name) < CHARSET_CD_NAME_MAX) {
+	if (charset_cd_key_ok && strlen(name) < CHARSET_CD_NAME_MAX &&
+	    charset_cd_cacheable(name)) {
 		c = pthread_getspecific(charset_cd_key);
 		if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL &&
 		    pthread_setspecific(charset_cd_key, c) != 0) {
