@@ -80,7 +80,7 @@ done
 
 dict_of() {
 	case $1 in
-	mail|reply) echo mail ;;
+	mail|mime|reply) echo mail ;;
 	webhook_*) echo json ;;
 	*) echo "$1" ;;
 	esac

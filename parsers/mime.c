@@ -20,6 +20,7 @@
 struct mime_span {
 	size_t off;
 	size_t len;
+	const char *str;         /* or the value as a C string (libetpan's) */
 };
 
 /* The MIME fields of one header block, as positions. */
@@ -28,6 +29,7 @@ struct mime_fields {
 	struct mime_span enc[MIME_FIELDS_MAX];
 	struct mime_span disp[MIME_FIELDS_MAX];
 	unsigned int ntype, nenc, ndisp;
+	struct mailimf_fields *imf; /* owns the str values, when set */
 };
 
 struct mime_walk {
@@ -168,6 +170,90 @@ mime_envelope_end(const char *m, size_t cur, size_t end, bool *nomem)
 	return r == MAILIMF_NO_ERROR ? idx : end;
 }
 
+/* Whether the envelope field value [V, END) may make libetpan's grammar
+   read past its end: an encoded word in a phrase runs to the next "?="
+   anywhere in the message, so one whose "?=" is not in the field can take
+   the lines after it (blank ones included) into the field. Conservative:
+   the last "=?" needs a "?=" after its charset and encoding marks. */
+static bool
+mime_open_encoded_word(const char *m, size_t v, size_t end)
+{
+	size_t p, t, q;
+	unsigned int marks = 0;
+
+	for (p = end; p >= v + 2; p--) {
+		if (m[p - 2] == '=' && m[p - 1] == '?')
+			break;
+	}
+	if (p < v + 2)
+		return false;
+	for (t = p; t + 1 < end; t++) {
+		if (m[t] == '?' && m[t + 1] == '=')
+			break;
+	}
+	if (t + 1 >= end)
+		return true;
+	for (q = p; q < t; q++)
+		marks += m[q] == '?';
+	return marks < 2;
+}
+
+/* The header block at CUR read by libetpan itself, for the rare block in
+   which mime_fields_read() cannot tell where its grammar ends: the MIME
+   fields' values come from its list (kept in FL->imf). */
+static size_t
+mime_fields_by_libetpan(const char *m, size_t len, size_t cur,
+			struct mime_fields *fl, bool *nomem)
+{
+	struct mailimf_optional_field *of;
+	struct mailimf_field *f;
+	struct mime_span *arr;
+	unsigned int *cnt;
+	clistiter *it;
+	size_t idx = cur;
+	int r;
+
+	memset(fl, 0, sizeof(*fl));
+	r = mailimf_envelope_and_optional_fields_parse(m, len, &idx, &fl->imf);
+	if (r != MAILIMF_NO_ERROR) {
+		/* mailmime_parse() fails: no parts at all. */
+		if (r == MAILIMF_ERROR_MEMORY)
+			*nomem = true;
+		fl->imf = NULL;
+		return len;
+	}
+	for (it = clist_begin(fl->imf->fld_list); it != NULL; it = clist_next(it)) {
+		f = clist_content(it);
+		if (f->fld_type != MAILIMF_FIELD_OPTIONAL_FIELD)
+			continue;
+		of = f->fld_data.fld_optional_field;
+		if (strcasecmp(of->fld_name, "Content-Type") == 0) {
+			arr = fl->type;
+			cnt = &fl->ntype;
+		} else if (strcasecmp(of->fld_name, "Content-Transfer-Encoding") == 0) {
+			arr = fl->enc;
+			cnt = &fl->nenc;
+		} else if (strcasecmp(of->fld_name, "Content-Disposition") == 0) {
+			arr = fl->disp;
+			cnt = &fl->ndisp;
+		} else {
+			continue;
+		}
+		if (*cnt < MIME_FIELDS_MAX)
+			arr[(*cnt)++].str = of->fld_value;
+	}
+	mime_crlf(m, len, &idx);
+	return idx;
+}
+
+static void
+mime_fields_clear(struct mime_fields *fl)
+{
+	if (fl->imf != NULL)
+		mailimf_fields_free(fl->imf);
+	fl->imf = NULL;
+}
+
 /* Read a header block at CUR as mailimf_optional_fields_parse() (a part's)
    or, with ENVELOPE, mailimf_envelope_and_optional_fields_parse() (a
    message's) does, then the empty line: "name: value" fields up to the
@@ -178,7 +264,7 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 		 bool envelope, bool *nomem)
 {
 	const char *nl;
-	size_t n, colon, v, end, e;
+	size_t n, colon, v, end, e, start = cur;
 	bool folded;
 
 	memset(fl, 0, sizeof(*fl));
@@ -218,6 +304,9 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 		}
 		if (nl == NULL)
 			break;
+		if (envelope && mime_is_envelope_name(m + cur, n - cur) &&
+		    mime_open_encoded_word(m, v, end))
+			return mime_fields_by_libetpan(m, len, start, fl, nomem);
 		if (envelope && folded && mime_is_envelope_name(m + cur, n - cur)) {
 			e = mime_envelope_end(m, cur, end, nomem);
 			if (e != end) {
@@ -247,19 +336,19 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 static char *
 mime_value(const char *m, const struct mime_span *s, char *buf, char **heap)
 {
+	const char *src = s->str != NULL ? s->str : m + s->off, *z;
+	size_t n = s->str != NULL ? strlen(s->str) : s->len;
 	char *v = buf;
-	const char *z;
-	size_t n = s->len;
 
 	*heap = NULL;
-	if ((z = memchr(m + s->off, '\0', n)) != NULL)
-		n = (size_t)(z - (m + s->off));
+	if ((z = memchr(src, '\0', n)) != NULL)
+		n = (size_t)(z - src);
 	if (n >= MIME_VALUE_STACK) {
 		v = *heap = malloc(n + 1);
 		if (v == NULL)
 			return NULL;
 	}
-	memcpy(v, m + s->off, n);
+	memcpy(v, src, n);
 	v[n] = '\0';
 	return v;
 }
@@ -752,6 +841,7 @@ mime_multipart(struct mime_walk *w, const char *m, size_t len, size_t body,
 				      &w->nomem);
 		mime_node(w, m + parts[i].off, parts[i].len, pb, &fl, digest,
 			  depth + 1, nested);
+		mime_fields_clear(&fl);
 	}
 	free(parts);
 }
@@ -828,6 +918,7 @@ mime_node(struct mime_walk *w, const char *m, size_t len, size_t body,
 	if (!single) {
 		pos = mime_fields_read(m, len, body, &sub, true, &w->nomem);
 		mime_node(w, m, len, pos, &sub, false, depth + 1, depth > 0 || nested);
+		mime_fields_clear(&sub);
 		goto out;
 	}
 	if (strcasecmp(subtype, "delivery-status") == 0)
@@ -863,6 +954,7 @@ mime_find_text(const char *buf, size_t len, struct mime_found *found)
 	w.parts = 1;
 	body = mime_fields_read(buf, len, 0, &fl, true, &w.nomem);
 	mime_node(&w, buf, len, body, &fl, false, 1, false);
+	mime_fields_clear(&fl);
 	if (w.nomem) {
 		mime_found_clear(found);
 		return -1;

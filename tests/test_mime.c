@@ -114,6 +114,22 @@ START_TEST(test_broken_header_line)
 }
 END_TEST
 
+/* An encoded word in a From/To phrase runs to the next "?=" anywhere:
+   without one in the field, libetpan's field takes the following lines,
+   the empty one included, and the header block goes on after them. */
+START_TEST(test_open_encoded_word)
+{
+	static const char m[] =
+		"Content-Type: text/html\n"
+		"To: =?UTF-8?B?dG9ueQContent-Type: multipart/mixed; boundary=\"1\"\n\n"
+		"--1\n\nhello\n--1\nx?= <a@b.example>\nSubject: s\n\n<p>body</p>\n";
+	struct mime_ref r;
+
+	both(m, strlen(m), &r, "open encoded word");
+	text_is(&r.html, "<p>body</p>\n");
+}
+END_TEST
+
 START_TEST(test_attachment_and_nested)
 {
 	static const char m[] =
@@ -317,6 +333,7 @@ main(void)
 	tcase_add_test(tc, test_no_boundary_line);
 	tcase_add_test(tc, test_folded_field_ends_headers);
 	tcase_add_test(tc, test_broken_header_line);
+	tcase_add_test(tc, test_open_encoded_word);
 	tcase_add_test(tc, test_attachment_and_nested);
 	tcase_add_test(tc, test_reports);
 	tcase_add_test(tc, test_digest);
