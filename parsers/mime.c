@@ -173,29 +173,32 @@ mime_envelope_end(const char *m, size_t cur, size_t end, bool *nomem)
 /* Whether the envelope field value [V, END) may make libetpan's grammar
    read past its end: an encoded word in a phrase runs to the next "?="
    anywhere in the message, so one whose "?=" is not in the field can take
-   the lines after it (blank ones included) into the field. Conservative:
-   the last "=?" needs a "?=" after its charset and encoding marks. */
+   the lines after it (blank ones included) into the field. Each "=?" is
+   taken as an opener and needs a "?=" after its charset and encoding
+   marks; the search for the next opener goes on after that "?=" (so the
+   "=?=" of base64 padding is not one). Errs towards true. */
 static bool
 mime_open_encoded_word(const char *m, size_t v, size_t end)
 {
-	size_t p, t, q;
-	unsigned int marks = 0;
+	size_t i = v, q;
+	unsigned int marks;
+	const char *p;
 
-	for (p = end; p >= v + 2; p--) {
-		if (m[p - 2] == '=' && m[p - 1] == '?')
-			break;
+	while (i + 1 < end && (p = memmem(m + i, end - i, "=?", 2)) != NULL) {
+		q = (size_t)(p - m) + 2;
+		for (marks = 0; q < end && marks < 2; q++)
+			marks += m[q] == '?';
+		if (marks < 2)
+			return true;
+		for (; q + 1 < end; q++) {
+			if (m[q] == '?' && m[q + 1] == '=')
+				break;
+		}
+		if (q + 1 >= end)
+			return true;
+		i = q + 2;
 	}
-	if (p < v + 2)
-		return false;
-	for (t = p; t + 1 < end; t++) {
-		if (m[t] == '?' && m[t + 1] == '=')
-			break;
-	}
-	if (t + 1 >= end)
-		return true;
-	for (q = p; q < t; q++)
-		marks += m[q] == '?';
-	return marks < 2;
+	return false;
 }
 
 /* The header block at CUR read by libetpan itself, for the rare block in
