@@ -10,25 +10,28 @@
 #include "mail.h"
 #include "mime.h"
 
-/* Content-Type, -Transfer-Encoding and -Disposition fields looked at per
-   part; mailers write one of each. */
-#define MIME_FIELDS_MAX 16
+/* Content-Type, -Transfer-Encoding and -Disposition fields kept without
+   an allocation; mailers write one of each, a damaged message may repeat
+   them (libetpan takes the first that parses, however many there are). */
+#define MIME_FIELDS_INLINE 8
 /* Longest Content-* value copied to the stack; longer ones are malloc'ed. */
 #define MIME_VALUE_STACK 512
 
 /* A field value: [off, off + len) of the part it is in. */
+enum mime_kind { MIME_TYPE, MIME_ENC, MIME_DISP };
+
 struct mime_span {
 	size_t off;
 	size_t len;
 	const char *str;         /* or the value as a C string (libetpan's) */
+	enum mime_kind kind;
 };
 
 /* The MIME fields of one header block, as positions. */
 struct mime_fields {
-	struct mime_span type[MIME_FIELDS_MAX];
-	struct mime_span enc[MIME_FIELDS_MAX];
-	struct mime_span disp[MIME_FIELDS_MAX];
-	unsigned int ntype, nenc, ndisp;
+	struct mime_span *v;     /* inl, or malloc'ed once it is full */
+	size_t n, cap;
+	struct mime_span inl[MIME_FIELDS_INLINE];
 	struct mailimf_fields *imf; /* owns the str values, when set */
 };
 
@@ -122,14 +125,59 @@ mime_terminal(const char *m, size_t v, size_t end)
 }
 
 static void
-mime_field_keep(struct mime_span *arr, unsigned int *n, const char *m,
-		size_t v, size_t end)
+mime_fields_init(struct mime_fields *fl)
 {
-	if (*n == MIME_FIELDS_MAX)
+	fl->v = fl->inl;
+	fl->n = 0;
+	fl->cap = MIME_FIELDS_INLINE;
+	fl->imf = NULL;
+}
+
+static void
+mime_fields_clear(struct mime_fields *fl)
+{
+	if (fl->imf != NULL)
+		mailimf_fields_free(fl->imf);
+	if (fl->v != fl->inl)
+		free(fl->v);
+	mime_fields_init(fl);
+}
+
+/* A slot for one more field, or NULL (*nomem) when memory ran out. */
+static struct mime_span *
+mime_fields_push(struct mime_fields *fl, enum mime_kind kind, bool *nomem)
+{
+	struct mime_span *nv;
+
+	if (fl->n == fl->cap) {
+		if (fl->v == fl->inl) {
+			if ((nv = malloc(2 * fl->cap * sizeof(*nv))) != NULL)
+				memcpy(nv, fl->inl, sizeof(fl->inl));
+		} else {
+			nv = realloc(fl->v, 2 * fl->cap * sizeof(*nv));
+		}
+		if (nv == NULL) {
+			*nomem = true;
+			return NULL;
+		}
+		fl->v = nv;
+		fl->cap *= 2;
+	}
+	memset(&fl->v[fl->n], 0, sizeof(fl->v[fl->n]));
+	fl->v[fl->n].kind = kind;
+	return &fl->v[fl->n++];
+}
+
+static void
+mime_field_keep(struct mime_fields *fl, enum mime_kind kind, const char *m,
+		size_t v, size_t end, bool *nomem)
+{
+	struct mime_span *s = mime_fields_push(fl, kind, nomem);
+
+	if (s == NULL)
 		return;
-	arr[*n].off = v;
-	arr[*n].len = mime_terminal(m, v, end) - v;
-	(*n)++;
+	s->off = v;
+	s->len = mime_terminal(m, v, end) - v;
 }
 
 /* Whether the field at M (name N bytes) is one libetpan parses with its
@@ -210,13 +258,13 @@ mime_fields_by_libetpan(const char *m, size_t len, size_t cur,
 {
 	struct mailimf_optional_field *of;
 	struct mailimf_field *f;
-	struct mime_span *arr;
-	unsigned int *cnt;
+	struct mime_span *sp;
+	enum mime_kind kind;
 	clistiter *it;
 	size_t idx = cur;
 	int r;
 
-	memset(fl, 0, sizeof(*fl));
+	mime_fields_clear(fl);
 	r = mailimf_envelope_and_optional_fields_parse(m, len, &idx, &fl->imf);
 	if (r != MAILIMF_NO_ERROR) {
 		/* mailmime_parse() fails: no parts at all. */
@@ -230,32 +278,22 @@ mime_fields_by_libetpan(const char *m, size_t len, size_t cur,
 		if (f->fld_type != MAILIMF_FIELD_OPTIONAL_FIELD)
 			continue;
 		of = f->fld_data.fld_optional_field;
-		if (strcasecmp(of->fld_name, "Content-Type") == 0) {
-			arr = fl->type;
-			cnt = &fl->ntype;
-		} else if (strcasecmp(of->fld_name, "Content-Transfer-Encoding") == 0) {
-			arr = fl->enc;
-			cnt = &fl->nenc;
-		} else if (strcasecmp(of->fld_name, "Content-Disposition") == 0) {
-			arr = fl->disp;
-			cnt = &fl->ndisp;
-		} else {
+		if (strcasecmp(of->fld_name, "Content-Type") == 0)
+			kind = MIME_TYPE;
+		else if (strcasecmp(of->fld_name, "Content-Transfer-Encoding") == 0)
+			kind = MIME_ENC;
+		else if (strcasecmp(of->fld_name, "Content-Disposition") == 0)
+			kind = MIME_DISP;
+		else
 			continue;
-		}
-		if (*cnt < MIME_FIELDS_MAX)
-			arr[(*cnt)++].str = of->fld_value;
+		if ((sp = mime_fields_push(fl, kind, nomem)) == NULL)
+			break;
+		sp->str = of->fld_value;
 	}
 	mime_crlf(m, len, &idx);
 	return idx;
 }
 
-static void
-mime_fields_clear(struct mime_fields *fl)
-{
-	if (fl->imf != NULL)
-		mailimf_fields_free(fl->imf);
-	fl->imf = NULL;
-}
 
 /* Read a header block at CUR as mailimf_optional_fields_parse() (a part's)
    or, with ENVELOPE, mailimf_envelope_and_optional_fields_parse() (a
@@ -270,7 +308,7 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 	size_t n, colon, v, end, e, start = cur;
 	bool folded;
 
-	memset(fl, 0, sizeof(*fl));
+	mime_fields_init(fl);
 	for (;;) {
 		/* field-name = 1*ftext, libetpan's ftext: any byte > 32 but ':' */
 		for (n = cur; n < len && (unsigned char)m[n] > 32 && m[n] != ':'; n++)
@@ -319,13 +357,13 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 		}
 		if (n - cur >= 12 && strncasecmp(m + cur, "Content-", 8) == 0) {
 			if (n - cur == 12 && strncasecmp(m + cur + 8, "Type", 4) == 0)
-				mime_field_keep(fl->type, &fl->ntype, m, v, end);
+				mime_field_keep(fl, MIME_TYPE, m, v, end, nomem);
 			else if (n - cur == 25 &&
 				 strncasecmp(m + cur + 8, "Transfer-Encoding", 17) == 0)
-				mime_field_keep(fl->enc, &fl->nenc, m, v, end);
+				mime_field_keep(fl, MIME_ENC, m, v, end, nomem);
 			else if (n - cur == 19 &&
 				 strncasecmp(m + cur + 8, "Disposition", 11) == 0)
-				mime_field_keep(fl->disp, &fl->ndisp, m, v, end);
+				mime_field_keep(fl, MIME_DISP, m, v, end, nomem);
 		}
 		cur = end;
 	}
@@ -421,8 +459,10 @@ mime_content_type(struct mime_walk *w, const char *m, const struct mime_fields *
 	size_t idx;
 	int r;
 
-	for (i = 0; i < fl->ntype; i++) {
-		v = mime_value(m, &fl->type[i], buf, &heap);
+	for (i = 0; i < fl->n; i++) {
+		if (fl->v[i].kind != MIME_TYPE)
+			continue;
+		v = mime_value(m, &fl->v[i], buf, &heap);
 		if (v == NULL) {
 			w->nomem = true;
 			return NULL;
@@ -475,8 +515,10 @@ mime_encoding(struct mime_walk *w, const char *m, const struct mime_fields *fl)
 	size_t idx;
 	int r, ret;
 
-	for (i = 0; i < fl->nenc; i++) {
-		v = mime_value(m, &fl->enc[i], buf, &heap);
+	for (i = 0; i < fl->n; i++) {
+		if (fl->v[i].kind != MIME_ENC)
+			continue;
+		v = mime_value(m, &fl->v[i], buf, &heap);
 		if (v == NULL) {
 			w->nomem = true;
 			return MAILMIME_MECHANISM_8BIT;
@@ -515,8 +557,10 @@ mime_is_attachment(struct mime_walk *w, const char *m, const struct mime_fields 
 	size_t idx;
 	int r;
 
-	for (i = 0; i < fl->ndisp; i++) {
-		v = mime_value(m, &fl->disp[i], buf, &heap);
+	for (i = 0; i < fl->n; i++) {
+		if (fl->v[i].kind != MIME_DISP)
+			continue;
+		v = mime_value(m, &fl->v[i], buf, &heap);
 		if (v == NULL) {
 			w->nomem = true;
 			return false;
