@@ -21,7 +21,7 @@ build=${FUZZ_BUILD:-$top/build/fuzz}
 work=${FUZZ_WORK:-$top/build/fuzz-work}
 corpora=${SLACLOCK_CORPORA:-$top/../shared/corpora}
 jobs=$(nproc 2>/dev/null || echo 2)
-all="mail charset html reply webhook_rt webhook_zammad webhook_zendesk
+all="mail mime charset html reply webhook_rt webhook_zammad webhook_zendesk
  webhook_freshdesk conf"
 targets=${*:-$all}
 
@@ -43,7 +43,7 @@ fi
 seed_dirs() {
 	s="$top/tests/fuzz/regress/$1"
 	case $1 in
-	mail)
+	mail|mime)
 		s="$s $top/examples/maildir/cur $top/examples/maildir/new"
 		[ -d "$corpora" ] && s="$s $corpora" ;;
 	reply)
@@ -80,7 +80,7 @@ done
 
 dict_of() {
 	case $1 in
-	mail|reply) echo mail ;;
+	mail|mime|reply) echo mail ;;
 	webhook_*) echo json ;;
 	*) echo "$1" ;;
 	esac

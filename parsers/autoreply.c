@@ -47,6 +47,15 @@ autoreply_header(enum mail_auto *state, const char *name, const char *value)
 {
 	char tok[AUTOREPLY_VALUE_MAX];
 
+	/* Every header below starts with one of these; most of a message's
+	   headers (Received, To, Subject, ...) are out in one test. */
+	switch (name[0]) {
+	case 'A': case 'a': case 'X': case 'x': case 'P': case 'p':
+	case 'L': case 'l': case 'D': case 'd':
+		break;
+	default:
+		return;
+	}
 	autoreply_token(value, tok, sizeof(tok));
 	if (strcasecmp(name, "Auto-Submitted") == 0) {
 		/* RFC 3834: "no" is a human; auto-replied is a responder,

@@ -1,7 +1,9 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +79,9 @@ charset_canonical(const char *label)
 	size_t i;
 
 	for (i = 0; i < sizeof(charset_aliases) / sizeof(charset_aliases[0]); i++) {
-		if (strcasecmp(label, charset_aliases[i].label) == 0)
+		if (tolower((unsigned char)label[0]) ==
+		    tolower((unsigned char)charset_aliases[i].label[0]) &&
+		    strcasecmp(label, charset_aliases[i].label) == 0)
 			return charset_aliases[i].iconv_name;
 	}
 	return label;
@@ -123,8 +127,17 @@ charset_is_utf8(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
+	uint64_t w;
 
 	while (i < len) {
+		/* Runs of ASCII, eight bytes at a time. */
+		if (len - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if ((w & UINT64_C(0x8080808080808080)) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if ((n = charset_utf8_seq(p + i, len - i)) == 0)
 			return false;
 		i += n;
@@ -269,23 +282,123 @@ charset_copy(const char *in, size_t len, size_t *out_len_r)
 	return s;
 }
 
+/* iconv_open() costs as much as converting a short body, and a mailbox
+   uses a handful of charsets: each thread keeps its last few decoders. */
+#define CHARSET_CD_CACHE 4
+#define CHARSET_CD_NAME_MAX 32
+
+struct charset_cd_cache {
+	struct {
+		char name[CHARSET_CD_NAME_MAX];
+		iconv_t cd;
+	} e[CHARSET_CD_CACHE];
+	unsigned int used, next;
+};
+
+static pthread_key_t charset_cd_key;
+static pthread_once_t charset_cd_once = PTHREAD_ONCE_INIT;
+static bool charset_cd_key_ok;
+
+static void
+charset_cd_cache_free(void *p)
+{
+	struct charset_cd_cache *c = p;
+	unsigned int i;
+
+	for (i = 0; i < c->used; i++)
+		iconv_close(c->e[i].cd);
+	free(c);
+}
+
+static void
+charset_cd_key_init(void)
+{
+	charset_cd_key_ok = pthread_key_create(&charset_cd_key, charset_cd_cache_free) == 0;
+}
+
+/* Whether a decoder for NAME may be reused: single- and double-byte
+   charsets without state. Not UTF-16/32 (the byte order a BOM set
+   outlives iconv's reset), UTF-7, ISO-2022 or HZ. */
+static bool
+charset_cd_cacheable(const char *name)
+{
+	static const char *const prefixes[] = {
+		"GB18030", "GBK", "GB2312", "BIG5", "CP9", "CP125", "WINDOWS-",
+		"ISO-8859-", "KOI8-", "EUC-", "SHIFT_JIS", "TIS-620",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (strncasecmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A decoder from NAME to UTF-8 in its initial state, from this thread's
+   cache (*cached_r: do not close it) or freshly opened. */
+static iconv_t
+charset_cd_get(const char *name, bool *cached_r)
+{
+	struct charset_cd_cache *c = NULL;
+	unsigned int i;
+	iconv_t cd;
+
+	*cached_r = false;
+	pthread_once(&charset_cd_once, charset_cd_key_init);
+	if (charset_cd_key_ok && strlen(name) < CHARSET_CD_NAME_MAX &&
+	    charset_cd_cacheable(name)) {
+		c = pthread_getspecific(charset_cd_key);
+		if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL &&
+		    pthread_setspecific(charset_cd_key, c) != 0) {
+			free(c);
+			c = NULL;
+		}
+	}
+	if (c != NULL) {
+		for (i = 0; i < c->used; i++) {
+			if (strcmp(c->e[i].name, name) == 0) {
+				iconv(c->e[i].cd, NULL, NULL, NULL, NULL);
+				*cached_r = true;
+				return c->e[i].cd;
+			}
+		}
+	}
+	cd = iconv_open("UTF-8", name);
+	if (cd == (iconv_t)-1 || c == NULL)
+		return cd;
+	if (c->used < CHARSET_CD_CACHE) {
+		i = c->used++;
+	} else {
+		i = c->next;
+		c->next = (c->next + 1) % CHARSET_CD_CACHE;
+		iconv_close(c->e[i].cd);
+	}
+	memcpy(c->e[i].name, name, strlen(name) + 1);
+	c->e[i].cd = cd;
+	*cached_r = true;
+	return cd;
+}
+
 /* Convert with iconv from NAME; NULL with *failed_r set when iconv does
    not know NAME (or, with STRICT, on the first invalid sequence). */
 static char *
 charset_convert_named(const char *name, const char *in, size_t len,
 		      bool strict, size_t *out_len_r, bool *failed_r)
 {
+	bool cached;
 	iconv_t cd;
 	char *out;
 
 	*failed_r = false;
-	cd = iconv_open("UTF-8", name);
+	cd = charset_cd_get(name, &cached);
 	if (cd == (iconv_t)-1) {
 		*failed_r = true;
 		return NULL;
 	}
 	out = charset_iconv(cd, in, len, strict, out_len_r, failed_r);
-	iconv_close(cd);
+	if (!cached)
+		iconv_close(cd);
 	return out;
 }
 

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -67,18 +68,20 @@ html_name_in(const xmlChar *name, const char *const *list, size_t n)
 {
 	size_t i;
 
+	/* The first letter rules out most names before strcasecmp(). */
 	for (i = 0; i < n; i++) {
-		if (strcasecmp((const char *)name, list[i]) == 0)
+		if (tolower(name[0]) == list[i][0] &&
+		    strcasecmp((const char *)name, list[i]) == 0)
 			return true;
 	}
 	return false;
 }
 
+/* Whether the attribute value V (NULL: absent) is, or with !EXACT
+   contains, one of LIST. */
 static bool
-html_attr_has(xmlNode *node, const char *attr, const char *const *list,
-	      size_t n, bool exact)
+html_value_has(const xmlChar *v, const char *const *list, size_t n, bool exact)
 {
-	xmlChar *v = xmlGetProp(node, (const xmlChar *)attr);
 	bool found = false;
 	size_t i;
 
@@ -90,7 +93,6 @@ html_attr_has(xmlNode *node, const char *attr, const char *const *list,
 		else
 			found = strcasestr((const char *)v, list[i]) != NULL;
 	}
-	xmlFree(v);
 	return found;
 }
 
@@ -187,6 +189,7 @@ static void
 html_walk(struct html_ctx *ctx, xmlNode *node, unsigned int depth)
 {
 	xmlNode *child;
+	xmlChar *id, *cls;
 	bool quote, para, block, was_pre;
 
 	for (; node != NULL && !ctx->full && !ctx->nomem; node = node->next) {
@@ -209,10 +212,17 @@ html_walk(struct html_ctx *ctx, xmlNode *node, unsigned int depth)
 			ctx->space = false;
 			continue;
 		}
-		if (html_attr_has(node, "id", html_quote_rest_id,
-				  HTML_N(html_quote_rest_id), true)) {
+		/* An element without attributes has neither id nor class. */
+		id = cls = NULL;
+		if (node->properties != NULL) {
+			id = xmlGetProp(node, (const xmlChar *)"id");
+			cls = xmlGetProp(node, (const xmlChar *)"class");
+		}
+		if (html_value_has(id, html_quote_rest_id, HTML_N(html_quote_rest_id), true)) {
 			ctx->quoted = true;
 			if (ctx->flags & HTML_TEXT_CUT_QUOTES) {
+				xmlFree(id);
+				xmlFree(cls);
 				ctx->full = true;
 				return;
 			}
@@ -220,10 +230,10 @@ html_walk(struct html_ctx *ctx, xmlNode *node, unsigned int depth)
 			ctx->quote_rest = true;
 		}
 		quote = strcasecmp((const char *)node->name, "blockquote") == 0 ||
-			html_attr_has(node, "class", html_quote_class,
-				      HTML_N(html_quote_class), false) ||
-			html_attr_has(node, "id", html_quote_id,
-				      HTML_N(html_quote_id), false);
+			html_value_has(cls, html_quote_class, HTML_N(html_quote_class), false) ||
+			html_value_has(id, html_quote_id, HTML_N(html_quote_id), false);
+		xmlFree(id);
+		xmlFree(cls);
 		if (quote) {
 			ctx->quoted = true;
 			if (ctx->flags & HTML_TEXT_CUT_QUOTES)
@@ -285,4 +295,10 @@ html_to_text(const char *html, size_t len, unsigned int flags, bool *quoted_r)
 		xmlFreeDoc(doc);
 	mmap_string_free(ctx.out);
 	return ret;
+}
+
+void
+html_init(void)
+{
+	xmlInitParser();
 }

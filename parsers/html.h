@@ -28,4 +28,8 @@
 char *html_to_text(const char *html, size_t len, unsigned int flags,
 		   bool *quoted_r);
 
+/* libxml2's global state: once before html_to_text() runs in more than
+   one thread. */
+void html_init(void);
+
 #endif

@@ -12,6 +12,7 @@
 #include "charset.h"
 #include "html.h"
 #include "mail.h"
+#include "mime.h"
 #include "reply.h"
 
 /* Longest charset name in an encoded word or parameter we look at. */
@@ -28,34 +29,80 @@ struct mail_header {
 	size_t value_len;
 };
 
-struct mail_headers {
-	struct mail_header *h;
-	size_t count;
-	bool over;
+/* Header values live in the inline arena, or in malloc'ed chunks once it
+   is full: no allocation per header for a usual message. */
+#define MAIL_ARENA_INLINE 4096
+#define MAIL_ARENA_CHUNK 16384
+#define MAIL_HEADERS_INLINE 48
+
+struct mail_chunk {
+	struct mail_chunk *next;
+	size_t used, cap;
+	char data[];
 };
 
-struct mail_walk {
-	struct mailmime *plain;
-	struct mailmime *html;
-	size_t parts;
+struct mail_headers {
+	struct mail_header *h;   /* inline_h, or malloc'ed past it */
+	size_t count;
 	bool over;
-	bool report;
-	bool receipt;
+	struct mail_chunk *chunks;
+	size_t arena_used;
+	struct mail_header inline_h[MAIL_HEADERS_INLINE];
+	char arena[MAIL_ARENA_INLINE];
 };
 
 static char *mail_decode_header_hint(const char *value, size_t len,
 				     const char *hint);
 
 static void
+mail_headers_init(struct mail_headers *hdrs)
+{
+	hdrs->h = hdrs->inline_h;
+	hdrs->count = 0;
+	hdrs->over = false;
+	hdrs->chunks = NULL;
+	hdrs->arena_used = 0;
+}
+
+static void
 mail_headers_free(struct mail_headers *hdrs)
 {
-	size_t i;
+	struct mail_chunk *c, *next;
 
-	for (i = 0; i < hdrs->count; i++)
-		free(hdrs->h[i].value);
-	free(hdrs->h);
-	hdrs->h = NULL;
-	hdrs->count = 0;
+	for (c = hdrs->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	if (hdrs->h != hdrs->inline_h)
+		free(hdrs->h);
+	mail_headers_init(hdrs);
+}
+
+/* N bytes for a header value, from the arena or a chunk. */
+static char *
+mail_headers_alloc(struct mail_headers *hdrs, size_t n)
+{
+	struct mail_chunk *c = hdrs->chunks;
+	size_t cap;
+	char *p;
+
+	if (MAIL_ARENA_INLINE - hdrs->arena_used >= n) {
+		p = hdrs->arena + hdrs->arena_used;
+		hdrs->arena_used += n;
+		return p;
+	}
+	if (c == NULL || c->cap - c->used < n) {
+		cap = n > MAIL_ARENA_CHUNK ? n : MAIL_ARENA_CHUNK;
+		if ((c = malloc(sizeof(*c) + cap)) == NULL)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = hdrs->chunks;
+		hdrs->chunks = c;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
 }
 
 static bool
@@ -107,16 +154,22 @@ mail_header_add(struct mail_headers *hdrs, size_t *cap, const char *name,
 		hdrs->over = true;
 		return 0;
 	}
+	if (*cap == 0)
+		*cap = MAIL_HEADERS_INLINE;
 	if (hdrs->count == *cap) {
-		size_t ncap = *cap == 0 ? 32 : *cap * 2;
+		size_t ncap = *cap * 2;
 
-		h = realloc(hdrs->h, ncap * sizeof(*h));
-		if (h == NULL)
+		if (hdrs->h == hdrs->inline_h) {
+			if ((h = malloc(ncap * sizeof(*h))) == NULL)
+				return -1;
+			memcpy(h, hdrs->inline_h, sizeof(hdrs->inline_h));
+		} else if ((h = realloc(hdrs->h, ncap * sizeof(*h))) == NULL) {
 			return -1;
+		}
 		hdrs->h = h;
 		*cap = ncap;
 	}
-	value = malloc(vlen + 1);
+	value = mail_headers_alloc(hdrs, vlen + 1);
 	if (value == NULL)
 		return -1;
 	/* Unfold: drop the line breaks, keep the white space after them. */
@@ -231,7 +284,7 @@ mail_encoded_word(const char *s, size_t len, char *charset, size_t cs_size,
 		  char **decoded_r, size_t *decoded_len_r)
 {
 	size_t i, cs_end, text_start, text_end, idx = 0, n;
-	char enc;
+	char enc, *q;
 	int r;
 
 	if (len > MAIL_ENCODED_WORD_MAX)
@@ -269,17 +322,23 @@ mail_encoded_word(const char *s, size_t len, char *charset, size_t cs_size,
 		return 0;
 	memcpy(charset, s + 2, n);
 	charset[n] = '\0';
-	if (enc == 'B' || enc == 'b')
-		r = mailmime_base64_body_parse(s + text_start, text_end - text_start,
-					       &idx, decoded_r, decoded_len_r);
-	else
-		r = mailmime_quoted_printable_body_parse(s + text_start,
-							 text_end - text_start,
-							 &idx, decoded_r,
-							 decoded_len_r, 1);
+	/* The decoded text is malloc'ed either way (free() it). */
+	if (enc == 'B' || enc == 'b') {
+		*decoded_r = mime_decode(MAILMIME_MECHANISM_BASE64, s + text_start,
+					 text_end - text_start, decoded_len_r);
+		return *decoded_r == NULL ? 0 : text_end + 2;
+	}
+	r = mailmime_quoted_printable_body_parse(s + text_start, text_end - text_start,
+						 &idx, &q, decoded_len_r, 1);
 	if (r != MAILIMF_NO_ERROR)
 		return 0;
-	return text_end + 2;
+	*decoded_r = malloc(*decoded_len_r + 1);
+	if (*decoded_r != NULL) {
+		memcpy(*decoded_r, q, *decoded_len_r);
+		(*decoded_r)[*decoded_len_r] = '\0';
+	}
+	mailmime_decoded_part_free(q);
+	return *decoded_r == NULL ? 0 : text_end + 2;
 }
 
 static bool
@@ -340,7 +399,7 @@ mail_decode_header_hint(const char *value, size_t len, const char *hint)
 						  pending->len) < 0 ||
 			    mail_append_raw(out, hint, value + seg,
 					    q - value - seg) < 0) {
-				mailmime_decoded_part_free(decoded);
+				free(decoded);
 				goto out;
 			}
 			mmap_string_truncate(pending, 0);
@@ -350,17 +409,17 @@ mail_decode_header_hint(const char *value, size_t len, const char *hint)
 		if (strcasecmp(charset, pending_cs) != 0) {
 			if (mail_append_converted(out, pending_cs, pending->str,
 						  pending->len) < 0) {
-				mailmime_decoded_part_free(decoded);
+				free(decoded);
 				goto out;
 			}
 			mmap_string_truncate(pending, 0);
 			memcpy(pending_cs, charset, sizeof(charset));
 		}
 		if (mmap_string_append_len(pending, decoded, dlen) == NULL) {
-			mailmime_decoded_part_free(decoded);
+			free(decoded);
 			goto out;
 		}
-		mailmime_decoded_part_free(decoded);
+		free(decoded);
 		pos = seg = q - value + wlen;
 		prev_word = true;
 	}
@@ -681,80 +740,6 @@ mail_part_charset(const struct mailmime_content *ct, char *buf, size_t size)
 	return buf;
 }
 
-static bool
-mail_is_attachment(const struct mailmime *mime)
-{
-	struct mailmime_field *f;
-	clistiter *it;
-
-	if (mime->mm_mime_fields == NULL)
-		return false;
-	for (it = clist_begin(mime->mm_mime_fields->fld_list); it != NULL;
-	     it = clist_next(it)) {
-		f = clist_content(it);
-		if (f->fld_type == MAILMIME_FIELD_DISPOSITION &&
-		    f->fld_data.fld_disposition != NULL &&
-		    f->fld_data.fld_disposition->dsp_type != NULL &&
-		    f->fld_data.fld_disposition->dsp_type->dsp_type ==
-		    MAILMIME_DISPOSITION_TYPE_ATTACHMENT)
-			return true;
-	}
-	return false;
-}
-
-static void
-mail_walk(struct mailmime *mime, unsigned int depth, bool nested,
-	  struct mail_walk *w)
-{
-	struct mailmime_content *ct = mime->mm_content_type;
-	struct mailmime_type *type = ct != NULL ? ct->ct_type : NULL;
-	const char *sub = ct != NULL && ct->ct_subtype != NULL ? ct->ct_subtype : "";
-	bool text = type == NULL ||
-		(type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
-		 type->tp_data.tp_discrete_type->dt_type == MAILMIME_DISCRETE_TYPE_TEXT);
-	const char *rt;
-	clistiter *it;
-
-	if (++w->parts > MAIL_PARTS_MAX || depth > MAIL_MIME_DEPTH_MAX) {
-		w->over = true;
-		return;
-	}
-	switch (mime->mm_type) {
-	case MAILMIME_SINGLE:
-		if (strcasecmp(sub, "delivery-status") == 0)
-			w->report = true;
-		else if (strcasecmp(sub, "disposition-notification") == 0)
-			w->receipt = true;
-		if (!text || nested || mail_is_attachment(mime))
-			break;
-		if (type == NULL || strcasecmp(sub, "plain") == 0) {
-			if (w->plain == NULL)
-				w->plain = mime;
-		} else if (strcasecmp(sub, "html") == 0) {
-			if (w->html == NULL)
-				w->html = mime;
-		}
-		break;
-	case MAILMIME_MULTIPLE:
-		if (strcasecmp(sub, "report") == 0 && !nested) {
-			rt = mail_content_param(ct, "report-type");
-			if (rt != NULL && strcasecmp(rt, "disposition-notification") == 0)
-				w->receipt = true;
-			else
-				w->report = true;
-		}
-		for (it = clist_begin(mime->mm_data.mm_multipart.mm_mp_list);
-		     it != NULL && !w->over; it = clist_next(it))
-			mail_walk(clist_content(it), depth + 1, nested, w);
-		break;
-	case MAILMIME_MESSAGE:
-		if (mime->mm_data.mm_message.mm_msg_mime != NULL)
-			mail_walk(mime->mm_data.mm_message.mm_msg_mime, depth + 1,
-				  depth > 0 || nested, w);
-		break;
-	}
-}
-
 /* Sniff <meta charset="x"> or content="text/html; charset=x". */
 static const char *
 mail_html_meta_charset(const char *html, size_t len, char *buf, size_t size)
@@ -800,24 +785,19 @@ mail_utf8_cut(const char *s, size_t len, size_t max)
 }
 
 static int
-mail_body(struct mailmime *part, bool html, struct mail_msg *msg)
+mail_body(const struct mime_text *part, bool html, struct mail_msg *msg)
 {
-	struct mailmime_data *data = part->mm_data.mm_single;
 	char csbuf[MAIL_CHARSET_NAME_MAX];
-	const char *cs, *raw;
+	const char *cs, *raw = part->data;
 	char *decoded = NULL, *text = NULL, *htext;
-	size_t rawlen, idx = 0, tlen, cut;
+	size_t rawlen = part->len, tlen, cut;
 	bool hquoted = false;
 	int ret = -1;
 
-	if (data == NULL || data->dt_type != MAILMIME_DATA_TEXT)
-		return 0;
-	raw = data->dt_data.dt_text.dt_data;
-	rawlen = data->dt_data.dt_text.dt_length;
 	/* libetpan's quoted-printable decoder reads the two bytes after an
 	   '=' without looking at the length: an escape cut off at the end of
 	   the part would make it read past the end of the message. */
-	if (data->dt_encoded && data->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+	if (part->encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
 		for (;;) {
 			if (rawlen >= 1 && raw[rawlen - 1] == '=')
 				rawlen--;
@@ -827,11 +807,14 @@ mail_body(struct mailmime *part, bool html, struct mail_msg *msg)
 				break;
 		}
 	}
-	if (data->dt_encoded &&
-	    mailmime_part_parse(raw, rawlen, &idx, data->dt_encoding, &decoded,
-				&rawlen) == MAILIMF_NO_ERROR)
+	/* 7bit, 8bit and binary are the bytes as they are; no copy. */
+	if (part->encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE ||
+	    part->encoding == MAILMIME_MECHANISM_BASE64) {
+		if ((decoded = mime_decode(part->encoding, raw, rawlen, &rawlen)) == NULL)
+			goto out;
 		raw = decoded;
-	cs = mail_part_charset(part->mm_content_type, csbuf, sizeof(csbuf));
+	}
+	cs = mail_part_charset(part->ct, csbuf, sizeof(csbuf));
 	if (cs == NULL && html)
 		cs = mail_html_meta_charset(raw, rawlen, csbuf, sizeof(csbuf));
 	if (cs != NULL && (msg->charset = strdup(cs)) == NULL)
@@ -868,36 +851,27 @@ mail_body(struct mailmime *part, bool html, struct mail_msg *msg)
 	ret = 0;
 out:
 	free(text);
-	if (decoded != NULL)
-		mailmime_decoded_part_free(decoded);
+	free(decoded);
 	return ret;
 }
 
+/* The body and the report flags from what mime_find_text() found. */
 static int
-mail_parse_mime(const char *buf, size_t len, struct mail_msg *msg)
+mail_use_mime(const struct mime_found *f, struct mail_msg *msg)
 {
-	struct mailmime *mime = NULL;
-	struct mail_walk w;
-	size_t idx = 0;
-	int ret = 0;
-
-	if (mailmime_parse(buf, len, &idx, &mime) != MAILIMF_NO_ERROR)
-		return 0; /* headers only; not an error */
-	memset(&w, 0, sizeof(w));
-	mail_walk(mime, 0, false, &w);
-	if (w.report)
+	if (f->report)
 		msg->auto_kind = MAIL_AUTO_BOUNCE;
-	else if (w.receipt && msg->auto_kind < MAIL_AUTO_REPLY)
+	else if (f->receipt && msg->auto_kind < MAIL_AUTO_REPLY)
 		msg->auto_kind = MAIL_AUTO_REPLY;
-	if (w.over) {
+	if (f->over) {
 		msg->oversize = true;
-	} else if (w.plain != NULL) {
-		ret = mail_body(w.plain, false, msg);
-	} else if (w.html != NULL) {
-		ret = mail_body(w.html, true, msg);
+		return 0;
 	}
-	mailmime_free(mime);
-	return ret;
+	if (f->plain.data != NULL)
+		return mail_body(&f->plain, false, msg);
+	if (f->html.data != NULL)
+		return mail_body(&f->html, true, msg);
+	return 0;
 }
 
 static bool
@@ -919,8 +893,8 @@ mail_is_daemon(const char *addr)
 
 static int
 mail_from_headers(const struct mail_headers *hdrs,
-		  const struct mail_parse_opts *opts, struct mail_msg *msg,
-		  bool *had_hint_r)
+		  const struct mail_parse_opts *opts, const struct mime_found *mime,
+		  struct mail_msg *msg, bool *had_hint_r)
 {
 	struct mailmime_content *ct = NULL;
 	const struct mail_header *h;
@@ -929,10 +903,16 @@ mail_from_headers(const struct mail_headers *hdrs,
 	size_t i, j, to_cap = 0, idx = 0;
 	int ret = -1;
 
-	if ((h = mail_header_find(hdrs, "Content-Type")) != NULL &&
-	    mailmime_content_parse(h->value, h->value_len, &idx, &ct) ==
-	    MAILIMF_NO_ERROR)
-		hint = mail_part_charset(ct, csbuf, sizeof(csbuf));
+	if ((h = mail_header_find(hdrs, "Content-Type")) != NULL) {
+		/* The MIME walk parsed the same text already, mostly. */
+		if (mime != NULL && mime->top_type != NULL &&
+		    strcmp(mime->top_type, h->value) == 0 &&
+		    strlen(h->value) == h->value_len)
+			hint = mail_part_charset(mime->top_ct, csbuf, sizeof(csbuf));
+		else if (mailmime_content_parse(h->value, h->value_len, &idx, &ct) ==
+			 MAILIMF_NO_ERROR)
+			hint = mail_part_charset(ct, csbuf, sizeof(csbuf));
+	}
 	*had_hint_r = hint != NULL;
 
 	if ((h = mail_header_find(hdrs, "Message-ID")) != NULL &&
@@ -1026,12 +1006,14 @@ mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
 	   struct mail_msg *msg, const char **error_r)
 {
 	struct mail_headers hdrs;
+	struct mime_found mime;
 	size_t start, body;
-	bool had_hint = false;
+	bool had_hint = false, walked = false;
 	int ret = -1;
 
 	memset(msg, 0, sizeof(*msg));
-	memset(&hdrs, 0, sizeof(hdrs));
+	mail_headers_init(&hdrs);
+	memset(&mime, 0, sizeof(mime));
 	start = mail_headers_start(buf, len);
 	if (start >= len || !mail_looks_like_header(buf + start, len - start)) {
 		*error_r = "not a mail message (no header at the start)";
@@ -1054,9 +1036,16 @@ mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
 		goto nomem;
 	if (hdrs.over)
 		msg->oversize = true;
-	if (mail_from_headers(&hdrs, opts, msg, &had_hint) < 0)
+	/* The MIME walk first, so the headers can use its Content-Type; its
+	   findings are applied after them, as they always were. */
+	if (!msg->oversize) {
+		if (mime_find_text(buf + start, len - start, &mime) < 0)
+			goto nomem;
+		walked = true;
+	}
+	if (mail_from_headers(&hdrs, opts, walked ? &mime : NULL, msg, &had_hint) < 0)
 		goto nomem;
-	if (!msg->oversize && mail_parse_mime(buf + start, len - start, msg) < 0)
+	if (walked && mail_use_mime(&mime, msg) < 0)
 		goto nomem;
 	if (!had_hint && msg->charset != NULL && mail_redecode_subject(&hdrs, msg) < 0)
 		goto nomem;
@@ -1066,8 +1055,15 @@ nomem:
 	*error_r = "out of memory";
 	mail_msg_clear(msg);
 out:
+	mime_found_clear(&mime);
 	mail_headers_free(&hdrs);
 	return ret;
+}
+
+void
+mail_init(void)
+{
+	html_init();
 }
 
 void

@@ -77,6 +77,11 @@ int mail_parse(const char *buf, size_t len, const struct mail_parse_opts *opts,
 
 void mail_msg_clear(struct mail_msg *msg);
 
+/* Sets up the libraries' global state (libxml2's). mail_parse() may run in
+   several threads at once after one call of this; calling it again is
+   harmless. */
+void mail_init(void);
+
 /* Decode one header value with RFC 2047 encoded-words (and raw 8-bit text)
    to UTF-8. Returns a malloc'ed string, NULL only on allocation failure. */
 char *mail_decode_header(const char *value, size_t len);

@@ -94,8 +94,12 @@ static const char *const reply_other_keys[] = {
 static bool
 reply_starts(const struct reply_line *l, const char *prefix)
 {
-	size_t n = strlen(prefix);
+	size_t n;
 
+	/* The first byte decides for most lines, before strlen(). */
+	if (l->len == 0 || tolower((unsigned char)l->s[0]) != tolower((unsigned char)prefix[0]))
+		return prefix[0] == '\0';
+	n = strlen(prefix);
 	return l->len >= n && strncasecmp(l->s, prefix, n) == 0;
 }
 
@@ -116,6 +120,10 @@ reply_ends_wrote(const char *s, size_t len)
 {
 	size_t i, n;
 
+	/* Every ending is a colon, ASCII or full-width. */
+	if (len == 0 || (s[len - 1] != ':' &&
+			 (len < 3 || memcmp(s + len - 3, "\xef\xbc\x9a", 3) != 0)))
+		return false;
 	for (i = 0; i < REPLY_N(reply_wrote); i++) {
 		n = strlen(reply_wrote[i]);
 		if (len >= n && strncasecmp(s + len - n, reply_wrote[i], n) == 0)
@@ -156,6 +164,10 @@ reply_key(const struct reply_line *l, const char *const *list, size_t n)
 
 	while (s < end && (*s == '*' || *s == ' '))
 		s++;
+	/* Every key is followed by a colon: most lines have none. */
+	if (memchr(s, ':', (size_t)(end - s)) == NULL &&
+	    memmem(s, (size_t)(end - s), "\xef\xbc\x9a", 3) == NULL)
+		return false;
 	for (i = 0; i < n; i++) {
 		k = strlen(list[i]);
 		if ((size_t)(end - s) < k || strncasecmp(s, list[i], k) != 0)

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,66 @@ START_TEST(test_embedded_nul_and_length)
 }
 END_TEST
 
+/* The decoders a thread keeps must not carry anything from one text to
+   the next: each conversion gives what it gives in a fresh thread. */
+struct conv_job {
+	const char *charset;
+	const char *in;
+	size_t len;
+	char *out;
+	size_t out_len;
+};
+
+static void *
+conv_fresh(void *arg)
+{
+	struct conv_job *j = arg;
+
+	j->out = charset_to_utf8(j->charset, j->in, j->len, &j->out_len);
+	return NULL;
+}
+
+START_TEST(test_reused_decoders)
+{
+	/* A UTF-16 word whose BOM sets the byte order and is cut mid-unit,
+	   then one without a BOM; GBK text broken halfway, then clean. */
+	static const struct {
+		const char *charset, *in;
+		size_t len;
+	} seq[] = {
+		{ "utf-16", "\xfe\xff\x00\x20\x00\x76\x01", 7 },
+		{ "utf-16", "\x73\x00\x2e\x00\x20\x00", 6 },
+		{ "utf-16", "\xff\xfe\x41\x00", 4 },
+		{ "utf-16", "\x00\x41", 2 },
+		{ "gbk", "\xc4\xe3\xba", 3 },
+		{ "gbk", "\xba\xc3", 2 },
+		{ "gb2312", "\xc4\xe3\xff\xba\xc3", 5 },
+		{ "iso-2022-jp", "\x1b$B$3\x1b(B", 8 },
+		{ "iso-2022-jp", "$3", 2 },
+	};
+	struct conv_job j;
+	pthread_t t;
+	size_t i, len;
+	char *out;
+
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		out = charset_to_utf8(seq[i].charset, seq[i].in, seq[i].len, &len);
+		ck_assert(out != NULL);
+		j.charset = seq[i].charset;
+		j.in = seq[i].in;
+		j.len = seq[i].len;
+		ck_assert_int_eq(pthread_create(&t, NULL, conv_fresh, &j), 0);
+		ck_assert_int_eq(pthread_join(t, NULL), 0);
+		ck_assert(j.out != NULL);
+		ck_assert_msg(len == j.out_len && memcmp(out, j.out, len) == 0,
+			      "%s #%zu: '%s' after others, '%s' fresh", seq[i].charset, i,
+			      out, j.out);
+		free(out);
+		free(j.out);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -119,6 +180,7 @@ main(void)
 	tcase_add_test(tc, test_unknown_guess);
 	tcase_add_test(tc, test_canonical_is_utf8);
 	tcase_add_test(tc, test_embedded_nul_and_length);
+	tcase_add_test(tc, test_reused_decoders);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

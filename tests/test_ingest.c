@@ -350,6 +350,73 @@ START_TEST(mbox_refused)
 }
 END_TEST
 
+/* Events in store order (ids) must be in delivery order, whatever order
+   the parse threads finish in. */
+struct order {
+	int64_t last_time;
+	int64_t last_id;
+	bool ordered;
+	int count;
+};
+
+static int
+order_cb(void *ctx, const struct event *ev)
+{
+	struct order *o = ctx;
+
+	if (ev->id <= o->last_id || ev->time < o->last_time)
+		o->ordered = false;
+	o->last_id = ev->id;
+	o->last_time = ev->time;
+	o->count++;
+	return 0;
+}
+
+/* A chain of replies, each naming only the one before it, through many
+   more messages than the parse threads run ahead: every message finds its
+   parent's ticket only when they are stored in delivery order. */
+START_TEST(long_chain_in_order)
+{
+	enum { N = 1200 };
+	struct ingest_stats stats = { 0 };
+	struct order o = { 0, 0, true, 0 };
+	const char *error;
+	char name[64], text[512], *md;
+	struct tally t;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "%d.M%dP1.h:2,S", 1793584800 + i * 60, i);
+		if (i == 0)
+			snprintf(text, sizeof(text),
+				 "From: c@customer.example\r\nSubject: chain\r\n"
+				 "Message-ID: <m0@x>\r\n\r\nhelp\r\n");
+		else
+			snprintf(text, sizeof(text),
+				 "From: %s\r\nSubject: Re: chain %d\r\n"
+				 "Message-ID: <m%d@x>\r\nIn-Reply-To: <m%d@x>\r\n\r\nmore %d\r\n",
+				 i % 2 ? "agent@hd.example" : "c@customer.example", i, i, i - 1, i);
+		put("cur", name, text);
+	}
+	ck_assert(asprintf(&md, "%s/md", dir) > 0);
+	ck_assert_msg(ingest_maildir(conf, store, md, &stats, &error) == 0, "%s", error);
+	ck_assert_uint_eq(stats.files, N);
+	ck_assert_uint_eq(stats.failed, 0);
+	t = tally();
+	ck_assert(t.one_ticket);
+	ck_assert_int_eq(t.kinds[EVENT_CUSTOMER_MESSAGE] + t.kinds[EVENT_AGENT_REPLY], N);
+	ck_assert_int_eq(store_events_foreach(store, order_cb, &o, &error), 0);
+	ck_assert_int_eq(o.count, N);
+	ck_assert(o.ordered);
+	/* Again: nothing new. */
+	memset(&stats, 0, sizeof(stats));
+	ck_assert_msg(ingest_maildir(conf, store, md, &stats, &error) == 0, "%s", error);
+	ck_assert_uint_eq(stats.events, 0);
+	ck_assert_uint_eq(stats.duplicates, N);
+	free(md);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -363,6 +430,7 @@ main(void)
 	tcase_add_test(tc, mbox_messages);
 	tcase_add_test(tc, mbox_refused);
 	tcase_add_test(tc, subject_threading);
+	tcase_add_test(tc, long_chain_in_order);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

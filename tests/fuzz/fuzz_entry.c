@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <libetpan/libetpan.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include "html.h"
 #include "mail.h"
 #include "mail_json.h"
+#include "mime.h"
+#include "../mime_ref.h"
 #include "reply.h"
 #include "thread.h"
 #include "webhook.h"
@@ -88,6 +91,35 @@ fuzz_entry_mail(const uint8_t *data, size_t size)
 
 /* "LABEL\nTEXT": the label picks the decoder, so the fuzzer explores
    them all (GB18030, UTF-7, ISO-2022-JP, HZ, ...) from the dictionary. */
+/* Differential: the walk over the bytes against libetpan's tree. */
+int
+fuzz_entry_mime(const uint8_t *data, size_t size)
+{
+	struct mime_ref ref, got;
+	struct mime_found f;
+	char why[256];
+
+	size = fuzz_cap(size);
+	if (mime_ref_find((const char *)data, size, &ref) < 0)
+		memset(&ref, 0, sizeof(ref));
+	if (mime_find_text((const char *)data, size, &f) < 0)
+		return 0;
+	mime_ref_of(&f, &got);
+	if (!mime_ref_same(&ref, &got, why, sizeof(why))) {
+		fprintf(stderr, "fuzz_entry: mime.c and libetpan differ: %s\n", why);
+		abort();
+	}
+	mime_found_clear(&f);
+	if (!mime_ref_decode_same(MAILMIME_MECHANISM_BASE64, (const char *)data, size,
+				  why, sizeof(why)) ||
+	    !mime_ref_decode_same(MAILMIME_MECHANISM_QUOTED_PRINTABLE, (const char *)data,
+				  size, why, sizeof(why))) {
+		fprintf(stderr, "fuzz_entry: mime_decode and libetpan differ: %s\n", why);
+		abort();
+	}
+	return 0;
+}
+
 int
 fuzz_entry_charset(const uint8_t *data, size_t size)
 {
@@ -314,6 +346,7 @@ fuzz_entry_conf(const uint8_t *data, size_t size)
 
 const struct fuzz_entry fuzz_entries[] = {
 	{ "mail", fuzz_entry_mail },
+	{ "mime", fuzz_entry_mime },
 	{ "charset", fuzz_entry_charset },
 	{ "html", fuzz_entry_html },
 	{ "reply", fuzz_entry_reply },

@@ -24,6 +24,8 @@ struct fuzz_entry {
 };
 
 int fuzz_entry_mail(const uint8_t *data, size_t size);
+/* parsers/mime.c finds the part libetpan's tree gives (tests/mime_ref.c). */
+int fuzz_entry_mime(const uint8_t *data, size_t size);
 int fuzz_entry_charset(const uint8_t *data, size_t size);
 int fuzz_entry_html(const uint8_t *data, size_t size);
 int fuzz_entry_reply(const uint8_t *data, size_t size);
