@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "calendar.h"
 #include "sla.h"
@@ -290,6 +291,7 @@ struct sla_build {
 	size_t rating_count;
 	bool nomem;
 	const char *last_kept;               /* see sla_keep() */
+	const char *last_rdup;               /* see sla_rdup() */
 	struct sla_intern *intern;           /* the engine's: strings outlive R */
 	/* months already looked up: the pack rules compare many times'
 	   months, and each lookup switches the process's time zone */
@@ -1073,29 +1075,56 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 
 /* ---- results ---- */
 
+/* S cut to MAX - 1 bytes (as the fixed arrays of the results did), in
+   the result's arena; the previous copy again when equal (agents repeat
+   from one proposal or warning to the next). Never NULL. */
+static const char *
+sla_rdup(struct sla_build *b, const char *s, size_t max)
+{
+	size_t len;
+	char *d;
+
+	if (s == NULL || s[0] == '\0')
+		return "";
+	len = strnlen(s, max - 1);
+	if (b->last_rdup != NULL && strncmp(b->last_rdup, s, len) == 0 &&
+	    b->last_rdup[len] == '\0')
+		return b->last_rdup;
+	if ((d = sla_arena_alloc(&b->r->strings, len + 1, &b->nomem)) == NULL)
+		return "";
+	memcpy(d, s, len);
+	d[len] = '\0';
+	b->last_rdup = d;
+	return d;
+}
+
 static struct sla_proposal *
 sla_propose(struct sla_build *b, const char *rule, const char *agent, const char *month,
 	    const char *period, enum sla_unit unit, int amount, bool reward,
 	    const char *tickets, const char *key_tail)
 {
 	struct sla_proposal *p = SLA_PUSH(b, b->r->proposals, b->pcap, b->r->proposal_count);
+	char key[SLA_KEY_MAX];
 
 	if (p == NULL)
 		return NULL;
 	memset(p, 0, sizeof(*p));
-	snprintf(p->key, sizeof(p->key), "%s:%s:%s", rule, agent, key_tail);
-	sla_copy(p->agent, sizeof(p->agent), agent);
-	sla_copy(p->rule, sizeof(p->rule), rule);
+	snprintf(key, sizeof(key), "%s:%s:%s", rule, agent, key_tail);
+	p->key = sla_rdup(b, key, sizeof(key));
+	p->agent = sla_rdup(b, agent, EVENT_ACTOR_MAX);
+	p->rule = sla_rdup(b, rule, 16);
 	sla_copy(p->month, sizeof(p->month), month);
 	sla_copy(p->period, sizeof(p->period), period != NULL ? period : month);
 	p->unit = unit;
 	p->pct = amount;
 	p->reward = reward;
-	sla_copy(p->tickets, sizeof(p->tickets), tickets);
-	sla_copy(p->state, sizeof(p->state), "proposed");
+	p->tickets = sla_rdup(b, tickets, SLA_TICKETS_MAX);
+	p->state = "proposed";
+	p->decided_by = "";
 	return p;
 }
 
+/* RULE is a static string; AGENT and TICKET are copied. */
 static void
 sla_warn(struct sla_build *b, const char *rule, const char *agent, const char *ticket,
 	 int64_t at)
@@ -1104,9 +1133,9 @@ sla_warn(struct sla_build *b, const char *rule, const char *agent, const char *t
 
 	if (w == NULL)
 		return;
-	sla_copy(w->agent, sizeof(w->agent), agent);
-	sla_copy(w->rule, sizeof(w->rule), rule);
-	sla_copy(w->ticket, sizeof(w->ticket), ticket);
+	w->agent = sla_rdup(b, agent, EVENT_ACTOR_MAX);
+	w->rule = rule;
+	w->ticket = sla_rdup(b, ticket, EVENT_ID_MAX);
 	sla_agent_month(b, agent, at, w->month);
 	w->at = at;
 }
@@ -1278,7 +1307,7 @@ sla_severity(struct sla_build *b)
 		for (m = SLA_PRELIMINARY; m <= SLA_RESOLUTION; m++) {
 			const struct sla_clock *c = &t->clocks[m];
 			int pct = pol->severity_pct[t->severity];
-			char month[8];
+			char month[8], key[SLA_KEY_MAX];
 
 			if (c->state != SLA_MISSED)
 				continue;
@@ -1293,9 +1322,9 @@ sla_severity(struct sla_build *b)
 					pct, false, t->ticket, "") == NULL)
 				return;
 			/* the key the engine has always used: milestone and ticket */
-			snprintf(r->proposals[r->proposal_count - 1].key,
-				 sizeof(r->proposals[0].key), "S14.2d:%s:%s",
+			snprintf(key, sizeof(key), "S14.2d:%s:%s",
 				 sla_milestone_name((enum sla_milestone)m), t->ticket);
+			r->proposals[r->proposal_count - 1].key = sla_rdup(b, key, sizeof(key));
 			booked += pct;
 		}
 	}
@@ -2175,7 +2204,7 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 					json_decref(a);
 					return;
 				}
-				sla_copy(p->key, sizeof(p->key), key);
+				p->key = sla_rdup(b, key, SLA_KEY_MAX);
 				p->orphaned = true;
 				p->basis_changed = true;
 			} else if (!p->orphaned) {
@@ -2188,8 +2217,8 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 					(agent != NULL && strcmp(agent, p->agent) != 0) ||
 					(month != NULL && strcmp(month, p->month) != 0);
 			}
-			sla_copy(p->state, sizeof(p->state), state);
-			sla_copy(p->decided_by, sizeof(p->decided_by), by);
+			p->state = sla_rdup(b, state, SLA_STATE_MAX);
+			p->decided_by = sla_rdup(b, by, EVENT_ACTOR_MAX);
 			p->decided_at = ev->time;
 			/* the amount an approver chose from the range */
 			if (json_is_integer(fixed) && (p->amount_max > 0 || p->orphaned)) {
@@ -2293,6 +2322,15 @@ sla_build_ticket(struct sla_build *b, const struct event *evs, size_t n)
 	return true;
 }
 
+static double
+sla_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Everything beyond the tickets, from B's per-ticket results and the
    RECORDS (sorted by ticket, then time; other events may be among them). */
 static void
@@ -2300,21 +2338,38 @@ sla_build_aggregate(struct sla_build *b, const struct event *records, size_t cou
 {
 	struct sla_result *result = b->r;
 
+	/* SLACLOCK_SLA_TIMING: each step's time on stderr, for bench/ */
+	bool timing = getenv("SLACLOCK_SLA_TIMING") != NULL;
+	double t0 = timing ? sla_seconds() : 0, tall = t0;
+
+#define SLA_STEP(call) do { \
+		call; \
+		if (timing) { \
+			double t1 = sla_seconds(); \
+			fprintf(stderr, "sla: %-22s %8.3f s\n", #call, t1 - t0); \
+			t0 = t1; \
+		} \
+	} while (0)
 	if (b->nomem)
 		return;
-	sla_streaks(b);
-	sla_severity(b);
-	sla_feedback(b);
-	sla_complaints(b);
-	sla_satisfaction(b);
-	sla_records(b, records, count);
-	sla_packs(b);
-	sla_scores(b);
-	sla_decisions(b, records, count);
+	SLA_STEP(sla_streaks(b));
+	SLA_STEP(sla_severity(b));
+	SLA_STEP(sla_feedback(b));
+	SLA_STEP(sla_complaints(b));
+	SLA_STEP(sla_satisfaction(b));
+	SLA_STEP(sla_records(b, records, count));
+	SLA_STEP(sla_packs(b));
+	SLA_STEP(sla_scores(b));
+	SLA_STEP(sla_decisions(b, records, count));
 	/* warnings are read as a timeline: the order they happened */
 	if (result->warning_count > 1)
-		qsort(result->warnings, result->warning_count,
-		      sizeof(*result->warnings), sla_warning_cmp);
+		SLA_STEP(qsort(result->warnings, result->warning_count,
+			       sizeof(*result->warnings), sla_warning_cmp));
+#undef SLA_STEP
+	if (timing)
+		fprintf(stderr, "sla: aggregate of %zu tickets: %.3f s (%zu proposals, "
+			"%zu warnings, %zu flags)\n", result->ticket_count, sla_seconds() - tall,
+			result->proposal_count, result->warning_count, result->flag_count);
 }
 
 int
