@@ -1659,6 +1659,86 @@ sla_praise_cmp(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
+/* Grouping for the rules that sum an agent's month: the members of
+   each (agent, month) group in one sorted pass instead of a walk over all
+   the others for each one. A group is decided where its first member (by
+   index) is, so the runs come in the order of their first member, and
+   the results in the order the walk per member gave them. */
+struct sla_grp {
+	const char *agent;
+	char month[8];
+	size_t idx;
+};
+
+struct sla_run {
+	size_t from, to;       /* its members: items[from..to), by index */
+	size_t first;          /* items[from].idx */
+};
+
+static int
+sla_grp_cmp(const void *a, const void *b)
+{
+	const struct sla_grp *x = a, *y = b;
+	int c = strcmp(x->agent, y->agent);
+
+	if (c == 0)
+		c = strcmp(x->month, y->month);
+	if (c != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int
+sla_run_cmp(const void *a, const void *b)
+{
+	size_t x = ((const struct sla_run *)a)->first, y = ((const struct sla_run *)b)->first;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort ITEMS[0..N) into groups; *RUNS_R (free it) in the order of their
+   first member. 0, or -1 out of memory (B's nomem set). */
+static int
+sla_group(struct sla_build *b, struct sla_grp *items, size_t n, struct sla_run **runs_r,
+	  size_t *count_r)
+{
+	struct sla_run *runs;
+	size_t i, count = 0;
+
+	*runs_r = NULL;
+	*count_r = 0;
+	if ((runs = malloc((n + 1) * sizeof(*runs))) == NULL) {
+		b->nomem = true;
+		return -1;
+	}
+	if (n > 1)
+		qsort(items, n, sizeof(*items), sla_grp_cmp);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || strcmp(items[i].agent, items[i - 1].agent) != 0 ||
+		    strcmp(items[i].month, items[i - 1].month) != 0) {
+			runs[count].from = i;
+			runs[count++].first = items[i].idx;
+		}
+		runs[count - 1].to = i + 1;
+	}
+	if (count > 1)
+		qsort(runs, count, sizeof(*runs), sla_run_cmp);
+	*runs_r = runs;
+	*count_r = count;
+	return 0;
+}
+
+/* The items for sla_group(): N slots, or NULL out of memory. */
+static struct sla_grp *
+sla_grp_new(struct sla_build *b, size_t n)
+{
+	struct sla_grp *g = malloc((n + 1) * sizeof(*g));
+
+	if (g == NULL)
+		b->nomem = true;
+	return g;
+}
+
 /* S15 (seed 000 L545): 「年度内,累计获得三次以上客户表扬的售后服务人员,给予
    “优秀个人”称号,并颁发奖金」. 以上 counts the number itself, so the
    praises-th praise of an agent in a calendar year (the agent's team's
@@ -1706,39 +1786,92 @@ sla_s1_rewards(struct sla_build *b)
 {
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
-	size_t i, j;
+	struct sla_grp *g;
+	struct sla_run *runs;
+	size_t i, j, n = 0, nruns;
 
+	if ((g = sla_grp_new(b, r->pack_clock_count)) == NULL)
+		return;
 	for (i = 0; i < r->pack_clock_count; i++) {
 		const struct sla_pack_clock *pk = &r->pack_clocks[i];
-		int due = 0, missed = 0;
-		bool first = true;
-		char month[8], m2[8], what[64];
 
 		if (strncmp(pk->rule, "S1.", 3) != 0 || pk->clock.state == SLA_PENDING)
 			continue;
-		sla_agent_month(b, pk->clock.agent, pk->clock.deadline, month);
-		for (j = 0; j < r->pack_clock_count && first; j++) {
-			const struct sla_pack_clock *o = &r->pack_clocks[j];
+		g[n].agent = pk->clock.agent;
+		g[n].idx = i;
+		sla_agent_month(b, pk->clock.agent, pk->clock.deadline, g[n++].month);
+	}
+	if (sla_group(b, g, n, &runs, &nruns) < 0) {
+		free(g);
+		return;
+	}
+	for (i = 0; i < nruns; i++) {
+		const struct sla_grp *first = &g[runs[i].from];
+		int due = 0, missed = 0;
+		char what[64];
 
-			if (strncmp(o->rule, "S1.", 3) != 0 || o->clock.state == SLA_PENDING ||
-			    strcmp(o->clock.agent, pk->clock.agent) != 0)
-				continue;
-			sla_agent_month(b, o->clock.agent, o->clock.deadline, m2);
-			if (strcmp(m2, month) != 0)
-				continue;
-			if (j < i)
-				first = false;
+		for (j = runs[i].from; j < runs[i].to; j++) {
 			due++;
-			missed += o->clock.state == SLA_MISSED;
+			missed += r->pack_clocks[g[j].idx].clock.state == SLA_MISSED;
 		}
-		if (!first || missed > 0 || due == 0)
+		if (missed > 0 || due == 0)
 			continue;
 		snprintf(what, sizeof(what), "%d parts clocks met, none missed", due);
-		if (sla_range(sla_propose(b, "S1.w", pk->clock.agent, month, NULL, SLA_UNIT_YUAN,
-					  pol->s1_reward_range[0], true, what, month),
+		if (sla_range(sla_propose(b, "S1.w", first->agent, first->month, NULL,
+					  SLA_UNIT_YUAN, pol->s1_reward_range[0], true, what,
+					  first->month),
 			      pol->s1_reward_range) == NULL)
-			return;
+			break;
 	}
+	free(runs);
+	free(g);
+}
+
+static int
+sla_tkname_cmp(const void *a, const void *b)
+{
+	const struct sla_ticket *x = *(const struct sla_ticket *const *)a;
+	const struct sla_ticket *y = *(const struct sla_ticket *const *)b;
+	int c = strcmp(x->ticket, y->ticket);
+
+	/* equal names by position: the last one is the one looked up */
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* B's tickets sorted by name (free it), or NULL out of memory. */
+static const struct sla_ticket **
+sla_tickets_by_name(struct sla_build *b)
+{
+	const struct sla_ticket **v = malloc((b->r->ticket_count + 1) * sizeof(*v));
+	size_t i;
+
+	if (v == NULL) {
+		b->nomem = true;
+		return NULL;
+	}
+	for (i = 0; i < b->r->ticket_count; i++)
+		v[i] = &b->r->tickets[i];
+	if (b->r->ticket_count > 1)
+		qsort(v, b->r->ticket_count, sizeof(*v), sla_tkname_cmp);
+	return v;
+}
+
+/* The last ticket named NAME in V (sla_tickets_by_name()), or NULL. */
+static const struct sla_ticket *
+sla_ticket_named(const struct sla_build *b, const struct sla_ticket **v, const char *name)
+{
+	size_t lo = 0, hi = b->r->ticket_count;
+
+	/* the first past every ticket named NAME or before it */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(v[mid]->ticket, name) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && strcmp(v[lo - 1]->ticket, name) == 0 ? v[lo - 1] : NULL;
 }
 
 /* S9 speed rewards, G16 escalations, S1 penalties, W1 timeliness. */
@@ -1748,7 +1881,10 @@ sla_packs(struct sla_build *b)
 	const struct conf *conf = b->conf;
 	const struct conf_policy *pol = &conf->policy;
 	struct sla_result *r = b->r;
-	size_t i, j;
+	const struct sla_ticket **byname = NULL;
+	struct sla_grp *g;
+	struct sla_run *runs;
+	size_t i, j, n, nruns;
 	int k;
 
 	for (i = 0; i < r->pack_clock_count; i++) {
@@ -1771,12 +1907,12 @@ sla_packs(struct sla_build *b)
 				"售后应急领导小组 (GM's emergency group)",
 				"总经理 (general manager)",
 			};
-			const struct sla_ticket *t = NULL;
+			const struct sla_ticket *t;
 			int lv;
 
-			for (j = 0; j < r->ticket_count; j++)
-				if (strcmp(r->tickets[j].ticket, pk->ticket) == 0)
-					t = &r->tickets[j];
+			if (byname == NULL && (byname = sla_tickets_by_name(b)) == NULL)
+				return;
+			t = sla_ticket_named(b, byname, pk->ticket);
 			lv = t == NULL ? 0 : t->severity == SEVERITY_CRITICAL ? 2 :
 				t->severity == SEVERITY_HIGH ? 1 : 0;
 			sla_flag(b, "G16", "escalate", c->agent, month, month,
@@ -1784,6 +1920,7 @@ sla_packs(struct sla_build *b)
 				 levels[lv], up[lv]);
 		}
 	}
+	free(byname);
 	if (conf_pack_enabled(conf, CONF_PACK_S1))
 		sla_s1_rewards(b);
 	if (conf_pack_enabled(conf, CONF_PACK_S15))
@@ -1791,31 +1928,36 @@ sla_packs(struct sla_build *b)
 	if (conf_pack_enabled(conf, CONF_PACK_S9)) {
 		/* time saved against the resolution target, per agent and month,
 		   over met resolutions; a month with a miss earns nothing */
-		for (i = 0; i < r->ticket_count; i++) {
+		if ((g = sla_grp_new(b, r->ticket_count)) == NULL)
+			return;
+		for (i = n = 0; i < r->ticket_count; i++) {
 			const struct sla_clock *c = &r->tickets[i].clocks[SLA_RESOLUTION];
-			int64_t target = 0, saved = 0;
-			bool missed = false, first = true;
-			char month[8], m2[8], what[64];
 
 			if (c->state == SLA_PENDING)
 				continue;
-			sla_agent_month(b, c->agent, c->deadline, month);
-			for (j = 0; j < r->ticket_count; j++) {
-				const struct sla_clock *o = &r->tickets[j].clocks[SLA_RESOLUTION];
+			g[n].agent = c->agent;
+			g[n].idx = i;
+			sla_agent_month(b, c->agent, c->deadline, g[n++].month);
+		}
+		if (sla_group(b, g, n, &runs, &nruns) < 0) {
+			free(g);
+			return;
+		}
+		for (i = 0; i < nruns; i++) {
+			const struct sla_grp *first = &g[runs[i].from];
+			int64_t target = 0, saved = 0;
+			bool missed = false;
+			char what[64];
 
-				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
-					continue;
-				sla_agent_month(b, o->agent, o->deadline, m2);
-				if (strcmp(m2, month) != 0)
-					continue;
-				if (j < i)
-					first = false;
+			for (j = runs[i].from; j < runs[i].to; j++) {
+				const struct sla_clock *o = &r->tickets[g[j].idx].clocks[SLA_RESOLUTION];
+
 				if (o->state == SLA_MISSED)
 					missed = true;
 				target += o->target_secs;
 				saved += calendar_elapsed(b->cal, o->stopped_at, o->deadline);
 			}
-			if (!first || missed || target == 0)
+			if (missed || target == 0)
 				continue;
 			for (k = CONF_TIERS - 1; k >= 0; k--)
 				if (saved * 100 >= (int64_t)pol->s9_speed_pct[k] * target)
@@ -1824,72 +1966,77 @@ sla_packs(struct sla_build *b)
 				continue;
 			snprintf(what, sizeof(what), "%lld%% faster than target",
 				 (long long)(saved * 100 / target));
-			sla_propose(b, "S9.t", c->agent, month, NULL, SLA_UNIT_PCT_WAGE,
-				    pol->s9_speed_reward_pct[k], true, what, month);
+			sla_propose(b, "S9.t", first->agent, first->month, NULL, SLA_UNIT_PCT_WAGE,
+				    pol->s9_speed_reward_pct[k], true, what, first->month);
 		}
+		free(runs);
+		free(g);
 	}
 	if (conf_pack_enabled(conf, CONF_PACK_W1)) {
 		/* timeliness: met ÷ due over the W1 clocks, per agent and month */
-		for (i = 0; i < r->pack_clock_count; i++) {
+		if ((g = sla_grp_new(b, r->pack_clock_count)) == NULL)
+			return;
+		for (i = n = 0; i < r->pack_clock_count; i++) {
 			const struct sla_pack_clock *pk = &r->pack_clocks[i];
-			int met = 0, due = 0;
-			bool first = true;
-			char month[8], m2[8];
 
 			if (strncmp(pk->rule, "W1.", 3) != 0 || pk->clock.state == SLA_PENDING)
 				continue;
-			sla_agent_month(b, pk->clock.agent, pk->clock.deadline, month);
-			for (j = 0; j < r->pack_clock_count; j++) {
-				const struct sla_pack_clock *o = &r->pack_clocks[j];
+			g[n].agent = pk->clock.agent;
+			g[n].idx = i;
+			sla_agent_month(b, pk->clock.agent, pk->clock.deadline, g[n++].month);
+		}
+		if (sla_group(b, g, n, &runs, &nruns) < 0) {
+			free(g);
+			return;
+		}
+		for (i = 0; i < nruns; i++) {
+			const struct sla_grp *first = &g[runs[i].from];
+			int met = 0, due = 0;
 
-				if (strncmp(o->rule, "W1.", 3) != 0 || o->clock.state == SLA_PENDING ||
-				    strcmp(o->clock.agent, pk->clock.agent) != 0)
-					continue;
-				sla_agent_month(b, o->clock.agent, o->clock.deadline, m2);
-				if (strcmp(m2, month) != 0)
-					continue;
-				if (j < i)
-					first = false;
+			for (j = runs[i].from; j < runs[i].to; j++) {
 				due++;
-				met += o->clock.state == SLA_MET;
+				met += r->pack_clocks[g[j].idx].clock.state == SLA_MET;
 			}
-			if (first && met * 100 < pol->w1_timely_pct * due)
-				sla_flag(b, "W1.t", "kpi", pk->clock.agent, month, month,
+			if (met * 100 < pol->w1_timely_pct * due)
+				sla_flag(b, "W1.t", "kpi", first->agent, first->month, first->month,
 					 "timeliness %d/%d, below %d%%", met, due, pol->w1_timely_pct);
 		}
+		free(runs);
+		free(g);
 		/* complaint rate: verified complaints ÷ tickets, below the limit */
-		for (i = 0; i < r->ticket_count; i++) {
+		if ((g = sla_grp_new(b, r->ticket_count)) == NULL)
+			return;
+		for (i = n = 0; i < r->ticket_count; i++) {
 			const struct sla_clock *c = &r->tickets[i].clocks[SLA_FIRST_RESPONSE];
-			int tickets = 0, complaints = 0;
-			bool first = true;
-			char month[8], m2[8];
 
 			if (c->state == SLA_PENDING)
 				continue;
-			sla_agent_month(b, c->agent, c->deadline, month);
-			for (j = 0; j < r->ticket_count; j++) {
-				const struct sla_clock *o = &r->tickets[j].clocks[SLA_FIRST_RESPONSE];
+			g[n].agent = c->agent;
+			g[n].idx = i;
+			sla_agent_month(b, c->agent, c->deadline, g[n++].month);
+		}
+		if (sla_group(b, g, n, &runs, &nruns) < 0) {
+			free(g);
+			return;
+		}
+		for (i = 0; i < nruns; i++) {
+			const struct sla_grp *first = &g[runs[i].from];
+			int tickets = (int)(runs[i].to - runs[i].from), complaints = 0;
 
-				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
-					continue;
-				sla_agent_month(b, o->agent, o->deadline, m2);
-				if (strcmp(m2, month) != 0)
-					continue;
-				if (j < i)
-					first = false;
-				tickets++;
-			}
+			/* complaints are few: a walk over them per agent and month */
 			for (j = 0; j < r->complaint_count; j++)
 				if (r->complaints[j].state == SLA_COMPLAINT_VERIFIED &&
-				    strcmp(r->complaints[j].agent, c->agent) == 0 &&
-				    strcmp(r->complaints[j].month, month) == 0)
+				    strcmp(r->complaints[j].agent, first->agent) == 0 &&
+				    strcmp(r->complaints[j].month, first->month) == 0)
 					complaints++;
-			if (first && complaints * 100 >= pol->w1_complaint_rate_pct * tickets)
+			if (complaints * 100 >= pol->w1_complaint_rate_pct * tickets)
 				if (complaints > 0)
-					sla_flag(b, "W1.c", "kpi", c->agent, month, month,
-						 "complaint rate %d/%d, not below %d%%", complaints,
-						 tickets, pol->w1_complaint_rate_pct);
+					sla_flag(b, "W1.c", "kpi", first->agent, first->month,
+						 first->month, "complaint rate %d/%d, not below %d%%",
+						 complaints, tickets, pol->w1_complaint_rate_pct);
 		}
+		free(runs);
+		free(g);
 	}
 }
 
