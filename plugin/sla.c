@@ -2206,40 +2206,107 @@ sla_g20_year(struct sla_build *b, size_t n0)
 	free(years);
 }
 
+/* An (agent, month) group of proposals, as sla_scores() sums it. */
+struct sla_score {
+	int score;             /* 100 less the % of month deductions */
+	int points;            /* T17 points */
+	int deductions;        /* how many % of month deductions */
+};
+
+/* The group of AGENT and MONTH among RUNS (by BYPOS: their indexes in
+   the order of their items, which is agent and month), or -1. */
+static long
+sla_score_find(const struct sla_grp *g, const struct sla_run *runs, const size_t *bypos,
+	       size_t count, const char *agent, const char *month)
+{
+	size_t lo = 0, hi = count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct sla_grp *x = &g[runs[bypos[mid]].from];
+		int c = strcmp(x->agent, agent);
+
+		if (c == 0)
+			c = strcmp(x->month, month);
+		if (c == 0)
+			return (long)bypos[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static const struct sla_run *sla_bypos_runs;  /* for sla_bypos_cmp() only */
+
+static int
+sla_bypos_cmp(const void *a, const void *b)
+{
+	size_t x = sla_bypos_runs[*(const size_t *)a].from;
+	size_t y = sla_bypos_runs[*(const size_t *)b].from;
+
+	return x < y ? -1 : x > y;
+}
+
 /* G20 (monthly score 100 minus the month's % deductions, downgrade after
-   months in a row below the threshold) and T17 (points bands). */
+   months in a row below the threshold) and T17 (points bands). The
+   proposals are summed per agent and month once (sla_group()), and each
+   group decided where its first proposal is. */
 static void
 sla_scores(struct sla_build *b)
 {
 	const struct conf *conf = b->conf;
 	const struct conf_policy *pol = &conf->policy;
 	struct sla_result *r = b->r;
-	size_t i, j, n0 = r->proposal_count;
+	size_t i, j, n0 = r->proposal_count, nruns = 0;
+	struct sla_grp *g = NULL;
+	struct sla_run *runs = NULL;
+	struct sla_score *sc = NULL;
+	size_t *bypos = NULL;
 
 	if (!conf_pack_enabled(conf, CONF_PACK_G20) && !conf_pack_enabled(conf, CONF_PACK_T17))
 		return;
+	if ((g = sla_grp_new(b, n0)) == NULL)
+		return;
 	for (i = 0; i < n0; i++) {
-		const struct sla_proposal *p = &r->proposals[i];
-		int score = 100, points = pol->t17_points, k;
-		bool first = true;
-		char agent[EVENT_ACTOR_MAX], month[8];
+		g[i].agent = r->proposals[i].agent;  /* in the arena: stays put */
+		memcpy(g[i].month, r->proposals[i].month, sizeof(g[i].month));
+		g[i].idx = i;
+	}
+	if (sla_group(b, g, n0, &runs, &nruns) < 0)
+		goto out;
+	if ((sc = calloc(nruns + 1, sizeof(*sc))) == NULL ||
+	    (bypos = malloc((nruns + 1) * sizeof(*bypos))) == NULL) {
+		b->nomem = true;
+		goto out;
+	}
+	for (i = 0; i < nruns; i++) {
+		sc[i].score = 100;
+		sc[i].points = pol->t17_points;
+		for (j = runs[i].from; j < runs[i].to; j++) {
+			const struct sla_proposal *o = &r->proposals[g[j].idx];
 
-		for (j = 0; j < n0; j++) {
-			const struct sla_proposal *o = &r->proposals[j];
-
-			if (strcmp(o->agent, p->agent) != 0 || strcmp(o->month, p->month) != 0)
-				continue;
-			if (j < i)
-				first = false;
-			if (o->unit == SLA_UNIT_PCT_MONTH && !o->reward)
-				score -= o->pct;
+			if (o->unit == SLA_UNIT_PCT_MONTH && !o->reward) {
+				sc[i].score -= o->pct;
+				sc[i].deductions++;
+			}
 			if (o->unit == SLA_UNIT_POINTS)
-				points += o->reward ? o->pct : -o->pct;
+				sc[i].points += o->reward ? o->pct : -o->pct;
 		}
-		if (!first || strncmp(p->agent, "team:", 5) == 0)
+		bypos[i] = i;
+	}
+	sla_bypos_runs = runs;
+	qsort(bypos, nruns, sizeof(*bypos), sla_bypos_cmp);
+	sla_bypos_runs = NULL;
+	for (i = 0; i < nruns; i++) {
+		const char *agent = g[runs[i].from].agent;
+		int score = sc[i].score, points = sc[i].points, k;
+		char month[8];
+
+		if (strncmp(agent, "team:", 5) == 0)
 			continue;
-		sla_copy(agent, sizeof(agent), p->agent);
-		memcpy(month, p->month, sizeof(month));
+		memcpy(month, g[runs[i].from].month, sizeof(month));
 		if (conf_pack_enabled(conf, CONF_PACK_T17) && points < pol->t17_points) {
 			for (k = CONF_TIERS - 1; k >= 0; k--)
 				if (points < pol->t17_band[k])
@@ -2259,8 +2326,7 @@ sla_scores(struct sla_build *b)
 
 			while (run < pol->g20_months) {
 				char prev[8];
-				int s2 = 100;
-				bool any = false;
+				long at;
 
 				if (--mo == 0) {
 					mo = 12;
@@ -2268,16 +2334,9 @@ sla_scores(struct sla_build *b)
 				}
 				snprintf(prev, sizeof(prev), "%04u-%02u", (unsigned)y % 10000u,
 					 (unsigned)mo % 100u);
-				for (j = 0; j < n0; j++) {
-					const struct sla_proposal *o = &r->proposals[j];
-
-					if (strcmp(o->agent, agent) == 0 && strcmp(o->month, prev) == 0 &&
-					    o->unit == SLA_UNIT_PCT_MONTH && !o->reward) {
-						s2 -= o->pct;
-						any = true;
-					}
-				}
-				if (!any || s2 >= pol->g20_threshold)
+				at = sla_score_find(g, runs, bypos, nruns, agent, prev);
+				if (at < 0 || sc[at].deductions == 0 ||
+				    sc[at].score >= pol->g20_threshold)
 					break;
 				run++;
 			}
@@ -2291,6 +2350,11 @@ sla_scores(struct sla_build *b)
 		sla_t17_top(b, n0);
 	if (conf_pack_enabled(conf, CONF_PACK_G20))
 		sla_g20_year(b, n0);
+out:
+	free(bypos);
+	free(sc);
+	free(runs);
+	free(g);
 }
 
 /* Decisions, notifications and appeals from the records; orphans for
