@@ -1748,26 +1748,29 @@ static void
 sla_s15(struct sla_build *b)
 {
 	const struct conf_policy *pol = &b->conf->policy;
-	size_t i, j;
+	size_t i, from, to;
 	char month[8], m2[8];
 
 	if (b->praise_count > 1)
 		qsort(b->praises, b->praise_count, sizeof(*b->praises), sla_praise_cmp);
-	for (i = 0; i < b->praise_count; i++) {
+	/* sorted by agent and time, an agent's praises of a year are
+	   together: [from, to) */
+	for (i = 0, from = to = 0; i < b->praise_count; i++) {
 		const struct sla_praise *pr = &b->praises[i];
-		int before = 0, total = 0;
+		int before, total;
 
 		sla_agent_month(b, pr->agent, pr->at, month);
-		for (j = 0; j < b->praise_count; j++) {
-			if (strcmp(b->praises[j].agent, pr->agent) != 0)
-				continue;
-			sla_agent_month(b, pr->agent, b->praises[j].at, m2);
-			if (strncmp(m2, month, 4) != 0)
-				continue;
-			total++;
-			if (j < i)
-				before++;
+		if (i >= to) {
+			for (from = i, to = i + 1; to < b->praise_count; to++) {
+				if (strcmp(b->praises[to].agent, pr->agent) != 0)
+					break;
+				sla_agent_month(b, pr->agent, b->praises[to].at, m2);
+				if (strncmp(m2, month, 4) != 0)
+					break;
+			}
 		}
+		before = (int)(i - from);
+		total = (int)(to - from);
 		if (before + 1 != pol->s15_praises)
 			continue;
 		snprintf(m2, sizeof(m2), "%.4s", month);
@@ -2357,6 +2360,55 @@ out:
 	free(g);
 }
 
+static const struct sla_proposal *sla_bykey_props;  /* for sla_bykey_cmp() only */
+
+static int
+sla_bykey_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sla_bykey_props[x].key, sla_bykey_props[y].key);
+
+	return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+/* The indexes of B's first N proposals sorted by key (free it), or NULL
+   out of memory. */
+static size_t *
+sla_proposals_by_key(struct sla_build *b, size_t n)
+{
+	size_t *v = malloc((n + 1) * sizeof(*v)), i;
+
+	if (v == NULL) {
+		b->nomem = true;
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = i;
+	sla_bykey_props = b->r->proposals;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), sla_bykey_cmp);
+	sla_bykey_props = NULL;
+	return v;
+}
+
+/* The last of R's first N proposals with KEY (by V), or NULL. */
+static struct sla_proposal *
+sla_proposal_keyed(struct sla_result *r, const size_t *v, size_t n, const char *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(r->proposals[v[mid]].key, key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && strcmp(r->proposals[v[lo - 1]].key, key) == 0 ?
+		&r->proposals[v[lo - 1]] : NULL;
+}
+
 /* Decisions, notifications and appeals from the records; orphans for
    decisions whose proposal the engine no longer makes. */
 static void
@@ -2364,7 +2416,7 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 {
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
-	size_t i, j;
+	size_t i, j, n0 = r->proposal_count, *bykey = NULL;
 
 	for (i = 0; i < count; i++) {
 		const struct event *ev = &evs[i];
@@ -2383,9 +2435,16 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 			json_decref(a);
 			continue;
 		}
-		for (j = 0; j < r->proposal_count; j++)
-			if (strcmp(r->proposals[j].key, key) == 0)
-				p = &r->proposals[j];
+		/* the last one with KEY: an orphan added here, else one of the
+		   N0 evaluated (BYKEY) */
+		for (j = r->proposal_count; j > n0 && p == NULL; j--)
+			if (strcmp(r->proposals[j - 1].key, key) == 0)
+				p = &r->proposals[j - 1];
+		if (p == NULL) {
+			if (bykey == NULL && (bykey = sla_proposals_by_key(b, n0)) == NULL)
+				return;
+			p = sla_proposal_keyed(r, bykey, n0, key);
+		}
 		if (strcmp(rec, "decision") == 0) {
 			const char *state = sla_jstr(a, "state"), *by = sla_jstr(a, "by");
 			const char *rule = sla_jstr(a, "rule"), *agent = sla_jstr(a, "agent");
@@ -2447,6 +2506,7 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 		}
 		json_decref(a);
 	}
+	free(bykey);
 }
 
 static int
