@@ -292,6 +292,8 @@ struct sla_build {
 	bool nomem;
 	const char *last_kept;               /* see sla_keep() */
 	const char *last_rdup;               /* see sla_rdup() */
+	const char *agents[16];              /* see sla_ragent() */
+	unsigned int agent_next;
 	struct sla_intern *intern;           /* the engine's: strings outlive R */
 	/* months already looked up: the pack rules compare many times'
 	   months, and each lookup switches the process's time zone */
@@ -1098,6 +1100,27 @@ sla_rdup(struct sla_build *b, const char *s, size_t max)
 	return d;
 }
 
+/* An agent's address for a proposal or warning, as sla_rdup(): the same
+   copy for every one of the agent's (a month has few agents and many
+   warnings). */
+static const char *
+sla_ragent(struct sla_build *b, const char *agent)
+{
+	const char *d;
+	unsigned int i;
+
+	if (agent == NULL || agent[0] == '\0')
+		return "";
+	for (i = 0; i < sizeof(b->agents) / sizeof(b->agents[0]); i++)
+		if (b->agents[i] != NULL && strncmp(b->agents[i], agent, EVENT_ACTOR_MAX - 1) == 0 &&
+		    (strlen(agent) < EVENT_ACTOR_MAX || b->agents[i][EVENT_ACTOR_MAX - 1] == '\0'))
+			return b->agents[i];
+	d = sla_rdup(b, agent, EVENT_ACTOR_MAX);
+	if (d[0] != '\0')
+		b->agents[b->agent_next++ % (sizeof(b->agents) / sizeof(b->agents[0]))] = d;
+	return d;
+}
+
 static struct sla_proposal *
 sla_propose(struct sla_build *b, const char *rule, const char *agent, const char *month,
 	    const char *period, enum sla_unit unit, int amount, bool reward,
@@ -1111,7 +1134,7 @@ sla_propose(struct sla_build *b, const char *rule, const char *agent, const char
 	memset(p, 0, sizeof(*p));
 	snprintf(key, sizeof(key), "%s:%s:%s", rule, agent, key_tail);
 	p->key = sla_rdup(b, key, sizeof(key));
-	p->agent = sla_rdup(b, agent, EVENT_ACTOR_MAX);
+	p->agent = sla_ragent(b, agent);
 	p->rule = sla_rdup(b, rule, 16);
 	sla_copy(p->month, sizeof(p->month), month);
 	sla_copy(p->period, sizeof(p->period), period != NULL ? period : month);
@@ -1133,7 +1156,7 @@ sla_warn(struct sla_build *b, const char *rule, const char *agent, const char *t
 
 	if (w == NULL)
 		return;
-	w->agent = sla_rdup(b, agent, EVENT_ACTOR_MAX);
+	w->agent = sla_ragent(b, agent);
 	w->rule = rule;
 	w->ticket = sla_rdup(b, ticket, EVENT_ID_MAX);
 	sla_agent_month(b, agent, at, w->month);
@@ -1176,7 +1199,8 @@ static int
 sla_fr_cmp(const void *a, const void *b)
 {
 	const struct sla_fr *x = a, *y = b;
-	int c = strcmp(x->agent, y->agent);
+	/* the engine interns agents: mostly the same pointer */
+	int c = x->agent == y->agent ? 0 : strcmp(x->agent, y->agent);
 
 	if (c != 0)
 		return c;
