@@ -1259,6 +1259,7 @@ sla_streaks(struct sla_build *b)
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
 	struct sla_fr *frs;
+	struct sla_intern agents = { 0 };
 	size_t n = 0, i;
 
 	if ((frs = calloc(r->ticket_count + 1, sizeof(*frs))) == NULL) {
@@ -1271,7 +1272,9 @@ sla_streaks(struct sla_build *b)
 
 		if (c->state == SLA_PENDING)
 			continue;
-		frs[n].agent = c->agent;
+		/* interned, so that the sort compares most agents by pointer */
+		if ((frs[n].agent = sla_intern(&agents, c->agent, &b->nomem)) == NULL)
+			break;
 		frs[n].ticket = t->ticket;
 		frs[n].deadline = c->deadline;
 		frs[n].missed = c->state == SLA_MISSED;
@@ -1282,6 +1285,7 @@ sla_streaks(struct sla_build *b)
 	sla_streak_run(b, frs, n, "S14.1s", pol->streak_length, pol->streak_deduction_pct,
 		       pol->streak_reset_month_end, pol->streak_reset_after_fire);
 	free(frs);
+	sla_intern_free(&agents);
 }
 
 /* S14.5: feedback not handled in time, warnings and streaks. */
@@ -1291,6 +1295,7 @@ sla_feedback(struct sla_build *b)
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
 	struct sla_fr *frs;
+	struct sla_intern agents = { 0 };
 	size_t n = 0, i;
 
 	if ((frs = calloc(r->pack_clock_count + 1, sizeof(*frs))) == NULL) {
@@ -1302,7 +1307,8 @@ sla_feedback(struct sla_build *b)
 
 		if (strcmp(k->rule, "S14.5") != 0 || k->clock.state == SLA_PENDING)
 			continue;
-		frs[n].agent = k->clock.agent;
+		if ((frs[n].agent = sla_intern(&agents, k->clock.agent, &b->nomem)) == NULL)
+			break;
 		frs[n].ticket = k->ticket;
 		frs[n].deadline = k->clock.deadline;
 		frs[n].missed = k->clock.state == SLA_MISSED;
@@ -1314,6 +1320,7 @@ sla_feedback(struct sla_build *b)
 		       pol->feedback_deduction_pct, pol->streak_reset_month_end,
 		       pol->feedback_reset_after_fire);
 	free(frs);
+	sla_intern_free(&agents);
 }
 
 /* S14.2d: 24 h and 72 h misses by severity, stacked up to the cap. */
