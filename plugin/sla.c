@@ -3163,6 +3163,9 @@ sla_engine_take(struct sla_engine *e, struct sla_tk *tk, const struct event *evs
 	e->b.praise_count = 0;
 	sla_arena_reset(&s->strings);
 	e->b.last_kept = NULL;
+	/* they point into the arena just reset */
+	e->b.last_rdup = NULL;
+	memset(e->b.agents, 0, sizeof(e->b.agents));
 	sla_entry_free(&tk->entry);
 	tk->started = n > 0 && sla_build_ticket(&e->b, evs, n);
 	e->evaluated++;
