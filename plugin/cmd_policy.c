@@ -186,7 +186,7 @@ cmd_policy_decide_amount(const struct conf *conf, const struct calendar *cal,
 {
 	const struct sla_proposal *p;
 	struct sla_result r;
-	char ticket[sizeof(((struct sla_proposal *)0)->key) + 16], when[20];
+	char ticket[SLA_KEY_MAX + 16], when[20];
 	json_t *attrs;
 	int ret = -1;
 
@@ -258,7 +258,7 @@ cmd_policy_mark(const struct conf *conf, const struct calendar *cal,
 	const struct conf_policy *pol = &conf->policy;
 	const struct sla_proposal *p;
 	struct sla_result r;
-	char ticket[sizeof(((struct sla_proposal *)0)->key) + 16], due[20];
+	char ticket[SLA_KEY_MAX + 16], due[20];
 	const struct calendar *team_cal;
 	struct calendar *own = NULL;
 	json_t *attrs;

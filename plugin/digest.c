@@ -859,7 +859,7 @@ digest_html_proposals(FILE *out, const struct digest_ctx *c)
 	fputs("</tr>\n", out);
 	for (i = 0; i < c->result->proposal_count; i++) {
 		const struct sla_proposal *p = &c->result->proposals[i];
-		char shown[sizeof(p->tickets) * 2], amount[DIGEST_ITEM_SIZE];
+		char shown[SLA_TICKETS_MAX * 2], amount[DIGEST_ITEM_SIZE];
 		bool rejected = strcmp(p->state, "rejected") == 0;
 
 		if (!digest_proposal_selected(c, p))
@@ -1065,7 +1065,7 @@ digest_text(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 	fprintf(out, "\n%s\n", c->s->proposals_title);
 	for (i = 0; i < c->result->proposal_count; i++) {
 		const struct sla_proposal *p = &c->result->proposals[i];
-		char shown[sizeof(p->tickets) * 2], amount[DIGEST_ITEM_SIZE];
+		char shown[SLA_TICKETS_MAX * 2], amount[DIGEST_ITEM_SIZE];
 
 		if (!digest_proposal_selected(c, p))
 			continue;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "calendar.h"
 #include "sla.h"
@@ -290,6 +291,9 @@ struct sla_build {
 	size_t rating_count;
 	bool nomem;
 	const char *last_kept;               /* see sla_keep() */
+	const char *last_rdup;               /* see sla_rdup() */
+	const char *agents[16];              /* see sla_ragent() */
+	unsigned int agent_next;
 	struct sla_intern *intern;           /* the engine's: strings outlive R */
 	/* months already looked up: the pack rules compare many times'
 	   months, and each lookup switches the process's time zone */
@@ -1073,29 +1077,77 @@ sla_ticket_evaluate(struct sla_build *b, const struct event *evs, size_t n,
 
 /* ---- results ---- */
 
+/* S cut to MAX - 1 bytes (as the fixed arrays of the results did), in
+   the result's arena; the previous copy again when equal (agents repeat
+   from one proposal or warning to the next). Never NULL. */
+static const char *
+sla_rdup(struct sla_build *b, const char *s, size_t max)
+{
+	size_t len;
+	char *d;
+
+	if (s == NULL || s[0] == '\0')
+		return "";
+	len = strnlen(s, max - 1);
+	if (b->last_rdup != NULL && strncmp(b->last_rdup, s, len) == 0 &&
+	    b->last_rdup[len] == '\0')
+		return b->last_rdup;
+	if ((d = sla_arena_alloc(&b->r->strings, len + 1, &b->nomem)) == NULL)
+		return "";
+	memcpy(d, s, len);
+	d[len] = '\0';
+	b->last_rdup = d;
+	return d;
+}
+
+/* An agent's address for a proposal or warning, as sla_rdup(): the same
+   copy for every one of the agent's (a month has few agents and many
+   warnings). */
+static const char *
+sla_ragent(struct sla_build *b, const char *agent)
+{
+	const char *d;
+	unsigned int i;
+
+	if (agent == NULL || agent[0] == '\0')
+		return "";
+	for (i = 0; i < sizeof(b->agents) / sizeof(b->agents[0]); i++)
+		if (b->agents[i] != NULL && strncmp(b->agents[i], agent, EVENT_ACTOR_MAX - 1) == 0 &&
+		    (strlen(agent) < EVENT_ACTOR_MAX || b->agents[i][EVENT_ACTOR_MAX - 1] == '\0'))
+			return b->agents[i];
+	d = sla_rdup(b, agent, EVENT_ACTOR_MAX);
+	if (d[0] != '\0')
+		b->agents[b->agent_next++ % (sizeof(b->agents) / sizeof(b->agents[0]))] = d;
+	return d;
+}
+
 static struct sla_proposal *
 sla_propose(struct sla_build *b, const char *rule, const char *agent, const char *month,
 	    const char *period, enum sla_unit unit, int amount, bool reward,
 	    const char *tickets, const char *key_tail)
 {
 	struct sla_proposal *p = SLA_PUSH(b, b->r->proposals, b->pcap, b->r->proposal_count);
+	char key[SLA_KEY_MAX];
 
 	if (p == NULL)
 		return NULL;
 	memset(p, 0, sizeof(*p));
-	snprintf(p->key, sizeof(p->key), "%s:%s:%s", rule, agent, key_tail);
-	sla_copy(p->agent, sizeof(p->agent), agent);
-	sla_copy(p->rule, sizeof(p->rule), rule);
+	snprintf(key, sizeof(key), "%s:%s:%s", rule, agent, key_tail);
+	p->key = sla_rdup(b, key, sizeof(key));
+	p->agent = sla_ragent(b, agent);
+	p->rule = sla_rdup(b, rule, 16);
 	sla_copy(p->month, sizeof(p->month), month);
 	sla_copy(p->period, sizeof(p->period), period != NULL ? period : month);
 	p->unit = unit;
 	p->pct = amount;
 	p->reward = reward;
-	sla_copy(p->tickets, sizeof(p->tickets), tickets);
-	sla_copy(p->state, sizeof(p->state), "proposed");
+	p->tickets = sla_rdup(b, tickets, SLA_TICKETS_MAX);
+	p->state = "proposed";
+	p->decided_by = "";
 	return p;
 }
 
+/* RULE is a static string; AGENT and TICKET are copied. */
 static void
 sla_warn(struct sla_build *b, const char *rule, const char *agent, const char *ticket,
 	 int64_t at)
@@ -1104,9 +1156,9 @@ sla_warn(struct sla_build *b, const char *rule, const char *agent, const char *t
 
 	if (w == NULL)
 		return;
-	sla_copy(w->agent, sizeof(w->agent), agent);
-	sla_copy(w->rule, sizeof(w->rule), rule);
-	sla_copy(w->ticket, sizeof(w->ticket), ticket);
+	w->agent = sla_ragent(b, agent);
+	w->rule = rule;
+	w->ticket = sla_rdup(b, ticket, EVENT_ID_MAX);
 	sla_agent_month(b, agent, at, w->month);
 	w->at = at;
 }
@@ -1147,7 +1199,8 @@ static int
 sla_fr_cmp(const void *a, const void *b)
 {
 	const struct sla_fr *x = a, *y = b;
-	int c = strcmp(x->agent, y->agent);
+	/* the engine interns agents: mostly the same pointer */
+	int c = x->agent == y->agent ? 0 : strcmp(x->agent, y->agent);
 
 	if (c != 0)
 		return c;
@@ -1206,6 +1259,7 @@ sla_streaks(struct sla_build *b)
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
 	struct sla_fr *frs;
+	struct sla_intern agents = { 0 };
 	size_t n = 0, i;
 
 	if ((frs = calloc(r->ticket_count + 1, sizeof(*frs))) == NULL) {
@@ -1218,7 +1272,9 @@ sla_streaks(struct sla_build *b)
 
 		if (c->state == SLA_PENDING)
 			continue;
-		frs[n].agent = c->agent;
+		/* interned, so that the sort compares most agents by pointer */
+		if ((frs[n].agent = sla_intern(&agents, c->agent, &b->nomem)) == NULL)
+			break;
 		frs[n].ticket = t->ticket;
 		frs[n].deadline = c->deadline;
 		frs[n].missed = c->state == SLA_MISSED;
@@ -1229,6 +1285,7 @@ sla_streaks(struct sla_build *b)
 	sla_streak_run(b, frs, n, "S14.1s", pol->streak_length, pol->streak_deduction_pct,
 		       pol->streak_reset_month_end, pol->streak_reset_after_fire);
 	free(frs);
+	sla_intern_free(&agents);
 }
 
 /* S14.5: feedback not handled in time, warnings and streaks. */
@@ -1238,6 +1295,7 @@ sla_feedback(struct sla_build *b)
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
 	struct sla_fr *frs;
+	struct sla_intern agents = { 0 };
 	size_t n = 0, i;
 
 	if ((frs = calloc(r->pack_clock_count + 1, sizeof(*frs))) == NULL) {
@@ -1249,7 +1307,8 @@ sla_feedback(struct sla_build *b)
 
 		if (strcmp(k->rule, "S14.5") != 0 || k->clock.state == SLA_PENDING)
 			continue;
-		frs[n].agent = k->clock.agent;
+		if ((frs[n].agent = sla_intern(&agents, k->clock.agent, &b->nomem)) == NULL)
+			break;
 		frs[n].ticket = k->ticket;
 		frs[n].deadline = k->clock.deadline;
 		frs[n].missed = k->clock.state == SLA_MISSED;
@@ -1261,6 +1320,7 @@ sla_feedback(struct sla_build *b)
 		       pol->feedback_deduction_pct, pol->streak_reset_month_end,
 		       pol->feedback_reset_after_fire);
 	free(frs);
+	sla_intern_free(&agents);
 }
 
 /* S14.2d: 24 h and 72 h misses by severity, stacked up to the cap. */
@@ -1278,7 +1338,7 @@ sla_severity(struct sla_build *b)
 		for (m = SLA_PRELIMINARY; m <= SLA_RESOLUTION; m++) {
 			const struct sla_clock *c = &t->clocks[m];
 			int pct = pol->severity_pct[t->severity];
-			char month[8];
+			char month[8], key[SLA_KEY_MAX];
 
 			if (c->state != SLA_MISSED)
 				continue;
@@ -1293,9 +1353,9 @@ sla_severity(struct sla_build *b)
 					pct, false, t->ticket, "") == NULL)
 				return;
 			/* the key the engine has always used: milestone and ticket */
-			snprintf(r->proposals[r->proposal_count - 1].key,
-				 sizeof(r->proposals[0].key), "S14.2d:%s:%s",
+			snprintf(key, sizeof(key), "S14.2d:%s:%s",
 				 sla_milestone_name((enum sla_milestone)m), t->ticket);
+			r->proposals[r->proposal_count - 1].key = sla_rdup(b, key, sizeof(key));
 			booked += pct;
 		}
 	}
@@ -1630,6 +1690,86 @@ sla_praise_cmp(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
+/* Grouping for the rules that sum an agent's month: the members of
+   each (agent, month) group in one sorted pass instead of a walk over all
+   the others for each one. A group is decided where its first member (by
+   index) is, so the runs come in the order of their first member, and
+   the results in the order the walk per member gave them. */
+struct sla_grp {
+	const char *agent;
+	char month[8];
+	size_t idx;
+};
+
+struct sla_run {
+	size_t from, to;       /* its members: items[from..to), by index */
+	size_t first;          /* items[from].idx */
+};
+
+static int
+sla_grp_cmp(const void *a, const void *b)
+{
+	const struct sla_grp *x = a, *y = b;
+	int c = strcmp(x->agent, y->agent);
+
+	if (c == 0)
+		c = strcmp(x->month, y->month);
+	if (c != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int
+sla_run_cmp(const void *a, const void *b)
+{
+	size_t x = ((const struct sla_run *)a)->first, y = ((const struct sla_run *)b)->first;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort ITEMS[0..N) into groups; *RUNS_R (free it) in the order of their
+   first member. 0, or -1 out of memory (B's nomem set). */
+static int
+sla_group(struct sla_build *b, struct sla_grp *items, size_t n, struct sla_run **runs_r,
+	  size_t *count_r)
+{
+	struct sla_run *runs;
+	size_t i, count = 0;
+
+	*runs_r = NULL;
+	*count_r = 0;
+	if ((runs = malloc((n + 1) * sizeof(*runs))) == NULL) {
+		b->nomem = true;
+		return -1;
+	}
+	if (n > 1)
+		qsort(items, n, sizeof(*items), sla_grp_cmp);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || strcmp(items[i].agent, items[i - 1].agent) != 0 ||
+		    strcmp(items[i].month, items[i - 1].month) != 0) {
+			runs[count].from = i;
+			runs[count++].first = items[i].idx;
+		}
+		runs[count - 1].to = i + 1;
+	}
+	if (count > 1)
+		qsort(runs, count, sizeof(*runs), sla_run_cmp);
+	*runs_r = runs;
+	*count_r = count;
+	return 0;
+}
+
+/* The items for sla_group(): N slots, or NULL out of memory. */
+static struct sla_grp *
+sla_grp_new(struct sla_build *b, size_t n)
+{
+	struct sla_grp *g = malloc((n + 1) * sizeof(*g));
+
+	if (g == NULL)
+		b->nomem = true;
+	return g;
+}
+
 /* S15 (seed 000 L545): 「年度内,累计获得三次以上客户表扬的售后服务人员,给予
    “优秀个人”称号,并颁发奖金」. 以上 counts the number itself, so the
    praises-th praise of an agent in a calendar year (the agent's team's
@@ -1639,26 +1779,29 @@ static void
 sla_s15(struct sla_build *b)
 {
 	const struct conf_policy *pol = &b->conf->policy;
-	size_t i, j;
+	size_t i, from, to;
 	char month[8], m2[8];
 
 	if (b->praise_count > 1)
 		qsort(b->praises, b->praise_count, sizeof(*b->praises), sla_praise_cmp);
-	for (i = 0; i < b->praise_count; i++) {
+	/* sorted by agent and time, an agent's praises of a year are
+	   together: [from, to) */
+	for (i = 0, from = to = 0; i < b->praise_count; i++) {
 		const struct sla_praise *pr = &b->praises[i];
-		int before = 0, total = 0;
+		int before, total;
 
 		sla_agent_month(b, pr->agent, pr->at, month);
-		for (j = 0; j < b->praise_count; j++) {
-			if (strcmp(b->praises[j].agent, pr->agent) != 0)
-				continue;
-			sla_agent_month(b, pr->agent, b->praises[j].at, m2);
-			if (strncmp(m2, month, 4) != 0)
-				continue;
-			total++;
-			if (j < i)
-				before++;
+		if (i >= to) {
+			for (from = i, to = i + 1; to < b->praise_count; to++) {
+				if (strcmp(b->praises[to].agent, pr->agent) != 0)
+					break;
+				sla_agent_month(b, pr->agent, b->praises[to].at, m2);
+				if (strncmp(m2, month, 4) != 0)
+					break;
+			}
 		}
+		before = (int)(i - from);
+		total = (int)(to - from);
 		if (before + 1 != pol->s15_praises)
 			continue;
 		snprintf(m2, sizeof(m2), "%.4s", month);
@@ -1677,39 +1820,92 @@ sla_s1_rewards(struct sla_build *b)
 {
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
-	size_t i, j;
+	struct sla_grp *g;
+	struct sla_run *runs;
+	size_t i, j, n = 0, nruns;
 
+	if ((g = sla_grp_new(b, r->pack_clock_count)) == NULL)
+		return;
 	for (i = 0; i < r->pack_clock_count; i++) {
 		const struct sla_pack_clock *pk = &r->pack_clocks[i];
-		int due = 0, missed = 0;
-		bool first = true;
-		char month[8], m2[8], what[64];
 
 		if (strncmp(pk->rule, "S1.", 3) != 0 || pk->clock.state == SLA_PENDING)
 			continue;
-		sla_agent_month(b, pk->clock.agent, pk->clock.deadline, month);
-		for (j = 0; j < r->pack_clock_count && first; j++) {
-			const struct sla_pack_clock *o = &r->pack_clocks[j];
+		g[n].agent = pk->clock.agent;
+		g[n].idx = i;
+		sla_agent_month(b, pk->clock.agent, pk->clock.deadline, g[n++].month);
+	}
+	if (sla_group(b, g, n, &runs, &nruns) < 0) {
+		free(g);
+		return;
+	}
+	for (i = 0; i < nruns; i++) {
+		const struct sla_grp *first = &g[runs[i].from];
+		int due = 0, missed = 0;
+		char what[64];
 
-			if (strncmp(o->rule, "S1.", 3) != 0 || o->clock.state == SLA_PENDING ||
-			    strcmp(o->clock.agent, pk->clock.agent) != 0)
-				continue;
-			sla_agent_month(b, o->clock.agent, o->clock.deadline, m2);
-			if (strcmp(m2, month) != 0)
-				continue;
-			if (j < i)
-				first = false;
+		for (j = runs[i].from; j < runs[i].to; j++) {
 			due++;
-			missed += o->clock.state == SLA_MISSED;
+			missed += r->pack_clocks[g[j].idx].clock.state == SLA_MISSED;
 		}
-		if (!first || missed > 0 || due == 0)
+		if (missed > 0 || due == 0)
 			continue;
 		snprintf(what, sizeof(what), "%d parts clocks met, none missed", due);
-		if (sla_range(sla_propose(b, "S1.w", pk->clock.agent, month, NULL, SLA_UNIT_YUAN,
-					  pol->s1_reward_range[0], true, what, month),
+		if (sla_range(sla_propose(b, "S1.w", first->agent, first->month, NULL,
+					  SLA_UNIT_YUAN, pol->s1_reward_range[0], true, what,
+					  first->month),
 			      pol->s1_reward_range) == NULL)
-			return;
+			break;
 	}
+	free(runs);
+	free(g);
+}
+
+static int
+sla_tkname_cmp(const void *a, const void *b)
+{
+	const struct sla_ticket *x = *(const struct sla_ticket *const *)a;
+	const struct sla_ticket *y = *(const struct sla_ticket *const *)b;
+	int c = strcmp(x->ticket, y->ticket);
+
+	/* equal names by position: the last one is the one looked up */
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* B's tickets sorted by name (free it), or NULL out of memory. */
+static const struct sla_ticket **
+sla_tickets_by_name(struct sla_build *b)
+{
+	const struct sla_ticket **v = malloc((b->r->ticket_count + 1) * sizeof(*v));
+	size_t i;
+
+	if (v == NULL) {
+		b->nomem = true;
+		return NULL;
+	}
+	for (i = 0; i < b->r->ticket_count; i++)
+		v[i] = &b->r->tickets[i];
+	if (b->r->ticket_count > 1)
+		qsort(v, b->r->ticket_count, sizeof(*v), sla_tkname_cmp);
+	return v;
+}
+
+/* The last ticket named NAME in V (sla_tickets_by_name()), or NULL. */
+static const struct sla_ticket *
+sla_ticket_named(const struct sla_build *b, const struct sla_ticket **v, const char *name)
+{
+	size_t lo = 0, hi = b->r->ticket_count;
+
+	/* the first past every ticket named NAME or before it */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(v[mid]->ticket, name) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && strcmp(v[lo - 1]->ticket, name) == 0 ? v[lo - 1] : NULL;
 }
 
 /* S9 speed rewards, G16 escalations, S1 penalties, W1 timeliness. */
@@ -1719,7 +1915,10 @@ sla_packs(struct sla_build *b)
 	const struct conf *conf = b->conf;
 	const struct conf_policy *pol = &conf->policy;
 	struct sla_result *r = b->r;
-	size_t i, j;
+	const struct sla_ticket **byname = NULL;
+	struct sla_grp *g;
+	struct sla_run *runs;
+	size_t i, j, n, nruns;
 	int k;
 
 	for (i = 0; i < r->pack_clock_count; i++) {
@@ -1742,12 +1941,12 @@ sla_packs(struct sla_build *b)
 				"售后应急领导小组 (GM's emergency group)",
 				"总经理 (general manager)",
 			};
-			const struct sla_ticket *t = NULL;
+			const struct sla_ticket *t;
 			int lv;
 
-			for (j = 0; j < r->ticket_count; j++)
-				if (strcmp(r->tickets[j].ticket, pk->ticket) == 0)
-					t = &r->tickets[j];
+			if (byname == NULL && (byname = sla_tickets_by_name(b)) == NULL)
+				return;
+			t = sla_ticket_named(b, byname, pk->ticket);
 			lv = t == NULL ? 0 : t->severity == SEVERITY_CRITICAL ? 2 :
 				t->severity == SEVERITY_HIGH ? 1 : 0;
 			sla_flag(b, "G16", "escalate", c->agent, month, month,
@@ -1755,6 +1954,7 @@ sla_packs(struct sla_build *b)
 				 levels[lv], up[lv]);
 		}
 	}
+	free(byname);
 	if (conf_pack_enabled(conf, CONF_PACK_S1))
 		sla_s1_rewards(b);
 	if (conf_pack_enabled(conf, CONF_PACK_S15))
@@ -1762,31 +1962,36 @@ sla_packs(struct sla_build *b)
 	if (conf_pack_enabled(conf, CONF_PACK_S9)) {
 		/* time saved against the resolution target, per agent and month,
 		   over met resolutions; a month with a miss earns nothing */
-		for (i = 0; i < r->ticket_count; i++) {
+		if ((g = sla_grp_new(b, r->ticket_count)) == NULL)
+			return;
+		for (i = n = 0; i < r->ticket_count; i++) {
 			const struct sla_clock *c = &r->tickets[i].clocks[SLA_RESOLUTION];
-			int64_t target = 0, saved = 0;
-			bool missed = false, first = true;
-			char month[8], m2[8], what[64];
 
 			if (c->state == SLA_PENDING)
 				continue;
-			sla_agent_month(b, c->agent, c->deadline, month);
-			for (j = 0; j < r->ticket_count; j++) {
-				const struct sla_clock *o = &r->tickets[j].clocks[SLA_RESOLUTION];
+			g[n].agent = c->agent;
+			g[n].idx = i;
+			sla_agent_month(b, c->agent, c->deadline, g[n++].month);
+		}
+		if (sla_group(b, g, n, &runs, &nruns) < 0) {
+			free(g);
+			return;
+		}
+		for (i = 0; i < nruns; i++) {
+			const struct sla_grp *first = &g[runs[i].from];
+			int64_t target = 0, saved = 0;
+			bool missed = false;
+			char what[64];
 
-				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
-					continue;
-				sla_agent_month(b, o->agent, o->deadline, m2);
-				if (strcmp(m2, month) != 0)
-					continue;
-				if (j < i)
-					first = false;
+			for (j = runs[i].from; j < runs[i].to; j++) {
+				const struct sla_clock *o = &r->tickets[g[j].idx].clocks[SLA_RESOLUTION];
+
 				if (o->state == SLA_MISSED)
 					missed = true;
 				target += o->target_secs;
 				saved += calendar_elapsed(b->cal, o->stopped_at, o->deadline);
 			}
-			if (!first || missed || target == 0)
+			if (missed || target == 0)
 				continue;
 			for (k = CONF_TIERS - 1; k >= 0; k--)
 				if (saved * 100 >= (int64_t)pol->s9_speed_pct[k] * target)
@@ -1795,72 +2000,77 @@ sla_packs(struct sla_build *b)
 				continue;
 			snprintf(what, sizeof(what), "%lld%% faster than target",
 				 (long long)(saved * 100 / target));
-			sla_propose(b, "S9.t", c->agent, month, NULL, SLA_UNIT_PCT_WAGE,
-				    pol->s9_speed_reward_pct[k], true, what, month);
+			sla_propose(b, "S9.t", first->agent, first->month, NULL, SLA_UNIT_PCT_WAGE,
+				    pol->s9_speed_reward_pct[k], true, what, first->month);
 		}
+		free(runs);
+		free(g);
 	}
 	if (conf_pack_enabled(conf, CONF_PACK_W1)) {
 		/* timeliness: met ÷ due over the W1 clocks, per agent and month */
-		for (i = 0; i < r->pack_clock_count; i++) {
+		if ((g = sla_grp_new(b, r->pack_clock_count)) == NULL)
+			return;
+		for (i = n = 0; i < r->pack_clock_count; i++) {
 			const struct sla_pack_clock *pk = &r->pack_clocks[i];
-			int met = 0, due = 0;
-			bool first = true;
-			char month[8], m2[8];
 
 			if (strncmp(pk->rule, "W1.", 3) != 0 || pk->clock.state == SLA_PENDING)
 				continue;
-			sla_agent_month(b, pk->clock.agent, pk->clock.deadline, month);
-			for (j = 0; j < r->pack_clock_count; j++) {
-				const struct sla_pack_clock *o = &r->pack_clocks[j];
+			g[n].agent = pk->clock.agent;
+			g[n].idx = i;
+			sla_agent_month(b, pk->clock.agent, pk->clock.deadline, g[n++].month);
+		}
+		if (sla_group(b, g, n, &runs, &nruns) < 0) {
+			free(g);
+			return;
+		}
+		for (i = 0; i < nruns; i++) {
+			const struct sla_grp *first = &g[runs[i].from];
+			int met = 0, due = 0;
 
-				if (strncmp(o->rule, "W1.", 3) != 0 || o->clock.state == SLA_PENDING ||
-				    strcmp(o->clock.agent, pk->clock.agent) != 0)
-					continue;
-				sla_agent_month(b, o->clock.agent, o->clock.deadline, m2);
-				if (strcmp(m2, month) != 0)
-					continue;
-				if (j < i)
-					first = false;
+			for (j = runs[i].from; j < runs[i].to; j++) {
 				due++;
-				met += o->clock.state == SLA_MET;
+				met += r->pack_clocks[g[j].idx].clock.state == SLA_MET;
 			}
-			if (first && met * 100 < pol->w1_timely_pct * due)
-				sla_flag(b, "W1.t", "kpi", pk->clock.agent, month, month,
+			if (met * 100 < pol->w1_timely_pct * due)
+				sla_flag(b, "W1.t", "kpi", first->agent, first->month, first->month,
 					 "timeliness %d/%d, below %d%%", met, due, pol->w1_timely_pct);
 		}
+		free(runs);
+		free(g);
 		/* complaint rate: verified complaints ÷ tickets, below the limit */
-		for (i = 0; i < r->ticket_count; i++) {
+		if ((g = sla_grp_new(b, r->ticket_count)) == NULL)
+			return;
+		for (i = n = 0; i < r->ticket_count; i++) {
 			const struct sla_clock *c = &r->tickets[i].clocks[SLA_FIRST_RESPONSE];
-			int tickets = 0, complaints = 0;
-			bool first = true;
-			char month[8], m2[8];
 
 			if (c->state == SLA_PENDING)
 				continue;
-			sla_agent_month(b, c->agent, c->deadline, month);
-			for (j = 0; j < r->ticket_count; j++) {
-				const struct sla_clock *o = &r->tickets[j].clocks[SLA_FIRST_RESPONSE];
+			g[n].agent = c->agent;
+			g[n].idx = i;
+			sla_agent_month(b, c->agent, c->deadline, g[n++].month);
+		}
+		if (sla_group(b, g, n, &runs, &nruns) < 0) {
+			free(g);
+			return;
+		}
+		for (i = 0; i < nruns; i++) {
+			const struct sla_grp *first = &g[runs[i].from];
+			int tickets = (int)(runs[i].to - runs[i].from), complaints = 0;
 
-				if (o->state == SLA_PENDING || strcmp(o->agent, c->agent) != 0)
-					continue;
-				sla_agent_month(b, o->agent, o->deadline, m2);
-				if (strcmp(m2, month) != 0)
-					continue;
-				if (j < i)
-					first = false;
-				tickets++;
-			}
+			/* complaints are few: a walk over them per agent and month */
 			for (j = 0; j < r->complaint_count; j++)
 				if (r->complaints[j].state == SLA_COMPLAINT_VERIFIED &&
-				    strcmp(r->complaints[j].agent, c->agent) == 0 &&
-				    strcmp(r->complaints[j].month, month) == 0)
+				    strcmp(r->complaints[j].agent, first->agent) == 0 &&
+				    strcmp(r->complaints[j].month, first->month) == 0)
 					complaints++;
-			if (first && complaints * 100 >= pol->w1_complaint_rate_pct * tickets)
+			if (complaints * 100 >= pol->w1_complaint_rate_pct * tickets)
 				if (complaints > 0)
-					sla_flag(b, "W1.c", "kpi", c->agent, month, month,
-						 "complaint rate %d/%d, not below %d%%", complaints,
-						 tickets, pol->w1_complaint_rate_pct);
+					sla_flag(b, "W1.c", "kpi", first->agent, first->month,
+						 first->month, "complaint rate %d/%d, not below %d%%",
+						 complaints, tickets, pol->w1_complaint_rate_pct);
 		}
+		free(runs);
+		free(g);
 	}
 }
 
@@ -2030,40 +2240,107 @@ sla_g20_year(struct sla_build *b, size_t n0)
 	free(years);
 }
 
+/* An (agent, month) group of proposals, as sla_scores() sums it. */
+struct sla_score {
+	int score;             /* 100 less the % of month deductions */
+	int points;            /* T17 points */
+	int deductions;        /* how many % of month deductions */
+};
+
+/* The group of AGENT and MONTH among RUNS (by BYPOS: their indexes in
+   the order of their items, which is agent and month), or -1. */
+static long
+sla_score_find(const struct sla_grp *g, const struct sla_run *runs, const size_t *bypos,
+	       size_t count, const char *agent, const char *month)
+{
+	size_t lo = 0, hi = count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct sla_grp *x = &g[runs[bypos[mid]].from];
+		int c = strcmp(x->agent, agent);
+
+		if (c == 0)
+			c = strcmp(x->month, month);
+		if (c == 0)
+			return (long)bypos[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static const struct sla_run *sla_bypos_runs;  /* for sla_bypos_cmp() only */
+
+static int
+sla_bypos_cmp(const void *a, const void *b)
+{
+	size_t x = sla_bypos_runs[*(const size_t *)a].from;
+	size_t y = sla_bypos_runs[*(const size_t *)b].from;
+
+	return x < y ? -1 : x > y;
+}
+
 /* G20 (monthly score 100 minus the month's % deductions, downgrade after
-   months in a row below the threshold) and T17 (points bands). */
+   months in a row below the threshold) and T17 (points bands). The
+   proposals are summed per agent and month once (sla_group()), and each
+   group decided where its first proposal is. */
 static void
 sla_scores(struct sla_build *b)
 {
 	const struct conf *conf = b->conf;
 	const struct conf_policy *pol = &conf->policy;
 	struct sla_result *r = b->r;
-	size_t i, j, n0 = r->proposal_count;
+	size_t i, j, n0 = r->proposal_count, nruns = 0;
+	struct sla_grp *g = NULL;
+	struct sla_run *runs = NULL;
+	struct sla_score *sc = NULL;
+	size_t *bypos = NULL;
 
 	if (!conf_pack_enabled(conf, CONF_PACK_G20) && !conf_pack_enabled(conf, CONF_PACK_T17))
 		return;
+	if ((g = sla_grp_new(b, n0)) == NULL)
+		return;
 	for (i = 0; i < n0; i++) {
-		const struct sla_proposal *p = &r->proposals[i];
-		int score = 100, points = pol->t17_points, k;
-		bool first = true;
-		char agent[EVENT_ACTOR_MAX], month[8];
+		g[i].agent = r->proposals[i].agent;  /* in the arena: stays put */
+		memcpy(g[i].month, r->proposals[i].month, sizeof(g[i].month));
+		g[i].idx = i;
+	}
+	if (sla_group(b, g, n0, &runs, &nruns) < 0)
+		goto out;
+	if ((sc = calloc(nruns + 1, sizeof(*sc))) == NULL ||
+	    (bypos = malloc((nruns + 1) * sizeof(*bypos))) == NULL) {
+		b->nomem = true;
+		goto out;
+	}
+	for (i = 0; i < nruns; i++) {
+		sc[i].score = 100;
+		sc[i].points = pol->t17_points;
+		for (j = runs[i].from; j < runs[i].to; j++) {
+			const struct sla_proposal *o = &r->proposals[g[j].idx];
 
-		for (j = 0; j < n0; j++) {
-			const struct sla_proposal *o = &r->proposals[j];
-
-			if (strcmp(o->agent, p->agent) != 0 || strcmp(o->month, p->month) != 0)
-				continue;
-			if (j < i)
-				first = false;
-			if (o->unit == SLA_UNIT_PCT_MONTH && !o->reward)
-				score -= o->pct;
+			if (o->unit == SLA_UNIT_PCT_MONTH && !o->reward) {
+				sc[i].score -= o->pct;
+				sc[i].deductions++;
+			}
 			if (o->unit == SLA_UNIT_POINTS)
-				points += o->reward ? o->pct : -o->pct;
+				sc[i].points += o->reward ? o->pct : -o->pct;
 		}
-		if (!first || strncmp(p->agent, "team:", 5) == 0)
+		bypos[i] = i;
+	}
+	sla_bypos_runs = runs;
+	qsort(bypos, nruns, sizeof(*bypos), sla_bypos_cmp);
+	sla_bypos_runs = NULL;
+	for (i = 0; i < nruns; i++) {
+		const char *agent = g[runs[i].from].agent;
+		int score = sc[i].score, points = sc[i].points, k;
+		char month[8];
+
+		if (strncmp(agent, "team:", 5) == 0)
 			continue;
-		sla_copy(agent, sizeof(agent), p->agent);
-		memcpy(month, p->month, sizeof(month));
+		memcpy(month, g[runs[i].from].month, sizeof(month));
 		if (conf_pack_enabled(conf, CONF_PACK_T17) && points < pol->t17_points) {
 			for (k = CONF_TIERS - 1; k >= 0; k--)
 				if (points < pol->t17_band[k])
@@ -2083,8 +2360,7 @@ sla_scores(struct sla_build *b)
 
 			while (run < pol->g20_months) {
 				char prev[8];
-				int s2 = 100;
-				bool any = false;
+				long at;
 
 				if (--mo == 0) {
 					mo = 12;
@@ -2092,16 +2368,9 @@ sla_scores(struct sla_build *b)
 				}
 				snprintf(prev, sizeof(prev), "%04u-%02u", (unsigned)y % 10000u,
 					 (unsigned)mo % 100u);
-				for (j = 0; j < n0; j++) {
-					const struct sla_proposal *o = &r->proposals[j];
-
-					if (strcmp(o->agent, agent) == 0 && strcmp(o->month, prev) == 0 &&
-					    o->unit == SLA_UNIT_PCT_MONTH && !o->reward) {
-						s2 -= o->pct;
-						any = true;
-					}
-				}
-				if (!any || s2 >= pol->g20_threshold)
+				at = sla_score_find(g, runs, bypos, nruns, agent, prev);
+				if (at < 0 || sc[at].deductions == 0 ||
+				    sc[at].score >= pol->g20_threshold)
 					break;
 				run++;
 			}
@@ -2115,6 +2384,60 @@ sla_scores(struct sla_build *b)
 		sla_t17_top(b, n0);
 	if (conf_pack_enabled(conf, CONF_PACK_G20))
 		sla_g20_year(b, n0);
+out:
+	free(bypos);
+	free(sc);
+	free(runs);
+	free(g);
+}
+
+static const struct sla_proposal *sla_bykey_props;  /* for sla_bykey_cmp() only */
+
+static int
+sla_bykey_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sla_bykey_props[x].key, sla_bykey_props[y].key);
+
+	return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+/* The indexes of B's first N proposals sorted by key (free it), or NULL
+   out of memory. */
+static size_t *
+sla_proposals_by_key(struct sla_build *b, size_t n)
+{
+	size_t *v = malloc((n + 1) * sizeof(*v)), i;
+
+	if (v == NULL) {
+		b->nomem = true;
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = i;
+	sla_bykey_props = b->r->proposals;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), sla_bykey_cmp);
+	sla_bykey_props = NULL;
+	return v;
+}
+
+/* The last of R's first N proposals with KEY (by V), or NULL. */
+static struct sla_proposal *
+sla_proposal_keyed(struct sla_result *r, const size_t *v, size_t n, const char *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(r->proposals[v[mid]].key, key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && strcmp(r->proposals[v[lo - 1]].key, key) == 0 ?
+		&r->proposals[v[lo - 1]] : NULL;
 }
 
 /* Decisions, notifications and appeals from the records; orphans for
@@ -2124,7 +2447,7 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 {
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
-	size_t i, j;
+	size_t i, j, n0 = r->proposal_count, *bykey = NULL;
 
 	for (i = 0; i < count; i++) {
 		const struct event *ev = &evs[i];
@@ -2143,9 +2466,16 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 			json_decref(a);
 			continue;
 		}
-		for (j = 0; j < r->proposal_count; j++)
-			if (strcmp(r->proposals[j].key, key) == 0)
-				p = &r->proposals[j];
+		/* the last one with KEY: an orphan added here, else one of the
+		   N0 evaluated (BYKEY) */
+		for (j = r->proposal_count; j > n0 && p == NULL; j--)
+			if (strcmp(r->proposals[j - 1].key, key) == 0)
+				p = &r->proposals[j - 1];
+		if (p == NULL) {
+			if (bykey == NULL && (bykey = sla_proposals_by_key(b, n0)) == NULL)
+				return;
+			p = sla_proposal_keyed(r, bykey, n0, key);
+		}
 		if (strcmp(rec, "decision") == 0) {
 			const char *state = sla_jstr(a, "state"), *by = sla_jstr(a, "by");
 			const char *rule = sla_jstr(a, "rule"), *agent = sla_jstr(a, "agent");
@@ -2175,7 +2505,7 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 					json_decref(a);
 					return;
 				}
-				sla_copy(p->key, sizeof(p->key), key);
+				p->key = sla_rdup(b, key, SLA_KEY_MAX);
 				p->orphaned = true;
 				p->basis_changed = true;
 			} else if (!p->orphaned) {
@@ -2188,8 +2518,8 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 					(agent != NULL && strcmp(agent, p->agent) != 0) ||
 					(month != NULL && strcmp(month, p->month) != 0);
 			}
-			sla_copy(p->state, sizeof(p->state), state);
-			sla_copy(p->decided_by, sizeof(p->decided_by), by);
+			p->state = sla_rdup(b, state, SLA_STATE_MAX);
+			p->decided_by = sla_rdup(b, by, EVENT_ACTOR_MAX);
 			p->decided_at = ev->time;
 			/* the amount an approver chose from the range */
 			if (json_is_integer(fixed) && (p->amount_max > 0 || p->orphaned)) {
@@ -2207,6 +2537,7 @@ sla_decisions(struct sla_build *b, const struct event *evs, size_t count)
 		}
 		json_decref(a);
 	}
+	free(bykey);
 }
 
 static int
@@ -2293,6 +2624,15 @@ sla_build_ticket(struct sla_build *b, const struct event *evs, size_t n)
 	return true;
 }
 
+static double
+sla_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Everything beyond the tickets, from B's per-ticket results and the
    RECORDS (sorted by ticket, then time; other events may be among them). */
 static void
@@ -2300,21 +2640,38 @@ sla_build_aggregate(struct sla_build *b, const struct event *records, size_t cou
 {
 	struct sla_result *result = b->r;
 
+	/* SLACLOCK_SLA_TIMING: each step's time on stderr, for bench/ */
+	bool timing = getenv("SLACLOCK_SLA_TIMING") != NULL;
+	double t0 = timing ? sla_seconds() : 0, tall = t0;
+
+#define SLA_STEP(call) do { \
+		call; \
+		if (timing) { \
+			double t1 = sla_seconds(); \
+			fprintf(stderr, "sla: %-22s %8.3f s\n", #call, t1 - t0); \
+			t0 = t1; \
+		} \
+	} while (0)
 	if (b->nomem)
 		return;
-	sla_streaks(b);
-	sla_severity(b);
-	sla_feedback(b);
-	sla_complaints(b);
-	sla_satisfaction(b);
-	sla_records(b, records, count);
-	sla_packs(b);
-	sla_scores(b);
-	sla_decisions(b, records, count);
+	SLA_STEP(sla_streaks(b));
+	SLA_STEP(sla_severity(b));
+	SLA_STEP(sla_feedback(b));
+	SLA_STEP(sla_complaints(b));
+	SLA_STEP(sla_satisfaction(b));
+	SLA_STEP(sla_records(b, records, count));
+	SLA_STEP(sla_packs(b));
+	SLA_STEP(sla_scores(b));
+	SLA_STEP(sla_decisions(b, records, count));
 	/* warnings are read as a timeline: the order they happened */
 	if (result->warning_count > 1)
-		qsort(result->warnings, result->warning_count,
-		      sizeof(*result->warnings), sla_warning_cmp);
+		SLA_STEP(qsort(result->warnings, result->warning_count,
+			       sizeof(*result->warnings), sla_warning_cmp));
+#undef SLA_STEP
+	if (timing)
+		fprintf(stderr, "sla: aggregate of %zu tickets: %.3f s (%zu proposals, "
+			"%zu warnings, %zu flags)\n", result->ticket_count, sla_seconds() - tall,
+			result->proposal_count, result->warning_count, result->flag_count);
 }
 
 int
@@ -2806,6 +3163,9 @@ sla_engine_take(struct sla_engine *e, struct sla_tk *tk, const struct event *evs
 	e->b.praise_count = 0;
 	sla_arena_reset(&s->strings);
 	e->b.last_kept = NULL;
+	/* they point into the arena just reset */
+	e->b.last_rdup = NULL;
+	memset(e->b.agents, 0, sizeof(e->b.agents));
 	sla_entry_free(&tk->entry);
 	tk->started = n > 0 && sla_build_ticket(&e->b, evs, n);
 	e->evaluated++;

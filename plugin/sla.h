@@ -165,20 +165,29 @@ enum sla_unit {
 	SLA_UNIT_COUNT
 };
 
-/* A deduction (or other sanction) proposed for a person to approve. */
+/* What the strings of a proposal held when they were fixed arrays: they
+   are cut to these lengths still (so keys and reasons do not change). */
+#define SLA_KEY_MAX (EVENT_ID_MAX + EVENT_ACTOR_MAX + 32)
+#define SLA_TICKETS_MAX EVENT_ID_MAX
+#define SLA_STATE_MAX 16
+
+/* A deduction (or other sanction) proposed for a person to approve.
+   Compact (no fixed arrays): the strings point into the result (its
+   arena) or are static, never NULL; a store's month can hold hundreds of
+   thousands of proposals. */
 struct sla_proposal {
-	char key[EVENT_ID_MAX + EVENT_ACTOR_MAX + 32]; /* stable: rule, agent, last ticket */
-	char agent[EVENT_ACTOR_MAX];  /* or "team:NAME" for a team's (S14.3) */
-	char rule[16];                /* "S14.1s", "S14.2d", "S14.3", ... */
+	const char *key;              /* stable: rule, agent, last ticket */
+	const char *agent;            /* or "team:NAME" for a team's (S14.3) */
+	const char *rule;             /* "S14.1s", "S14.2d", "S14.3", ... */
 	char month[8];                /* booked to; a quarter's: its last month */
 	int pct;                      /* the amount, in UNIT (name kept from when all were %) */
-	char tickets[EVENT_ID_MAX];   /* the tickets involved, for the reader */
+	const char *tickets;          /* the tickets involved, for the reader */
 	/* added (issue 7) */
 	enum sla_unit unit;
 	bool reward;                  /* added to, not deducted from */
 	char period[8];               /* "YYYY-MM", or "YYYY-Qn" for S14.3 */
-	char state[16];               /* "proposed" or the last decision */
-	char decided_by[EVENT_ACTOR_MAX];
+	const char *state;            /* "proposed" or the last decision */
+	const char *decided_by;       /* "" when not decided */
 	int64_t decided_at;
 	bool basis_changed;           /* decided on another amount/unit/reason */
 	bool orphaned;                /* decided, but no longer proposed */
@@ -195,10 +204,11 @@ struct sla_proposal {
 	bool fixed;
 };
 
+/* Compact like struct sla_proposal: owned by the result, or static. */
 struct sla_warning {
-	char agent[EVENT_ACTOR_MAX];
-	char rule[SLA_RULE_MAX];      /* "S14.1w", "S14.5w", "S1.r", "T17" */
-	char ticket[EVENT_ID_MAX];
+	const char *agent;
+	const char *rule;             /* "S14.1w", "S14.5w", "S1.r", "T17" */
+	const char *ticket;
 	char month[8];
 	int64_t at;
 };
