@@ -2293,6 +2293,26 @@ sla_build_ticket(struct sla_build *b, const struct event *evs, size_t n)
 	return true;
 }
 
+/* Rewards, deductions and flags are for people. A clock, rating or
+   complaint nobody owned (no assignment, no reply, no default agent) stays
+   in the tallies as "(unassigned)", but earns and costs nobody anything:
+   one sweep here rather than a test in every rule. Before the decisions,
+   so a decision on such a proposal shows as an orphan. */
+static void
+sla_drop_nobody(struct sla_result *r)
+{
+	size_t i, n;
+
+	for (i = n = 0; i < r->proposal_count; i++)
+		if (r->proposals[i].agent[0] != '\0')
+			r->proposals[n++] = r->proposals[i];
+	r->proposal_count = n;
+	for (i = n = 0; i < r->flag_count; i++)
+		if (r->flags[i].agent[0] != '\0')
+			r->flags[n++] = r->flags[i];
+	r->flag_count = n;
+}
+
 /* Everything beyond the tickets, from B's per-ticket results and the
    RECORDS (sorted by ticket, then time; other events may be among them). */
 static void
@@ -2310,6 +2330,7 @@ sla_build_aggregate(struct sla_build *b, const struct event *records, size_t cou
 	sla_records(b, records, count);
 	sla_packs(b);
 	sla_scores(b);
+	sla_drop_nobody(result);
 	sla_decisions(b, records, count);
 	/* warnings are read as a timeline: the order they happened */
 	if (result->warning_count > 1)
