@@ -715,6 +715,10 @@ START_TEST(test_weekly_once)
 	weekly_check(conf_path, "2026-W46", "aftersales-2", rows[1].text);
 	ck_assert_ptr_nonnull(strstr(rows[1].text, "Nothing this week."));
 
+#ifdef ENABLE_NLS
+	/* each lead's in the lead's language */
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "recipient_language", LEAD2 " zh", &cerror), 0);
+#endif
 	/* down from Friday 20 November until Monday 23: W47 once, late */
 	ck_assert_int_eq(weekly_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 11, 20, 18, 0),
 				     &queued, &cerror), 0);
@@ -729,6 +733,11 @@ START_TEST(test_weekly_once)
 	ck_assert_str_eq(rows[1].key, "weekly:2026-W47:team:aftersales-2");
 	weekly_check(conf_path, "2026-W47", "aftersales-2", rows[1].text);
 	ck_assert_ptr_nonnull(strstr(rows[1].text, ZHAO " 1 1/0 "));
+#ifdef ENABLE_NLS
+	ck_assert_str_eq(rows[1].subject, "【slaclock】SLA 周报 2026-W47：aftersales-2");
+	ck_assert_ptr_nonnull(strstr(rows[1].text, "按月记账"));
+	ck_assert_str_eq(rows[0].subject, "[slaclock] SLA weekly report 2026-W47: aftersales-1");
+#endif
 }
 END_TEST
 
