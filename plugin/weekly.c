@@ -124,11 +124,14 @@ weekly_render(const struct conf *conf, const struct mailer_conf *mconf,
 		digest_html_escape(html, note);
 	}
 	fputs("</p>\n</body></html>\n", html);
-	if (fclose(text) != 0 || fclose(html) != 0) {
+	{
+		int closed = fclose(text);
+
+		closed |= fclose(html);
 		text = html = NULL;
-		goto nomem;
+		if (closed != 0)
+			goto nomem;
 	}
-	text = html = NULL;
 	ret = 0;
 	goto out;
 nomem:
