@@ -997,6 +997,7 @@ enum spec_kind {
 	SPEC_STRING,
 	SPEC_STATUSES,     /* a list of status names */
 	SPEC_RANGE,        /* "50..500" or "200": two ints, low <= high, in [min, max] */
+	SPEC_WEEKLY,       /* "Sat 09:00": two ints, day 0 (Sunday)..6 and seconds */
 };
 
 struct spec {
@@ -1065,6 +1066,7 @@ static const struct spec g20_specs[] = {
 	{ "threshold", SPEC_INT, POL(g20_threshold), 1, 100, 0, "G20" },
 	{ "months", SPEC_INT, POL(g20_months), 1, 12, 0, "G20" },
 	{ "bonus_threshold", SPEC_INT, POL(g20_bonus_threshold), 1, 100, 0, "G20.y" },
+	{ "weekly_report", SPEC_WEEKLY, POL(g20_weekly), 0, 0, 0, "G20.w" },
 	{ NULL, 0, 0, 0, 0, 0, NULL }
 };
 
@@ -1341,6 +1343,23 @@ spec_set(struct parser *p, const struct spec *sp, const char *value)
 		}
 		*(int *)(void *)base = v;
 		return 0;
+	case SPEC_WEEKLY: {
+		static const char days[7][4] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+		char day[4] = "";
+		int h = -1, m = -1, d, n = 0;
+
+		if (sscanf(value, "%3s %2d:%2d%n", day, &h, &m, &n) == 3 && value[n] == '\0' &&
+		    h >= 0 && h <= 23 && m >= 0 && m <= 59)
+			for (d = 0; d < 7; d++)
+				if (strcasecmp(day, days[d]) == 0) {
+					((int *)(void *)base)[0] = d;
+					((int *)(void *)base)[1] = h * 3600 + m * 60;
+					return 0;
+				}
+		parser_error(p, "bad value '%s' for %s (expected a day and a time, e.g. "
+			     "Sat 09:00; %s)", value, sp->name, sp->why);
+		return -1;
+	}
 	case SPEC_DURATION: {
 		int64_t secs;
 
@@ -2230,6 +2249,8 @@ conf_defaults(struct conf **conf_r, const char **error_r)
 	pol->g16_reply_secs[2] = 24 * 3600;
 	pol->g20_threshold = 90;
 	pol->g20_months = 2;
+	pol->g20_weekly[0] = 6;
+	pol->g20_weekly[1] = 9 * 3600;
 	pol->t17_points = 30;
 	pol->t17_band[0] = 25;
 	pol->t17_band[1] = 20;
@@ -2612,9 +2633,15 @@ print_packs(FILE *out, const struct conf *conf)
 		print_duration(out, "reply_major", pol->g16_reply_secs[1]);
 		print_duration(out, "reply_critical", pol->g16_reply_secs[2]);
 	}
-	if (conf_pack_enabled(conf, CONF_PACK_G20))
-		fprintf(out, "\n[pack G20]\nthreshold = %d\nmonths = %d\nbonus_threshold = %d\n",
-			pol->g20_threshold, pol->g20_months, pol->g20_bonus_threshold);
+	if (conf_pack_enabled(conf, CONF_PACK_G20)) {
+		static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+
+		fprintf(out, "\n[pack G20]\nthreshold = %d\nmonths = %d\nbonus_threshold = %d\n"
+			"weekly_report = %s %02d:%02d\n",
+			pol->g20_threshold, pol->g20_months, pol->g20_bonus_threshold,
+			days[pol->g20_weekly[0] % 7], pol->g20_weekly[1] / 3600,
+			pol->g20_weekly[1] / 60 % 60);
+	}
 	if (conf_pack_enabled(conf, CONF_PACK_T17)) {
 		fprintf(out, "\n[pack T17]\npoints = %d\n", pol->t17_points);
 		print_tiers(out, "bands", pol->t17_band, false);

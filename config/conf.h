@@ -195,6 +195,9 @@ struct conf_policy {
 	int g20_bonus_threshold;           /* G20.y: every month >= 90 (90 counts) */
 	int t17_top[CONF_TIERS];           /* T17.r: +5 +3 +1 points for the top 3 */
 	int s15_praises;                   /* S15: 3 praises in a calendar year */
+	/* G20.w: when slaclockd mails the weekly report: day (0 Sunday .. 6
+	   Saturday) and seconds after local midnight; Saturday 09:00 */
+	int g20_weekly[2];
 };
 
 /* Sections that belong to modules outside config/ ([imap NAME],

@@ -7,6 +7,8 @@
 
 #include "calendar.h"
 #include "helpdesk.h"
+#include "i18n.h"
+#include "mailer.h"
 #include "notify.h"
 #include "report.h"
 #include "settings.h"
@@ -188,11 +190,49 @@ notify_tally_month(const struct calendar *cal, int64_t now, char month[8])
 	snprintf(month, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
 }
 
-/* The per-agent table of TEAM, as a person reads it in a ticket. */
+/* S left- or right-aligned in WIDTH columns, a CJK character counting
+   two (a translated header must line up with the numbers under it). */
+static void
+notify_cell(FILE *out, const char *s, int width, bool right)
+{
+	const unsigned char *p;
+	int cols = 0;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p & 0xc0) == 0x80)
+			continue;
+		cols += *p >= 0xe0 ? 2 : 1;	/* 3- and 4-byte sequences: CJK, wide */
+	}
+	if (right)
+		fprintf(out, " %*s%s", width > cols ? width - cols : 0, "", s);
+	else
+		fprintf(out, "%s%*s", s, width > cols ? width - cols : 0, "");
+}
+
+/* The language of the tally: [smtp] language, as the digest's HR mail;
+   without [smtp], the environment's, as mailer_conf_init() takes it. */
+static enum mailer_language
+notify_language(const struct settings *s)
+{
+	struct mailer_conf dflt;
+	enum mailer_language lang = MAILER_LANG_EN;
+
+	if (s->mailer != NULL)
+		return s->mailer->language;
+	if (mailer_conf_init(&dflt) == 0) {
+		lang = dflt.language;
+		mailer_conf_clear(&dflt);
+	}
+	return lang;
+}
+
+/* The per-agent table of TEAM, as a person reads it in a ticket, in
+   LANG. */
 static char *
 notify_tally_text(const struct conf *conf, const struct report_row *rows, size_t count,
-		  const char *team, const char *month)
+		  const char *team, const char *month, enum mailer_language lang)
 {
+	struct i18n_scope scope;
 	char *text = NULL;
 	size_t len = 0, i;
 	FILE *out = open_memstream(&text, &len);
@@ -200,11 +240,22 @@ notify_tally_text(const struct conf *conf, const struct report_row *rows, size_t
 
 	if (out == NULL)
 		return NULL;
-	fprintf(out, "slaclock 月度考核 monthly tally %s, team %s (pack %s)\n"
-		"扣分为待审批建议 / deductions are proposals awaiting approval.\n\n",
-		month, team, conf->policy.pack);
-	fprintf(out, "%-32s %7s %11s %11s %11s %8s %9s\n", "agent", "tickets",
-		"1st resp", "24h prelim", "72h resolve", "warnings", "deducted");
+	i18n_begin(lang, &scope);
+	/* TRANSLATORS: the first line of the monthly tally ticket: %s the
+	   month (YYYY-MM), %s the team, %s the rule packs. */
+	fprintf(out, _("slaclock monthly tally %s, team %s (pack %s)"), month, team,
+		conf->policy.pack);
+	fprintf(out, "\n%s\n\n", _("Deductions are proposals awaiting approval."));
+	/* TRANSLATORS: the tally's columns; agent, tickets, first response,
+	   24 h preliminary solution, 72 h resolution, warnings, deducted. */
+	notify_cell(out, _("agent"), 32, false);
+	notify_cell(out, _("tickets"), 7, true);
+	notify_cell(out, _("1st resp"), 11, true);
+	notify_cell(out, _("24h prelim"), 11, true);
+	notify_cell(out, _("72h resolve"), 11, true);
+	notify_cell(out, _("warnings"), 8, true);
+	notify_cell(out, _("deducted"), 9, true);
+	fputc('\n', out);
 	for (i = 0; i < count; i++) {
 		const struct report_row *r = &rows[i];
 		char cells[3][24], ded[96] = "";
@@ -223,9 +274,14 @@ notify_tally_text(const struct conf *conf, const struct report_row *rows, size_t
 		fprintf(out, "%-32s %7d %11s %11s %11s %8d %9s\n", r->agent, r->tickets,
 			cells[0], cells[1], cells[2], r->warnings, dl > 0 ? ded : "0");
 	}
-	fprintf(out, "\n(met/missed; rules S14.1, S14.2p, S14.2r; "
-		"`slaclock report --month %s --team %s` gives every line with its rule)\n",
+	fputc('\n', out);
+	/* TRANSLATORS: the tally's footer: %s the month, %s the team (the
+	   command is not translated). */
+	fprintf(out, _("(met/missed; rules S14.1, S14.2p, S14.2r; "
+		       "`slaclock report --month %s --team %s` gives every line with its rule)"),
 		month, team);
+	fputc('\n', out);
+	i18n_end(&scope);
 	if (fclose(out) != 0) {
 		free(text);
 		return NULL;
@@ -266,7 +322,8 @@ notify_tally(const struct settings *s, struct store *store,
 			snprintf(key, sizeof(key), "tally:%s:%s:%s", hc->name, month, team);
 			snprintf(subject, sizeof(subject), "slaclock tally %s %s", month, team);
 			snprintf(channel, sizeof(channel), "%s%s", HELPDESK_CHANNEL_PREFIX, hc->name);
-			if ((text = notify_tally_text(s->conf, rows, count, team, month)) == NULL) {
+			if ((text = notify_tally_text(s->conf, rows, count, team, month,
+						      notify_language(s))) == NULL) {
 				*error_r = "out of memory building a tally";
 				goto fail;
 			}

@@ -2633,6 +2633,26 @@ sla_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Rewards, deductions and flags are for people. A clock, rating or
+   complaint nobody owned (no assignment, no reply, no default agent) stays
+   in the tallies as "(unassigned)", but earns and costs nobody anything:
+   one sweep here rather than a test in every rule. Before the decisions,
+   so a decision on such a proposal shows as an orphan. */
+static void
+sla_drop_nobody(struct sla_result *r)
+{
+	size_t i, n;
+
+	for (i = n = 0; i < r->proposal_count; i++)
+		if (r->proposals[i].agent[0] != '\0')
+			r->proposals[n++] = r->proposals[i];
+	r->proposal_count = n;
+	for (i = n = 0; i < r->flag_count; i++)
+		if (r->flags[i].agent[0] != '\0')
+			r->flags[n++] = r->flags[i];
+	r->flag_count = n;
+}
+
 /* Everything beyond the tickets, from B's per-ticket results and the
    RECORDS (sorted by ticket, then time; other events may be among them). */
 static void
@@ -2662,6 +2682,7 @@ sla_build_aggregate(struct sla_build *b, const struct event *records, size_t cou
 	SLA_STEP(sla_records(b, records, count));
 	SLA_STEP(sla_packs(b));
 	SLA_STEP(sla_scores(b));
+	SLA_STEP(sla_drop_nobody(result));
 	SLA_STEP(sla_decisions(b, records, count));
 	/* warnings are read as a timeline: the order they happened */
 	if (result->warning_count > 1)

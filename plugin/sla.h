@@ -15,6 +15,9 @@
  * the deadline (or at the start, by setting). The owner at time T is the
  * agent of the latest assign event at or before T, else the last agent who
  * replied at or before T, else the default agent of the ticket's team.
+ * A clock nobody owns (none of those) is charged to "" ("(unassigned)" in
+ * the tallies): it counts as a ticket and a warning, but no proposal or
+ * flag, reward or deduction, is ever made for "".
  *
  * S14.1w  each first-response miss is one warning.
  * S14.1s  an agent's decided first-response clocks, ordered by deadline:

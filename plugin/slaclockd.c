@@ -32,6 +32,7 @@
 #include "sla.h"
 #include "store.h"
 #include "webhook.h"
+#include "weekly.h"
 
 /* After a batch, wait this long for more before re-evaluating clocks, so
    an initial sync does not evaluate the whole store per batch. */
@@ -514,6 +515,16 @@ daemon_digest_timer(void *ctx)
 		} else if (queued > 0) {
 			d->n.digests_queued += queued;
 			log_info("queued %zu monthly digest mail(s)", queued);
+			daemon_outbox_soon(d, 0);
+		}
+		/* G20's weekly report: the same look, the same once-only marks */
+		if (weekly_tick(d->s->conf, d->s->mailer, d->s->cal, d->store,
+				(int64_t)time(NULL), &queued, &err) < 0) {
+			log_error("weekly report: %s", err);
+			d->n.evaluation_errors++;
+		} else if (queued > 0) {
+			d->n.digests_queued += queued;
+			log_info("queued %zu weekly report mail(s)", queued);
 			daemon_outbox_soon(d, 0);
 		}
 	}

@@ -323,6 +323,9 @@ static const struct {
 	{ "[policy]\npack = G20\n[pack G20]\nbonus_threshold = 0\n", "test.conf:4: bad value '0' for bonus_threshold (expected 1 to 100; G20.y)" },
 	{ "[policy]\npack = G20\n[pack G20]\nbonus_threshold = 101\n", "test.conf:4: bad value '101' for bonus_threshold" },
 	{ "[policy]\npack = G20\n[pack G20]\nbonus_threshold = 90%\n", "test.conf:4: bad value '90%' for bonus_threshold" },
+	{ "[policy]\npack = G20\n[pack G20]\nweekly_report = Saturday 09:00\n", "test.conf:4: bad value 'Saturday 09:00' for weekly_report (expected a day and a time, e.g. Sat 09:00; G20.w)" },
+	{ "[policy]\npack = G20\n[pack G20]\nweekly_report = Sat 24:00\n", "test.conf:4: bad value 'Sat 24:00' for weekly_report" },
+	{ "[policy]\npack = G20\n[pack G20]\nweekly_report = Sat 9\n", "test.conf:4: bad value 'Sat 9' for weekly_report" },
 	{ "[policy]\npack = T17\n[pack T17]\ntop = 1, 3, 5\n", "test.conf:4: top: the three values must fall (T17.r)" },
 	{ "[policy]\npack = T17\n[pack T17]\ntop = 5, 3\n", "test.conf:4: bad value '5, 3' for top" },
 	{ "[policy]\npack = T17\n[pack T17]\ntop = 5, 3, 0\n", "test.conf:4: bad value '5, 3, 0' for top" },
@@ -485,7 +488,7 @@ START_TEST(test_pack_settings_rest)
 		"[policy]\npack = S1, S9, G20, T17, S15\n"
 		"[pack S1]\npenalty = 100-300\nreward = 200\n"
 		"[pack S9]\ncumulative = yes\nrun_by_tickets = no\n"
-		"[pack G20]\nbonus_threshold = 85\n"
+		"[pack G20]\nbonus_threshold = 85\nweekly_report = fri 17:30\n"
 		"[pack T17]\ntop = 6, 4, 2\n"
 		"[pack S15]\npraises = 5\n";
 	struct conf *conf = NULL, *again = NULL;
@@ -505,6 +508,8 @@ START_TEST(test_pack_settings_rest)
 		ck_assert(c->policy.s9_cumulative);
 		ck_assert(!c->policy.s9_run_by_tickets);
 		ck_assert_int_eq(c->policy.g20_bonus_threshold, 85);
+		ck_assert_int_eq(c->policy.g20_weekly[0], 5);
+		ck_assert_int_eq(c->policy.g20_weekly[1], 17 * 3600 + 30 * 60);
 		ck_assert_int_eq(c->policy.t17_top[0], 6);
 		ck_assert_int_eq(c->policy.t17_top[2], 2);
 		ck_assert_int_eq(c->policy.s15_praises, 5);

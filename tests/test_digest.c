@@ -26,6 +26,7 @@
 #include "sla.h"
 #include "store.h"
 #include "testutil.h"
+#include "weekly.h"
 
 #define H 3600
 #define M 60
@@ -593,6 +594,150 @@ START_TEST(test_tick_once)
 				     &queued, &error), 0);
 	ck_assert_uint_eq(queued, 0);
 	ck_assert_uint_eq(drain(rows, 16), 0);
+}
+END_TEST
+
+/* `slaclock report --week WEEK --team TEAM --format json` on the test
+   store (CONF_PATH): each agent's numbers are on the mail's line for that
+   agent ("ADDR tickets met/missed ×3 warnings"), and no other agent is. */
+static void
+weekly_check(const char *conf_path, const char *week, const char *team, const char *text)
+{
+	const char *b = getenv("top_builddir");
+	char cmd[8192], *buf = NULL, chunk[4096];
+	size_t len = 0, n, i, lines = 0;
+	json_error_t jerr;
+	json_t *root, *agents;
+	FILE *p, *mem = open_memstream(&buf, &len);
+	const char *line;
+
+	snprintf(cmd, sizeof(cmd), "%s/slaclock report -c '%s' --week %s --team %s --format json",
+		 b != NULL ? b : ".", conf_path, week, team);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		fwrite(chunk, 1, n, mem);
+	ck_assert_int_eq(pclose(p), 0);
+	fclose(mem);
+	root = json_loads(buf, 0, &jerr);
+	ck_assert_msg(root != NULL, "%s: %s", cmd, jerr.text);
+	agents = json_object_get(root, "agents");
+	for (i = 0; i < json_array_size(agents); i++) {
+		json_t *a = json_array_get(agents, i);
+		char want[512], head[300];
+		const char *at;
+
+		snprintf(head, sizeof(head), "\n%s ", json_string_value(json_object_get(a, "agent")));
+		snprintf(want, sizeof(want), "%s%d %d/%d %d/%d %d/%d %d", head + 1,
+			 (int)json_integer_value(json_object_get(a, "tickets")),
+			 (int)json_integer_value(json_object_get(a, "first_response_met")),
+			 (int)json_integer_value(json_object_get(a, "first_response_missed")),
+			 (int)json_integer_value(json_object_get(a, "preliminary_met")),
+			 (int)json_integer_value(json_object_get(a, "preliminary_missed")),
+			 (int)json_integer_value(json_object_get(a, "resolution_met")),
+			 (int)json_integer_value(json_object_get(a, "resolution_missed")),
+			 (int)json_integer_value(json_object_get(a, "warnings")));
+		at = strstr(text, head);
+		ck_assert_msg(at != NULL, "%s: no line for %s in\n%s", week, head + 1, text);
+		/* the line ends there (CRLF as mailed) */
+		ck_assert_msg(strncmp(at + 1, want, strlen(want)) == 0 &&
+			      strchr("\r\n", at[1 + strlen(want)]) != NULL,
+			      "%s: want \"%s\" in\n%s", week, want, text);
+	}
+	/* as many agent lines as the report has agents */
+	for (line = text; (line = strstr(line, "@hdjs.example.cn ")) != NULL; line++)
+		lines++;
+	ck_assert_uint_eq(lines, json_array_size(agents));
+	json_decref(root);
+	free(buf);
+}
+
+/* G20's weekly report from the daemon's job: Saturday 09:00 queues one
+   mail per team with the week's numbers (the CLI's), once; a daemon down
+   over the next Saturday sends that week's once on its next look; with
+   G20 off nothing, and no mark that would hold the week back. */
+START_TEST(test_weekly_once)
+{
+	struct outbox_row rows[8];
+	char text[1024], conf_path[4096], week[9], *error = NULL;
+	const char *cerror = NULL;
+	size_t queued, i;
+	int64_t at;
+
+	open_store();
+	for (i = 0; i < f.count; i++)
+		ck_assert_int_eq(store_event_insert(f.store, &f.ev[i], NULL, &cerror), 0);
+	/* no G20: no weekly job */
+	ck_assert_int_eq(weekly_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 11, 14, 9, 0),
+				     &queued, &cerror), 0);
+	ck_assert_uint_eq(queued, 0);
+
+	calendar_free(&f.cal);
+	conf_free(&f.conf);
+	snprintf(text, sizeof(text),
+		 "[store]\npath = %s/slaclock.db\n[calendar]\ntimezone = Asia/Shanghai\n"
+		 "[policy]\npack = G20\n"
+		 "[team aftersales-1]\nlead = " LEAD1 "\nagents = " WANG ", " LI "\n"
+		 "[team aftersales-2]\nlead = " LEAD2 "\nagents = " ZHAO "\n", f.dir);
+	snprintf(conf_path, sizeof(conf_path), "%s/slaclock.conf", f.dir);
+	ck_assert_int_eq(testutil_write_file(conf_path, text, strlen(text)), 0);
+	if (conf_load(conf_path, &f.conf, &error) < 0)
+		ck_abort_msg("%s", error);
+	ck_assert_int_eq(calendar_new(&f.conf->calendar, &f.cal, &cerror), 0);
+	ck_assert_int_eq(f.conf->policy.g20_weekly[0], 6);
+	ck_assert_int_eq(f.conf->policy.g20_weekly[1], 9 * H);
+
+	/* 2026-11-14 is a Saturday, in 2026-W46 (9 to 15 November) */
+	weekly_due_week(f.conf, f.cal, CN(2026, 11, 14, 8, 59), week, &at);
+	ck_assert_str_eq(week, "2026-W45");
+	ck_assert_int_eq(at, CN(2026, 11, 7, 9, 0));
+	weekly_due_week(f.conf, f.cal, CN(2026, 11, 14, 9, 0), week, &at);
+	ck_assert_str_eq(week, "2026-W46");
+	ck_assert_int_eq(at, CN(2026, 11, 14, 9, 0));
+	weekly_due_week(f.conf, f.cal, CN(2026, 11, 16, 0, 30), week, &at);
+	ck_assert_str_eq(week, "2026-W46");
+
+	ck_assert_int_eq(weekly_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 11, 14, 9, 0),
+				     &queued, &cerror), 0);
+	ck_assert_uint_eq(queued, 2);
+	ck_assert_int_eq(weekly_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 11, 14, 9, 15),
+				     &queued, &cerror), 0);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_uint_eq(drain(rows, 8), 2);
+	ck_assert_str_eq(rows[0].key, "weekly:2026-W46:team:aftersales-1");
+	ck_assert_str_eq(rows[0].rcpt, LEAD1);
+	ck_assert_str_eq(rows[0].id_header, rows[0].key);
+	ck_assert_str_eq(rows[0].subject, "[slaclock] SLA weekly report 2026-W46: aftersales-1");
+	ck_assert_str_eq(rows[1].key, "weekly:2026-W46:team:aftersales-2");
+	ck_assert_str_eq(rows[1].rcpt, LEAD2);
+	/* li.qiang's streak week: three first responses missed */
+	ck_assert_ptr_nonnull(strstr(rows[0].text, LI " 3 0/3 "));
+	weekly_check(conf_path, "2026-W46", "aftersales-1", rows[0].text);
+	weekly_check(conf_path, "2026-W46", "aftersales-2", rows[1].text);
+	ck_assert_ptr_nonnull(strstr(rows[1].text, "Nothing this week."));
+
+#ifdef ENABLE_NLS
+	/* each lead's in the lead's language */
+	ck_assert_int_eq(mailer_conf_key(&f.mconf, "recipient_language", LEAD2 " zh", &cerror), 0);
+#endif
+	/* down from Friday 20 November until Monday 23: W47 once, late */
+	ck_assert_int_eq(weekly_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 11, 20, 18, 0),
+				     &queued, &cerror), 0);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_int_eq(weekly_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 11, 23, 10, 0),
+				     &queued, &cerror), 0);
+	ck_assert_uint_eq(queued, 2);
+	ck_assert_int_eq(weekly_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 11, 23, 10, 15),
+				     &queued, &cerror), 0);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_uint_eq(drain(rows, 8), 2);
+	ck_assert_str_eq(rows[1].key, "weekly:2026-W47:team:aftersales-2");
+	weekly_check(conf_path, "2026-W47", "aftersales-2", rows[1].text);
+	ck_assert_ptr_nonnull(strstr(rows[1].text, ZHAO " 1 1/0 "));
+#ifdef ENABLE_NLS
+	ck_assert_str_eq(rows[1].subject, "【slaclock】SLA 周报 2026-W47：aftersales-2");
+	ck_assert_ptr_nonnull(strstr(rows[1].text, "按月记账"));
+	ck_assert_str_eq(rows[0].subject, "[slaclock] SLA weekly report 2026-W47: aftersales-1");
+#endif
 }
 END_TEST
 
@@ -1590,6 +1735,7 @@ main(void)
 	}
 	tcase_add_test(tc, test_due_month);
 	tcase_add_test(tc, test_tick_once);
+	tcase_add_test(tc, test_weekly_once);
 	tcase_add_test(tc, test_ticket_shown);
 	suite_add_tcase(s, tc);
 	/* a real store, the CLI's report: a case of its own, with time */

@@ -33,9 +33,10 @@ setup(void)
 	ck_assert_int_eq(calendar_new(&conf->calendar, &cal, &error), 0);
 }
 
-/* Replace the fixture's config by the test team plus EXTRA. */
+/* Replace the fixture's config by EXTRA plus the test team, with or
+   without its default agent. */
 static void
-reload(const char *extra)
+reload_team(const char *extra, bool default_agent)
 {
 	const char *error;
 	char *errors = NULL, *text = NULL;
@@ -43,11 +44,19 @@ reload(const char *extra)
 	calendar_free(&cal);
 	conf_free(&conf);
 	ck_assert_int_ge(asprintf(&text, "%s[team one]\nagents = a@hd.example, b@hd.example\n"
-				  "default_agent = a@hd.example\n", extra), 0);
+				  "%s", extra,
+				  default_agent ? "default_agent = a@hd.example\n" : ""), 0);
 	ck_assert_msg(conf_load_buffer("test.conf", text, strlen(text), &conf, &errors) == 0,
 		      "%s", errors);
 	ck_assert_int_eq(calendar_new(&conf->calendar, &cal, &error), 0);
 	free(text);
+}
+
+/* Replace the fixture's config by the test team plus EXTRA. */
+static void
+reload(const char *extra)
+{
+	reload_team(extra, true);
 }
 
 static void
@@ -1912,6 +1921,107 @@ START_TEST(s9_speed_reward)
 }
 END_TEST
 
+/* Rewards, deductions and flags go to people only. Each row's tickets,
+   once owned (assigned to a@ at the start) and once owned by nobody (no
+   assignment, no reply, no default agent): the owned earn the rule's
+   proposal or flag, the unowned nobody's. */
+enum nobody_case {
+	NOBODY_FAST, NOBODY_RATED, NOBODY_SILENT3, NOBODY_LATE, NOBODY_COMPLAINT,
+	NOBODY_COMPLAINT2, NOBODY_W1_LATE, NOBODY_G20,
+};
+
+static const struct {
+	const char *packs;
+	enum nobody_case what;
+	const char *rule;
+	const char *flag_kind;     /* NULL: a proposal */
+} nobody[] = {
+	{ "S9", NOBODY_FAST, "S9.t", NULL },          /* resolved in 1 h: +15% wage */
+	{ "S9", NOBODY_RATED, "S9.s", NULL },         /* 10/10 satisfied */
+	{ "S14", NOBODY_SILENT3, "S14.1s", NULL },    /* three first responses missed */
+	{ "S14", NOBODY_LATE, "S14.2d", NULL },
+	{ "S14", NOBODY_COMPLAINT, "S14.4", NULL },
+	{ "S14", NOBODY_COMPLAINT, "S14.4", "training" },
+	{ "T17", NOBODY_COMPLAINT2, "T17", NULL },
+	{ "W1", NOBODY_W1_LATE, "W1.t", "kpi" },
+	{ "G20", NOBODY_G20, "G20", "downgrade" },
+};
+
+START_TEST(nobody_earns_nothing)
+{
+	static const char *const keys[] = { "N1", "N2", "N3" };
+	const size_t row = (size_t)_i / 2;
+	const bool owned = _i % 2 == 0;
+	char packs[64];
+	struct ev rows[64];
+	struct sla_result r;
+	size_t n = 0, i, k, tickets = 1;
+	int got;
+
+	snprintf(packs, sizeof(packs), "[policy]\npack = %s\n", nobody[row].packs);
+	reload_team(packs, false);
+	switch (nobody[row].what) {
+	case NOBODY_SILENT3: case NOBODY_COMPLAINT2: case NOBODY_G20:
+		tickets = nobody[row].what == NOBODY_SILENT3 ? 3 : 2;
+		break;
+	default:
+		break;
+	}
+	for (k = 0; k < tickets; k++) {
+		/* G20: one in October, one in November */
+		int64_t at = nobody[row].what == NOBODY_G20 ?
+			(k == 0 ? cn(2026, 10, 5, 10, 0) : cn(2026, 11, 5, 10, 0)) :
+			nobody[row].what == NOBODY_W1_LATE ? cn(2026, 11, 6, 10, 0) :
+			(int64_t)k * HOUR;
+
+		rows[n++] = (struct ev){ keys[k], at, EVENT_CUSTOMER_MESSAGE, NULL, NULL };
+		if (owned)
+			rows[n++] = (struct ev){ keys[k], at, EVENT_ASSIGN, "root",
+						 "{\"owner\":\"a@hd.example\"}" };
+		switch (nobody[row].what) {
+		case NOBODY_FAST:
+			rows[n++] = (struct ev){ keys[k], at + HOUR, EVENT_RESOLVED, "root", NULL };
+			break;
+		case NOBODY_RATED:
+			for (i = 0; i < 10; i++)
+				rows[n++] = (struct ev){ keys[k], at + HOUR + (int64_t)i,
+							 EVENT_SATISFACTION, "customer",
+							 "{\"rating\":\"satisfied\"}" };
+			break;
+		case NOBODY_LATE: case NOBODY_G20:
+			rows[n++] = (struct ev){ keys[k], at, EVENT_PRIORITY, "system",
+						 "{\"priority\":\"critical\"}" };
+			break;
+		case NOBODY_COMPLAINT: case NOBODY_COMPLAINT2:
+			rows[n++] = (struct ev){ keys[k], at + 1, EVENT_COMPLAINT, "system",
+						 "{\"cause\":\"attitude\",\"verified\":true}" };
+			break;
+		case NOBODY_SILENT3: case NOBODY_W1_LATE:
+			break;
+		}
+	}
+	rows[n] = (struct ev)END;
+	r = run(rows, 60 * 24 * HOUR);
+	got = nobody[row].flag_kind != NULL ?
+		flags(&r, nobody[row].rule, owned ? "a@hd.example" : NULL, nobody[row].flag_kind) :
+		proposals(&r, nobody[row].rule, owned ? "a@hd.example" : NULL, NULL);
+	if (owned)
+		ck_assert_msg(got > 0, "%s: nothing for the owner", nobody[row].rule);
+	else
+		ck_assert_msg(got == 0, "%s: %d for nobody", nobody[row].rule, got);
+	for (i = 0; i < r.proposal_count; i++)
+		ck_assert_msg(r.proposals[i].agent[0] != '\0', "%s proposed for nobody",
+			      r.proposals[i].rule);
+	for (i = 0; i < r.flag_count; i++)
+		ck_assert_msg(r.flags[i].agent[0] != '\0', "%s flagged for nobody",
+			      r.flags[i].rule);
+	/* the clocks stay, charged to nobody, for the tallies' "(unassigned)" */
+	if (!owned)
+		ck_assert_str_eq(ticket(&r, "N1")->clocks[SLA_FIRST_RESPONSE].agent, "");
+	sla_result_clear(&r);
+}
+END_TEST
+
 /* W1 (seeds 003/004) KPIs per agent and month: 及时率 below 90% (W1.t),
    满意度 below 85% (W1.sat), 抱怨率 not below 3% (W1.c); exactly the target
    is no flag. TICKETS tickets, LATE of them answered after a working day,
@@ -2294,6 +2404,7 @@ sla_suite(void)
 	tcase_add_loop_test(tc, reminder_points, 0, sizeof(reminders) / sizeof(reminders[0]));
 	tcase_add_loop_test(tc, s14_2_boundaries, 0, sizeof(s14_2_edges) / sizeof(s14_2_edges[0]));
 	tcase_add_loop_test(tc, s9_speed_reward, 0, sizeof(s9_speed) / sizeof(s9_speed[0]));
+	tcase_add_loop_test(tc, nobody_earns_nothing, 0, 2 * (int)(sizeof(nobody) / sizeof(nobody[0])));
 	tcase_add_loop_test(tc, w1_kpi_edges, 0, sizeof(w1_kpis) / sizeof(w1_kpis[0]));
 	tcase_add_loop_test(tc, appeal_team_calendar, 0,
 			    sizeof(appeal_cal) / sizeof(appeal_cal[0]));

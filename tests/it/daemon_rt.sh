@@ -30,7 +30,7 @@ smtp_sink_start "$T/box"
 alerts() { grep -l '^X-Slaclock-Id: alert:lead@test.example:' "$T/box/new/"* 2>/dev/null | wc -l; }
 
 rt_smtp_conf "$T/slaclock.db" "li.na@test.example, wang.lei@test.example" "http://127.0.0.1:$RT_PORT" \
-    "tally_queue = General" >"$T/slaclock.conf"
+    "tally_queue = General" | sed 's/^starttls = no$/&\nlanguage = zh/' >"$T/slaclock.conf"
 "$SLACLOCKD" -n -c "$T/slaclock.conf" >/dev/null 2>"$T/n.log" || { cat "$T/n.log"; fail "slaclockd -n"; }
 ok "slaclockd -n accepts the config"
 
@@ -95,6 +95,34 @@ tallies() {
 }
 [ "$(tallies)" = 1 ] || fail "$(tallies) monthly tally tickets, want 1"
 ok "the monthly tally ticket is in RT's queue once"
+# The tally ticket's text, in [smtp] language (zh here).
+tally_text() {
+    /usr/bin/python3 - "$API" "$(cat "$R/root.token")" <<'EOF'
+import base64, json, subprocess, sys
+api, tok = sys.argv[1:3]
+def get(path, *data):
+    args = ["curl", "-fsS", "-G", "-H", "Authorization: token " + tok]
+    for d in data:
+        args += ["--data-urlencode", d]
+    return json.loads(subprocess.run(args + [api + path], capture_output=True, check=True).stdout)
+t = get("/tickets", "query=Subject LIKE 'slaclock tally'")["items"][0]["id"]
+for it in get("/ticket/%s/history" % t, "fields=Type")["items"]:
+    if it["Type"] != "Create":
+        continue
+    for a in get("/transaction/%s/attachments" % it["id"], "fields=Content")["items"]:
+        c = a.get("Content") or ""
+        try:
+            c = base64.b64decode(c, validate=True).decode("utf-8")
+        except Exception:
+            pass
+        sys.stdout.write(c + "\n")
+EOF
+}
+tally_text >"$T/tally.txt" || fail "could not read the tally ticket"
+grep -q '月度考核' "$T/tally.txt" && grep -q '首次响应' "$T/tally.txt" ||
+    { cat "$T/tally.txt" >&2; fail "the tally ticket is not in Chinese"; }
+! grep -q 'monthly tally' "$T/tally.txt" || { cat "$T/tally.txt" >&2; fail "English in the zh tally"; }
+ok "the tally ticket is in [smtp] language"
 ok "after a restart each note is still there exactly once, and one alert mail"
 
 # Agents at work in RT. B: handed from li.na to wang.lei before the
