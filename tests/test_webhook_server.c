@@ -141,6 +141,12 @@ sign(const char *body, size_t len, char *hex)
 		sprintf(hex + 2 * i, "%02x", mac[i]);
 }
 
+/* Whether request() lets curl send "Expect: 100-continue" (its default for
+   big bodies). Without it an early 413 races the upload: the server closes
+   with unread body in its socket, the kernel answers with a reset, and the
+   reset can reach curl before the 413 does. */
+static bool expect_continue;
+
 /* HEADER may be NULL; METHOD NULL = POST when BODY, else GET. */
 static long
 request(const char *method, const char *path, const char *header,
@@ -158,7 +164,8 @@ request(const char *method, const char *path, const char *header,
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, reply_cb);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (!expect_continue)
+		hdrs = curl_slist_append(hdrs, "Expect:");
 	if (header != NULL)
 		hdrs = curl_slist_append(hdrs, header);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
@@ -285,7 +292,10 @@ START_TEST(test_too_large)
 	memset(big, ' ', len);
 	big[0] = '{';
 	big[len - 1] = '}';
+	/* refused on its Content-Length, before a byte of the body is read */
+	expect_continue = true;
 	ck_assert_int_eq(post_signed("/webhook/rt", big, len, &r), 413);
+	expect_continue = false;
 	ck_assert_int_eq(events(), 0);
 	free(big);
 	/* the server still answers */
