@@ -114,6 +114,14 @@ store_begin(struct store *store, const char **error_r)
 }
 
 int
+store_bulk(struct store *store, bool on, const char **error_r)
+{
+	if (store->backend->bulk == NULL)
+		return 0;
+	return store->backend->bulk(store, on, error_r);
+}
+
+int
 store_commit(struct store *store, const char **error_r)
 {
 	if (store->backend->commit == NULL)

@@ -74,6 +74,9 @@ struct store_backend {
 	int (*begin)(struct store *store, const char **error_r);
 	int (*commit)(struct store *store, const char **error_r);
 	int (*rollback)(struct store *store, const char **error_r);
+	/* A bulk load (ingest, an initial sync) trades memory for speed
+	   while ON; NULL when the backend has nothing to tune. */
+	int (*bulk)(struct store *store, bool on, const char **error_r);
 
 	/* Insert EV unless an event with the same (source, external_id) exists.
 	   *inserted_r (if not NULL) says which happened. */
@@ -200,6 +203,9 @@ void store_close(struct store **store);
 int store_begin(struct store *store, const char **error_r);
 int store_commit(struct store *store, const char **error_r);
 int store_rollback(struct store *store, const char **error_r);
+/* Tune the store for a bulk load while ON; a no-op where the backend
+   has nothing to tune. Outside a transaction. */
+int store_bulk(struct store *store, bool on, const char **error_r);
 int store_event_insert(struct store *store, const struct event *ev,
 		       bool *inserted_r, const char **error_r);
 int store_events_foreach(struct store *store, store_event_cb *cb, void *ctx,
