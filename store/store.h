@@ -187,6 +187,7 @@ struct store {
 	const struct store_backend *backend;
 	void *priv;                /* the backend's own state */
 	char error[512];           /* last error text, for error_r */
+	int bulk_depth;            /* store_bulk() on minus off */
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -204,7 +205,8 @@ int store_begin(struct store *store, const char **error_r);
 int store_commit(struct store *store, const char **error_r);
 int store_rollback(struct store *store, const char **error_r);
 /* Tune the store for a bulk load while ON; a no-op where the backend
-   has nothing to tune. Outside a transaction. */
+   has nothing to tune. Outside a transaction. Counted: loads that
+   overlap (two IMAP folders syncing) end it when the last one ends. */
 int store_bulk(struct store *store, bool on, const char **error_r);
 int store_event_insert(struct store *store, const struct event *ev,
 		       bool *inserted_r, const char **error_r);
