@@ -256,6 +256,7 @@ struct imap_folder {
 	uint32_t last_uid;
 	struct imap_uidsize *pending;     /* UIDs still to fetch, ascending */
 	size_t pending_count, pending_pos;
+	bool bulk;                        /* holds the store in bulk mode */
 	int64_t sync_start_ms;
 	uint64_t sync_done;
 	int64_t last_progress_ms;
@@ -300,9 +301,23 @@ imap_backoff_ms(unsigned int attempt, double r)
 
 static void imap_folder_step(void *ctx);
 
+/* The end of a backlog (caught up, or the connection gone). */
+static void
+imap_folder_bulk_end(struct imap_folder *f)
+{
+	const char *err;
+
+	if (!f->bulk)
+		return;
+	f->bulk = false;
+	if (store_bulk(f->src->store, false, &err) < 0)
+		log_warn("imap %s: store: %s", f->label, err);
+}
+
 static void
 imap_folder_disconnect(struct imap_folder *f)
 {
+	imap_folder_bulk_end(f);
 	loop_io_remove(&f->io);
 	if (f->imap != NULL) {
 		if (f->state == IMAP_F_IDLE)
@@ -683,6 +698,15 @@ imap_folder_batch(struct imap_folder *f, struct ingest_stats *stats,
 			 f->pending[first].uid, max_uid, imap_errstr(r));
 		goto out;
 	}
+	/* A backlog of more than one batch is a bulk load (the initial
+	   sync); one batch of new mail is not worth the memory. */
+	if (!f->bulk && f->pending_count - first > IMAP_BATCH_MESSAGES) {
+		if (store_bulk(src->store, true, &err) < 0) {
+			snprintf(error, error_size, "store: %s", err);
+			goto out;
+		}
+		f->bulk = true;
+	}
 	if (store_begin(src->store, &err) < 0) {
 		snprintf(error, error_size, "store: %s", err);
 		goto out;
@@ -706,6 +730,8 @@ imap_folder_batch(struct imap_folder *f, struct ingest_stats *stats,
 	f->pending_pos = end;
 	f->sync_done += end - first;
 	ret = f->pending_pos < f->pending_count ? 1 : 0;
+	if (ret == 0)
+		imap_folder_bulk_end(f);
 out:
 	if (in_tx)
 		(void)store_rollback(src->store, &err);

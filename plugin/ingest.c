@@ -619,7 +619,7 @@ ingest_run(const struct conf *conf, struct store *store, size_t count,
 	struct ingest_pipe *p;
 	pthread_t tid[INGEST_WORKERS];
 	size_t i, k, nthreads = 0, in_batch = 0;
-	bool in_tx = false;
+	bool in_tx = false, bulk = false;
 	int ret = -1;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -636,6 +636,9 @@ ingest_run(const struct conf *conf, struct store *store, size_t count,
 	p->prefetch = prefetch;
 	p->ctx = ctx;
 	mail_init();
+	if (store_bulk(store, true, error_r) < 0)
+		goto out;
+	bulk = true;
 	if (prefetch != NULL) {
 		for (i = 0; i < count && i < INGEST_PREFETCH; i++)
 			prefetch(ctx, i);
@@ -705,6 +708,14 @@ out:
 		const char *ignored;
 
 		(void)store_rollback(store, &ignored);
+	}
+	if (bulk) {
+		const char *bulk_err;
+
+		if (store_bulk(store, false, &bulk_err) < 0 && ret == 0) {
+			*error_r = bulk_err;
+			ret = -1;
+		}
 	}
 	pthread_mutex_lock(&p->lock);
 	p->stop = true;

@@ -114,6 +114,24 @@ store_begin(struct store *store, const char **error_r)
 }
 
 int
+store_bulk(struct store *store, bool on, const char **error_r)
+{
+	if (on) {
+		if (store->bulk_depth++ > 0 || store->backend->bulk == NULL)
+			return 0;
+		if (store->backend->bulk(store, true, error_r) < 0) {
+			store->bulk_depth--;
+			return -1;
+		}
+		return 0;
+	}
+	if (store->bulk_depth == 0 || --store->bulk_depth > 0 ||
+	    store->backend->bulk == NULL)
+		return 0;
+	return store->backend->bulk(store, false, error_r);
+}
+
+int
 store_commit(struct store *store, const char **error_r)
 {
 	if (store->backend->commit == NULL)

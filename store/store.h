@@ -74,6 +74,9 @@ struct store_backend {
 	int (*begin)(struct store *store, const char **error_r);
 	int (*commit)(struct store *store, const char **error_r);
 	int (*rollback)(struct store *store, const char **error_r);
+	/* A bulk load (ingest, an initial sync) trades memory for speed
+	   while ON; NULL when the backend has nothing to tune. */
+	int (*bulk)(struct store *store, bool on, const char **error_r);
 
 	/* Insert EV unless an event with the same (source, external_id) exists.
 	   *inserted_r (if not NULL) says which happened. */
@@ -184,6 +187,7 @@ struct store {
 	const struct store_backend *backend;
 	void *priv;                /* the backend's own state */
 	char error[512];           /* last error text, for error_r */
+	int bulk_depth;            /* store_bulk() on minus off */
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -200,6 +204,10 @@ void store_close(struct store **store);
 int store_begin(struct store *store, const char **error_r);
 int store_commit(struct store *store, const char **error_r);
 int store_rollback(struct store *store, const char **error_r);
+/* Tune the store for a bulk load while ON; a no-op where the backend
+   has nothing to tune. Outside a transaction. Counted: loads that
+   overlap (two IMAP folders syncing) end it when the last one ends. */
+int store_bulk(struct store *store, bool on, const char **error_r);
 int store_event_insert(struct store *store, const struct event *ev,
 		       bool *inserted_r, const char **error_r);
 int store_events_foreach(struct store *store, store_event_cb *cb, void *ctx,

@@ -185,6 +185,44 @@ START_TEST(test_wal_mode)
 }
 END_TEST
 
+static int
+pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	int v;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+/* Bulk mode is counted: overlapping loads keep it until the last ends,
+   and an unmatched end does not underflow into the next load. */
+START_TEST(test_bulk_mode)
+{
+	struct store *store = open_ok(dbpath);
+	sqlite3 *db = store_sqlite_db(store);
+	const char *error;
+	int normal = pragma_int(db, "PRAGMA cache_size");
+
+	ck_assert_int_eq(store_bulk(store, true, &error), 0);
+	ck_assert_int_lt(pragma_int(db, "PRAGMA cache_size"), normal);
+	ck_assert_int_gt(pragma_int(db, "PRAGMA wal_autocheckpoint"), 1000);
+	ck_assert_int_eq(store_bulk(store, true, &error), 0);
+	ck_assert_int_eq(store_bulk(store, false, &error), 0);
+	ck_assert_int_lt(pragma_int(db, "PRAGMA cache_size"), normal);
+	ck_assert_int_eq(store_bulk(store, false, &error), 0);
+	ck_assert_int_eq(pragma_int(db, "PRAGMA cache_size"), normal);
+	ck_assert_int_eq(pragma_int(db, "PRAGMA wal_autocheckpoint"), 1000);
+	ck_assert_int_eq(store_bulk(store, false, &error), 0);
+	ck_assert_int_eq(store_bulk(store, true, &error), 0);
+	ck_assert_int_lt(pragma_int(db, "PRAGMA cache_size"), normal);
+	store_close(&store);
+}
+END_TEST
+
 START_TEST(test_empty_file_migrates)
 {
 	struct store *store;
@@ -1146,6 +1184,7 @@ store_suite(void)
 	tcase_add_test(tc, test_open_memory_and_uri);
 	tcase_add_test(tc, test_open_unknown_backend);
 	tcase_add_test(tc, test_wal_mode);
+	tcase_add_test(tc, test_bulk_mode);
 	tcase_add_test(tc, test_empty_file_migrates);
 	tcase_add_test(tc, test_reopen_is_noop);
 	tcase_add_test(tc, test_future_version_refused);
