@@ -310,7 +310,7 @@ imap_folder_bulk_end(struct imap_folder *f)
 	if (!f->bulk)
 		return;
 	f->bulk = false;
-	if (store_bulk(f->src->store, false, &err) < 0)
+	if (store_bulk(f->src->store, STORE_BULK_OFF, &err) < 0)
 		log_warn("imap %s: store: %s", f->label, err);
 }
 
@@ -701,7 +701,7 @@ imap_folder_batch(struct imap_folder *f, struct ingest_stats *stats,
 	/* A backlog of more than one batch is a bulk load (the initial
 	   sync); one batch of new mail is not worth the memory. */
 	if (!f->bulk && f->pending_count - first > IMAP_BATCH_MESSAGES) {
-		if (store_bulk(src->store, true, &err) < 0) {
+		if (store_bulk(src->store, STORE_BULK_CACHE, &err) < 0) {
 			snprintf(error, error_size, "store: %s", err);
 			goto out;
 		}

@@ -636,7 +636,7 @@ ingest_run(const struct conf *conf, struct store *store, size_t count,
 	p->prefetch = prefetch;
 	p->ctx = ctx;
 	mail_init();
-	if (store_bulk(store, true, error_r) < 0)
+	if (store_bulk(store, STORE_BULK_LOAD, error_r) < 0)
 		goto out;
 	bulk = true;
 	if (prefetch != NULL) {
@@ -712,7 +712,7 @@ out:
 	if (bulk) {
 		const char *bulk_err;
 
-		if (store_bulk(store, false, &bulk_err) < 0 && ret == 0) {
+		if (store_bulk(store, STORE_BULK_OFF, &bulk_err) < 0 && ret == 0) {
 			*error_r = bulk_err;
 			ret = -1;
 		}

@@ -114,12 +114,13 @@ store_begin(struct store *store, const char **error_r)
 }
 
 int
-store_bulk(struct store *store, bool on, const char **error_r)
+store_bulk(struct store *store, enum store_bulk_mode mode,
+	   const char **error_r)
 {
-	if (on) {
+	if (mode != STORE_BULK_OFF) {
 		if (store->bulk_depth++ > 0 || store->backend->bulk == NULL)
 			return 0;
-		if (store->backend->bulk(store, true, error_r) < 0) {
+		if (store->backend->bulk(store, mode, error_r) < 0) {
 			store->bulk_depth--;
 			return -1;
 		}
@@ -128,7 +129,7 @@ store_bulk(struct store *store, bool on, const char **error_r)
 	if (store->bulk_depth == 0 || --store->bulk_depth > 0 ||
 	    store->backend->bulk == NULL)
 		return 0;
-	return store->backend->bulk(store, false, error_r);
+	return store->backend->bulk(store, STORE_BULK_OFF, error_r);
 }
 
 int

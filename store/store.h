@@ -66,6 +66,17 @@ struct store_outbox_item {
 /* Free the strings of ITEM and zero it. */
 void store_outbox_item_clear(struct store_outbox_item *item);
 
+/* How far a bulk load may trade resources for speed. */
+enum store_bulk_mode {
+	STORE_BULK_OFF,
+	/* More memory only: a daemon's initial sync shares the disk with
+	   everything else and must not need more of it than usual. */
+	STORE_BULK_CACHE,
+	/* Also a larger write-ahead log between checkpoints: a one-shot
+	   load (slaclock ingest) on a disk with room for it. */
+	STORE_BULK_LOAD,
+};
+
 struct store_backend {
 	const char *name;
 	int (*open)(struct store *store, const char *path, const char **error_r);
@@ -74,9 +85,11 @@ struct store_backend {
 	int (*begin)(struct store *store, const char **error_r);
 	int (*commit)(struct store *store, const char **error_r);
 	int (*rollback)(struct store *store, const char **error_r);
-	/* A bulk load (ingest, an initial sync) trades memory for speed
-	   while ON; NULL when the backend has nothing to tune. */
-	int (*bulk)(struct store *store, bool on, const char **error_r);
+	/* A bulk load (ingest, an initial sync) trades memory (and, for
+	   STORE_BULK_LOAD, disk) for speed until STORE_BULK_OFF; NULL when
+	   the backend has nothing to tune. */
+	int (*bulk)(struct store *store, enum store_bulk_mode mode,
+		    const char **error_r);
 
 	/* Insert EV unless an event with the same (source, external_id) exists.
 	   *inserted_r (if not NULL) says which happened. */
@@ -204,10 +217,12 @@ void store_close(struct store **store);
 int store_begin(struct store *store, const char **error_r);
 int store_commit(struct store *store, const char **error_r);
 int store_rollback(struct store *store, const char **error_r);
-/* Tune the store for a bulk load while ON; a no-op where the backend
-   has nothing to tune. Outside a transaction. Counted: loads that
-   overlap (two IMAP folders syncing) end it when the last one ends. */
-int store_bulk(struct store *store, bool on, const char **error_r);
+/* Tune the store for a bulk load until STORE_BULK_OFF; a no-op where the
+   backend has nothing to tune. Outside a transaction. Counted: loads
+   that overlap (two IMAP folders syncing) end it when the last one ends,
+   and the first one's mode holds. */
+int store_bulk(struct store *store, enum store_bulk_mode mode,
+	       const char **error_r);
 int store_event_insert(struct store *store, const struct event *ev,
 		       bool *inserted_r, const char **error_r);
 int store_events_foreach(struct store *store, store_event_cb *cb, void *ctx,

@@ -638,29 +638,34 @@ sq_close(struct store *store)
 /* ---- bulk load ---- */
 
 /* A bulk writer's index lookups and inserts miss SQLite's default 2 MB
-   page cache and fall through to pread(); the WAL, checkpointed every
-   1000 pages by default, is copied back into the main file many times
-   over. For the load only: a daemon keeps the small defaults (its RSS
-   is budgeted), and a bounded WAL is checkpointed at the end. */
+   page cache and fall through to pread(). For the load only: a daemon
+   keeps the small defaults (its RSS is budgeted). A one-shot load may
+   also let the WAL grow past the default 1000 pages between
+   checkpoints, so it is not copied back into the main file many times
+   over; a daemon may not, as a WAL that large needs as much free disk
+   again to be checkpointed. */
 #define SQ_BULK_CACHE_KIB 65536
 #define SQ_BULK_MMAP_BYTES (1024LL * 1024 * 1024)
 #define SQ_BULK_WAL_PAGES 20000
+#define SQ_DEFAULT_WAL_PAGES 1000
 
 static int
-sq_bulk(struct store *store, bool on, const char **error_r)
+sq_bulk(struct store *store, enum store_bulk_mode mode, const char **error_r)
 {
 	char sql[256];
 
-	if (on) {
+	if (mode != STORE_BULK_OFF) {
 		snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d;"
 			 "PRAGMA mmap_size = %lld;"
 			 "PRAGMA wal_autocheckpoint = %d",
-			 SQ_BULK_CACHE_KIB, SQ_BULK_MMAP_BYTES, SQ_BULK_WAL_PAGES);
+			 SQ_BULK_CACHE_KIB, SQ_BULK_MMAP_BYTES,
+			 mode == STORE_BULK_LOAD ? SQ_BULK_WAL_PAGES :
+			 SQ_DEFAULT_WAL_PAGES);
 	} else {
 		/* SQLite's compiled-in defaults. */
 		snprintf(sql, sizeof(sql), "PRAGMA cache_size = -2000;"
 			 "PRAGMA mmap_size = 0;"
-			 "PRAGMA wal_autocheckpoint = 1000");
+			 "PRAGMA wal_autocheckpoint = %d", SQ_DEFAULT_WAL_PAGES);
 	}
 	if (sqlite3_exec(sq_priv(store)->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return sq_fail(store, "bulk", error_r);
@@ -692,9 +697,20 @@ sq_commit(struct store *store, const char **error_r)
 static int
 sq_rollback(struct store *store, const char **error_r)
 {
-	if (sqlite3_get_autocommit(sq_priv(store)->db))
+	sqlite3 *db = sq_priv(store)->db;
+	bool disk_full = sqlite3_errcode(db) == SQLITE_FULL;
+
+	if (sqlite3_get_autocommit(db))
 		return sq_failf(store, error_r, "rollback: no transaction open");
-	return sq_run(store, SQ_ROLLBACK, "rollback", error_r);
+	if (sq_run(store, SQ_ROLLBACK, "rollback", error_r) < 0)
+		return -1;
+	/* The file system filled up: give back what the WAL holds beyond
+	   the committed data, so the retry has room. Best effort: a reader
+	   may keep the checkpoint from finishing; the next one will. */
+	if (disk_full)
+		(void)sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+				   NULL, NULL);
+	return 0;
 }
 
 /* ---- events ---- */

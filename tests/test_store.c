@@ -207,18 +207,23 @@ START_TEST(test_bulk_mode)
 	const char *error;
 	int normal = pragma_int(db, "PRAGMA cache_size");
 
-	ck_assert_int_eq(store_bulk(store, true, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_LOAD, &error), 0);
 	ck_assert_int_lt(pragma_int(db, "PRAGMA cache_size"), normal);
 	ck_assert_int_gt(pragma_int(db, "PRAGMA wal_autocheckpoint"), 1000);
-	ck_assert_int_eq(store_bulk(store, true, &error), 0);
-	ck_assert_int_eq(store_bulk(store, false, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_LOAD, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_OFF, &error), 0);
 	ck_assert_int_lt(pragma_int(db, "PRAGMA cache_size"), normal);
-	ck_assert_int_eq(store_bulk(store, false, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_OFF, &error), 0);
 	ck_assert_int_eq(pragma_int(db, "PRAGMA cache_size"), normal);
 	ck_assert_int_eq(pragma_int(db, "PRAGMA wal_autocheckpoint"), 1000);
-	ck_assert_int_eq(store_bulk(store, false, &error), 0);
-	ck_assert_int_eq(store_bulk(store, true, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_OFF, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_LOAD, &error), 0);
 	ck_assert_int_lt(pragma_int(db, "PRAGMA cache_size"), normal);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_OFF, &error), 0);
+	/* A daemon's sync: more cache, but the WAL (disk) as usual. */
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_CACHE, &error), 0);
+	ck_assert_int_lt(pragma_int(db, "PRAGMA cache_size"), normal);
+	ck_assert_int_eq(pragma_int(db, "PRAGMA wal_autocheckpoint"), 1000);
 	store_close(&store);
 }
 END_TEST
