@@ -41,9 +41,6 @@ struct digest_strings {
 	const char *proposals_title, *proposals_note, *col_amount, *col_tickets_involved,
 		*col_state;
 	const char *none, *footer, *attachment_note;
-	/* Units are never mixed (POLICY.md): each amount is shown in its own,
-	   "%s" the signed amount; points are i18n_ngettext()'ed where shown. */
-	const char *unit[SLA_UNIT_COUNT];
 	const char *unfixed;          /* %s a range in its unit */
 	const char *state[5];         /* proposed, reviewed, approved, executed, rejected */
 	const char *totals_title, *col_deductions, *col_rewards, *unassigned;
@@ -135,19 +132,6 @@ digest_strings_load(struct digest_strings *s)
 	s->state[2] = _("approved");
 	s->state[3] = _("executed");
 	s->state[4] = _("rejected");
-	/* TRANSLATORS: the units of POLICY.md; %s is the signed amount
-	   ("-10", "+5"), keep it and the % after it. */
-	/* xgettext:no-c-format */
-	s->unit[SLA_UNIT_PCT_MONTH] = _("%s% of the month's score");
-	/* xgettext:no-c-format */
-	s->unit[SLA_UNIT_PCT_QUARTER] = _("%s% of the quarter's score");
-	/* xgettext:no-c-format */
-	s->unit[SLA_UNIT_PCT_WAGE] = _("%s% of the month's wage");
-	/* TRANSLATORS: %s the signed amount in yuan (RMB). */
-	s->unit[SLA_UNIT_YUAN] = _("%s yuan");
-	s->unit[SLA_UNIT_POINTS] = NULL;	/* plural: digest_unit() */
-	/* xgettext:no-c-format */
-	s->unit[SLA_UNIT_PCT_BONUS] = _("%s% of the month's bonus");
 	/* TRANSLATORS: %s an amount range with its unit, "-(50–500) yuan":
 	   the approver fixes the amount within it. */
 	s->unfixed = _("%s (to be fixed on approval)");
@@ -324,33 +308,53 @@ digest_sums_add(struct digest_sums *sums, const struct sla_proposal *p)
 	}
 }
 
+/* The template of UNIT in the current language, "%s" the signed amount:
+   units are never mixed (POLICY.md), each amount is shown in its own. N
+   is the amount's size, for the plural of points. */
+static const char *
+digest_unit_template(enum sla_unit unit, int n)
+{
+	switch (unit) {
+	/* TRANSLATORS: the units of POLICY.md; %s is the signed amount
+	   ("-10", "+5"), keep it and the % after it. */
+	case SLA_UNIT_PCT_MONTH:
+		/* xgettext:no-c-format */
+		return _("%s% of the month's score");
+	case SLA_UNIT_PCT_QUARTER:
+		/* xgettext:no-c-format */
+		return _("%s% of the quarter's score");
+	case SLA_UNIT_PCT_WAGE:
+		/* xgettext:no-c-format */
+		return _("%s% of the month's wage");
+	case SLA_UNIT_YUAN:
+		/* TRANSLATORS: %s the signed amount in yuan (RMB). */
+		return _("%s yuan");
+	case SLA_UNIT_POINTS:
+		/* TRANSLATORS: %s the signed number of T17 points. */
+		return i18n_ngettext("%s point", "%s points", (unsigned long)(n < 0 ? -n : n));
+	case SLA_UNIT_PCT_BONUS:
+		/* xgettext:no-c-format */
+		return _("%s% of the month's bonus");
+	default:
+		return "%s ?";
+	}
+}
+
 /* NUM (a signed number or range as text, N its size for the plural) in
    UNIT: "-10% of the month's score", "+5 points". */
 static void
-digest_unit(const struct digest_strings *s, enum sla_unit unit, const char *num,
-	    int n, char *buf, size_t size)
+digest_unit(enum sla_unit unit, const char *num, int n, char *buf, size_t size)
 {
-	const char *tmpl;
-
-	if (unit == SLA_UNIT_POINTS)
-		/* TRANSLATORS: %s the signed number of T17 points. */
-		tmpl = i18n_ngettext("%s point", "%s points", (unsigned long)(n < 0 ? -n : n));
-	else if ((unsigned)unit < SLA_UNIT_COUNT)
-		tmpl = s->unit[unit];
-	else
-		tmpl = "%s ?";
-	digest_fill(buf, size, tmpl, num, NULL);
+	digest_fill(buf, size, digest_unit_template(unit, n), num, NULL);
 }
 
-/* A fixed AMOUNT (>= 0): rewards +, deductions -. */
-static void
-digest_amount(const struct digest_strings *s, enum sla_unit unit, bool reward, int amount,
-	      char *buf, size_t size)
+void
+digest_amount_text(enum sla_unit unit, bool reward, int amount, char *buf, size_t size)
 {
 	char num[24];
 
 	snprintf(num, sizeof(num), "%c%d", reward ? '+' : '-', amount);
-	digest_unit(s, unit, num, amount, buf, size);
+	digest_unit(unit, num, amount, buf, size);
 }
 
 /* A range the approver fixes: "-(50–500) yuan (to be fixed on approval)";
@@ -362,7 +366,7 @@ digest_range(const struct digest_strings *s, enum sla_unit unit, bool reward, in
 	char num[48], in_unit[160];
 
 	snprintf(num, sizeof(num), "%c(%d\xe2\x80\x93%d)", reward ? '+' : '-', min, max);
-	digest_unit(s, unit, num, max, in_unit, sizeof(in_unit));
+	digest_unit(unit, num, max, in_unit, sizeof(in_unit));
 	digest_fill(buf, size, s->unfixed, in_unit, NULL);
 }
 
@@ -374,7 +378,7 @@ digest_proposal_amount(const struct digest_strings *s, const struct sla_proposal
 	if (digest_unfixed(p))
 		digest_range(s, p->unit, p->reward, p->amount_min, p->amount_max, buf, size);
 	else
-		digest_amount(s, p->unit, p->reward, p->pct, buf, size);
+		digest_amount_text(p->unit, p->reward, p->pct, buf, size);
 }
 
 #define DIGEST_ITEMS_MAX (4 * SLA_UNIT_COUNT)
@@ -392,8 +396,8 @@ digest_sums_items(const struct digest_strings *s, const struct digest_sums *sums
 	for (u = 0; u < SLA_UNIT_COUNT; u++)
 		for (r = 0; r < 2; r++)
 			if (sums->amount[r][u] != 0)
-				digest_amount(s, (enum sla_unit)u, r == 1, sums->amount[r][u],
-					      items[n++], DIGEST_ITEM_SIZE);
+				digest_amount_text((enum sla_unit)u, r == 1, sums->amount[r][u],
+						   items[n++], DIGEST_ITEM_SIZE);
 	for (u = 0; u < SLA_UNIT_COUNT; u++)
 		for (r = 0; r < 2; r++)
 			if (sums->ranges[r][u] > 0)

@@ -58,6 +58,11 @@ struct digest_doc {
 	size_t row_count;    /* agents in the table */
 };
 
+/* AMOUNT (>= 0) in UNIT, in the language of the current i18n scope:
+   "-10% of the month's score", "+5 points"; rewards +, deductions -. */
+void digest_amount_text(enum sla_unit unit, bool reward, int amount, char *buf,
+			size_t size);
+
 /* Render one digest of MONTH. 0 and *doc (clear with digest_doc_clear()),
    or -1 with *error_r (static string). */
 int digest_render(const struct conf *conf, const struct mailer_conf *mconf,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "digest.h"
 #include "helpdesk.h"
 #include "i18n.h"
 #include "mailer.h"
@@ -226,9 +227,7 @@ notify_language(const struct settings *s)
 	return lang;
 }
 
-/* The per-agent table of TEAM, as a person reads it in a ticket, in
-   LANG. */
-static char *
+char *
 notify_tally_text(const struct conf *conf, const struct report_row *rows, size_t count,
 		  const char *team, const char *month, enum mailer_language lang)
 {
@@ -258,7 +257,7 @@ notify_tally_text(const struct conf *conf, const struct report_row *rows, size_t
 	fputc('\n', out);
 	for (i = 0; i < count; i++) {
 		const struct report_row *r = &rows[i];
-		char cells[3][24], ded[96] = "";
+		char cells[3][24], ded[256] = "", amount[96];
 		size_t dl = 0;
 		int m;
 
@@ -267,10 +266,12 @@ notify_tally_text(const struct conf *conf, const struct report_row *rows, size_t
 		for (m = 0; m < SLA_MILESTONE_COUNT; m++)
 			snprintf(cells[m], sizeof(cells[m]), "%d/%d", r->met[m], r->missed[m]);
 		for (u = 0; u < SLA_UNIT_COUNT; u++)
-			if (r->deducted[u] != 0 && dl < sizeof(ded))
-				dl += (size_t)snprintf(ded + dl, sizeof(ded) - dl, "%s-%d %s",
-						       dl > 0 ? ", " : "", r->deducted[u],
-						       sla_unit_name((enum sla_unit)u));
+			if (r->deducted[u] != 0 && dl < sizeof(ded)) {
+				digest_amount_text((enum sla_unit)u, false, r->deducted[u],
+						   amount, sizeof(amount));
+				dl += (size_t)snprintf(ded + dl, sizeof(ded) - dl, "%s%s",
+						       dl > 0 ? ", " : "", amount);
+			}
 		fprintf(out, "%-32s %7d %11s %11s %11s %8d %9s\n", r->agent, r->tickets,
 			cells[0], cells[1], cells[2], r->warnings, dl > 0 ? ded : "0");
 	}

@@ -12,11 +12,15 @@
 #ifndef SLACLOCK_NOTIFY_H
 #define SLACLOCK_NOTIFY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "mailer.h"
 #include "sla.h"
 
 struct calendar;
+struct conf;
+struct report_row;
 struct settings;
 struct store;
 
@@ -46,6 +50,13 @@ int64_t notify_next(const struct sla_result *result, int64_t now);
    current one is 9 hours old (the policy's results before the 5th; the
    digest mail has its own schedule). Into MONTH. */
 void notify_tally_month(const struct calendar *cal, int64_t now, char month[8]);
+
+/* The per-agent table of TEAM (the rows of ROWS whose team it is), as a
+   person reads it in a ticket, in LANG; each deduction in its unit's
+   words. malloc'ed, or NULL when out of memory. */
+char *notify_tally_text(const struct conf *conf, const struct report_row *rows,
+			size_t count, const char *team, const char *month,
+			enum mailer_language lang);
 
 /* Queue MONTH's tally as one new ticket per team in every helpdesk with a
    tally_queue (key "tally:<helpdesk>:<month>:<team>", so once). The
