@@ -81,7 +81,9 @@ check "self-signed with pin accepted (IMAPS)" wait_for 10 log_has "imap pinned/I
 # 4. new mail during IDLE
 if wait_for 10 log_has "imap main/INBOX: connected.*IDLE"; then :; fi
 save INBOX 26 26
-if wait_for 3 events_are 26; then ok "new mail picked up via IDLE within 3 s"; else not_ok "new mail via IDLE (got $(count_events))"; fi
+# Not a timing: the folder IDLEs and polls only every 60 s (the default),
+# so mail within 30 s came through IDLE, however slow the machine.
+if wait_for 30 events_are 26; then ok "new mail picked up via IDLE (before the 60 s poll)"; else not_ok "new mail via IDLE (got $(count_events))"; fi
 check "daemon alive despite the failing sources" daemon_alive
 
 # 5. restart of slaclockd: no duplicates
