@@ -127,6 +127,8 @@ PY
 	mid=$(events)
 	dovecot_stop KILL   # the master and every process it started
 	echo "# killed Dovecot at $mid of $want events"
+	[ "$mid" -lt "$want" ] ||
+		echo "# (the fetch was done before the kill: this run shows the reconnect, not the resumed fetch; ASan builds are slow enough)"
 	check "IMAP killed mid-fetch: clear log line (retrying with backoff)" \
 		wait_for 20 grep -q 'imap main/INBOX: .*retrying with backoff' "$LOG"
 	sleep 2
