@@ -307,13 +307,14 @@ out:
 	return ret;
 }
 
-int
-cmd_policy_training_missed(const struct conf *conf, const struct calendar *cal,
-			   struct store *store, const char *agent, const char *by,
-			   const char *note, int64_t now, FILE *out,
-			   const char **error_r)
+/* A missed training (S14.6) and a praise (S15) are about an agent, not a
+   ticket: both records go on the agent's pseudo-ticket (see sla.h). */
+static int
+cmd_policy_agent_record(const struct conf *conf, struct store *store, const char *record,
+			const char *agent, const char *by, const char *note, int64_t now,
+			const char **error_r)
 {
-	char ticket[EVENT_ACTOR_MAX + 16], when[20];
+	char ticket[EVENT_ACTOR_MAX + 16];
 	json_t *attrs;
 	int ret;
 
@@ -324,11 +325,23 @@ cmd_policy_training_missed(const struct conf *conf, const struct calendar *cal,
 		return -1;
 	}
 	snprintf(ticket, sizeof(ticket), "%s%s", SLA_AGENT_TICKET_PREFIX, agent);
-	attrs = json_pack("{s:s, s:s, s:s, s:s}", "record", "training_missed", "agent", agent,
+	attrs = json_pack("{s:s, s:s, s:s, s:s}", "record", record, "agent", agent,
 			  "by", by, "note", note != NULL ? note : "");
 	ret = cmd_policy_put(store, ticket, by, now, attrs, error_r);
 	json_decref(attrs);
-	if (ret < 0)
+	return ret < 0 ? -1 : 0;
+}
+
+int
+cmd_policy_training_missed(const struct conf *conf, const struct calendar *cal,
+			   struct store *store, const char *agent, const char *by,
+			   const char *note, int64_t now, FILE *out,
+			   const char **error_r)
+{
+	char when[20];
+
+	if (cmd_policy_agent_record(conf, store, "training_missed", agent, by, note, now,
+				    error_r) < 0)
 		return -1;
 	calendar_format(cal, now, when);
 	fprintf(out, "S14.6: %s missed a training (recorded by %s at %s); -%d%% proposed\n",
@@ -341,22 +354,9 @@ cmd_policy_praise(const struct conf *conf, const struct calendar *cal,
 		  struct store *store, const char *agent, const char *by,
 		  const char *note, int64_t now, FILE *out, const char **error_r)
 {
-	char ticket[EVENT_ACTOR_MAX + 16], when[20];
-	json_t *attrs;
-	int ret;
+	char when[20];
 
-	if (cmd_policy_check_text(by, note, error_r) < 0)
-		return -1;
-	if (conf_agent_team(conf, agent) == NULL) {
-		*error_r = "not an agent of any team";
-		return -1;
-	}
-	snprintf(ticket, sizeof(ticket), "%s%s", SLA_AGENT_TICKET_PREFIX, agent);
-	attrs = json_pack("{s:s, s:s, s:s, s:s}", "record", "praise", "agent", agent,
-			  "by", by, "note", note != NULL ? note : "");
-	ret = cmd_policy_put(store, ticket, by, now, attrs, error_r);
-	json_decref(attrs);
-	if (ret < 0)
+	if (cmd_policy_agent_record(conf, store, "praise", agent, by, note, now, error_r) < 0)
 		return -1;
 	calendar_format(cal, now, when);
 	fprintf(out, "S15: a customer praise of %s recorded by %s at %s%s\n", agent, by, when,
