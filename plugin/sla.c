@@ -1770,6 +1770,72 @@ sla_grp_new(struct sla_build *b, size_t n)
 	return g;
 }
 
+/* G for clock C, item IDX: grouped by C's agent and the month of
+   its deadline. */
+static void
+sla_grp_set(struct sla_build *b, struct sla_grp *g, size_t idx, const struct sla_clock *c)
+{
+	g->agent = c->agent;
+	g->idx = idx;
+	sla_agent_month(b, c->agent, c->deadline, g->month);
+}
+
+/* G[0..N) grouped (sla_group()); G itself, or NULL (G freed) out of
+   memory. */
+static struct sla_grp *
+sla_group_items(struct sla_build *b, struct sla_grp *g, size_t n, struct sla_run **runs_r,
+		size_t *count_r)
+{
+	if (sla_group(b, g, n, runs_r, count_r) < 0) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/* The decided pack clocks whose rule begins with PREFIX, grouped by agent
+   and month; the items (free them, and *RUNS_R) index r->pack_clocks.
+   NULL out of memory (B's nomem set). */
+static struct sla_grp *
+sla_group_pack_clocks(struct sla_build *b, const char *prefix, struct sla_run **runs_r,
+		      size_t *count_r)
+{
+	const struct sla_result *r = b->r;
+	size_t i, n = 0, len = strlen(prefix);
+	struct sla_grp *g;
+
+	if ((g = sla_grp_new(b, r->pack_clock_count)) == NULL)
+		return NULL;
+	for (i = 0; i < r->pack_clock_count; i++) {
+		const struct sla_pack_clock *pk = &r->pack_clocks[i];
+
+		if (strncmp(pk->rule, prefix, len) == 0 && pk->clock.state != SLA_PENDING)
+			sla_grp_set(b, &g[n++], i, &pk->clock);
+	}
+	return sla_group_items(b, g, n, runs_r, count_r);
+}
+
+/* The decided WHICH clocks of the tickets, grouped by agent and month; the
+   items index r->tickets. As sla_group_pack_clocks() otherwise. */
+static struct sla_grp *
+sla_group_ticket_clocks(struct sla_build *b, enum sla_milestone which,
+			struct sla_run **runs_r, size_t *count_r)
+{
+	const struct sla_result *r = b->r;
+	size_t i, n = 0;
+	struct sla_grp *g;
+
+	if ((g = sla_grp_new(b, r->ticket_count)) == NULL)
+		return NULL;
+	for (i = 0; i < r->ticket_count; i++) {
+		const struct sla_clock *c = &r->tickets[i].clocks[which];
+
+		if (c->state != SLA_PENDING)
+			sla_grp_set(b, &g[n++], i, c);
+	}
+	return sla_group_items(b, g, n, runs_r, count_r);
+}
+
 /* S15 (seed 000 L545): 「年度内,累计获得三次以上客户表扬的售后服务人员,给予
    “优秀个人”称号,并颁发奖金」. 以上 counts the number itself, so the
    praises-th praise of an agent in a calendar year (the agent's team's
@@ -1822,23 +1888,10 @@ sla_s1_rewards(struct sla_build *b)
 	struct sla_result *r = b->r;
 	struct sla_grp *g;
 	struct sla_run *runs;
-	size_t i, j, n = 0, nruns;
+	size_t i, j, nruns;
 
-	if ((g = sla_grp_new(b, r->pack_clock_count)) == NULL)
+	if ((g = sla_group_pack_clocks(b, "S1.", &runs, &nruns)) == NULL)
 		return;
-	for (i = 0; i < r->pack_clock_count; i++) {
-		const struct sla_pack_clock *pk = &r->pack_clocks[i];
-
-		if (strncmp(pk->rule, "S1.", 3) != 0 || pk->clock.state == SLA_PENDING)
-			continue;
-		g[n].agent = pk->clock.agent;
-		g[n].idx = i;
-		sla_agent_month(b, pk->clock.agent, pk->clock.deadline, g[n++].month);
-	}
-	if (sla_group(b, g, n, &runs, &nruns) < 0) {
-		free(g);
-		return;
-	}
 	for (i = 0; i < nruns; i++) {
 		const struct sla_grp *first = &g[runs[i].from];
 		int due = 0, missed = 0;
@@ -1918,7 +1971,7 @@ sla_packs(struct sla_build *b)
 	const struct sla_ticket **byname = NULL;
 	struct sla_grp *g;
 	struct sla_run *runs;
-	size_t i, j, n, nruns;
+	size_t i, j, nruns;
 	int k;
 
 	for (i = 0; i < r->pack_clock_count; i++) {
@@ -1962,21 +2015,8 @@ sla_packs(struct sla_build *b)
 	if (conf_pack_enabled(conf, CONF_PACK_S9)) {
 		/* time saved against the resolution target, per agent and month,
 		   over met resolutions; a month with a miss earns nothing */
-		if ((g = sla_grp_new(b, r->ticket_count)) == NULL)
+		if ((g = sla_group_ticket_clocks(b, SLA_RESOLUTION, &runs, &nruns)) == NULL)
 			return;
-		for (i = n = 0; i < r->ticket_count; i++) {
-			const struct sla_clock *c = &r->tickets[i].clocks[SLA_RESOLUTION];
-
-			if (c->state == SLA_PENDING)
-				continue;
-			g[n].agent = c->agent;
-			g[n].idx = i;
-			sla_agent_month(b, c->agent, c->deadline, g[n++].month);
-		}
-		if (sla_group(b, g, n, &runs, &nruns) < 0) {
-			free(g);
-			return;
-		}
 		for (i = 0; i < nruns; i++) {
 			const struct sla_grp *first = &g[runs[i].from];
 			int64_t target = 0, saved = 0;
@@ -2008,21 +2048,8 @@ sla_packs(struct sla_build *b)
 	}
 	if (conf_pack_enabled(conf, CONF_PACK_W1)) {
 		/* timeliness: met ÷ due over the W1 clocks, per agent and month */
-		if ((g = sla_grp_new(b, r->pack_clock_count)) == NULL)
+		if ((g = sla_group_pack_clocks(b, "W1.", &runs, &nruns)) == NULL)
 			return;
-		for (i = n = 0; i < r->pack_clock_count; i++) {
-			const struct sla_pack_clock *pk = &r->pack_clocks[i];
-
-			if (strncmp(pk->rule, "W1.", 3) != 0 || pk->clock.state == SLA_PENDING)
-				continue;
-			g[n].agent = pk->clock.agent;
-			g[n].idx = i;
-			sla_agent_month(b, pk->clock.agent, pk->clock.deadline, g[n++].month);
-		}
-		if (sla_group(b, g, n, &runs, &nruns) < 0) {
-			free(g);
-			return;
-		}
 		for (i = 0; i < nruns; i++) {
 			const struct sla_grp *first = &g[runs[i].from];
 			int met = 0, due = 0;
@@ -2038,21 +2065,8 @@ sla_packs(struct sla_build *b)
 		free(runs);
 		free(g);
 		/* complaint rate: verified complaints ÷ tickets, below the limit */
-		if ((g = sla_grp_new(b, r->ticket_count)) == NULL)
+		if ((g = sla_group_ticket_clocks(b, SLA_FIRST_RESPONSE, &runs, &nruns)) == NULL)
 			return;
-		for (i = n = 0; i < r->ticket_count; i++) {
-			const struct sla_clock *c = &r->tickets[i].clocks[SLA_FIRST_RESPONSE];
-
-			if (c->state == SLA_PENDING)
-				continue;
-			g[n].agent = c->agent;
-			g[n].idx = i;
-			sla_agent_month(b, c->agent, c->deadline, g[n++].month);
-		}
-		if (sla_group(b, g, n, &runs, &nruns) < 0) {
-			free(g);
-			return;
-		}
 		for (i = 0; i < nruns; i++) {
 			const struct sla_grp *first = &g[runs[i].from];
 			int tickets = (int)(runs[i].to - runs[i].from), complaints = 0;
