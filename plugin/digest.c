@@ -1494,20 +1494,19 @@ digest_due_month(const struct mailer_conf *mconf, const struct calendar *cal,
 }
 
 int
-digest_tick(const struct conf *conf, const struct mailer_conf *mconf,
-	    const struct calendar *cal, struct store *store, int64_t now,
+digest_once(const struct conf *conf, const struct mailer_conf *mconf,
+	    const struct calendar *cal, struct store *store, const char *job,
+	    const char *name, const char *period, digest_queue_fn *queue, int64_t now,
 	    size_t *queued_r, const char **error_r)
 {
 	struct sla_result res;
-	char month[8], mark[32];
+	char mark[DIGEST_MARK_MAX];
 	const char *rb_error;
-	int64_t at;
 	bool inserted = false;
 
 	*queued_r = 0;
 	memset(&res, 0, sizeof(res));
-	digest_due_month(mconf, cal, now, month, &at);
-	snprintf(mark, sizeof(mark), "digest:%s", month);
+	snprintf(mark, sizeof(mark), "%s:%s", job, period);
 	if (store_begin(store, error_r) < 0)
 		return -1;
 	if (mailer_outbox_mark(store, mark, now, &inserted, error_r) < 0)
@@ -1515,15 +1514,28 @@ digest_tick(const struct conf *conf, const struct mailer_conf *mconf,
 	if (!inserted)
 		return store_rollback(store, error_r);
 	if (sla_evaluate(conf, cal, store, now, &res, error_r) < 0 ||
-	    digest_queue(conf, mconf, cal, store, &res, month, now, queued_r, error_r) < 0 ||
+	    queue(conf, mconf, cal, store, &res, period, now, queued_r, error_r) < 0 ||
 	    store_commit(store, error_r) < 0)
 		goto fail;
 	sla_result_clear(&res);
-	log_info("digest %s: %zu mails queued", month, *queued_r);
+	log_info("%s %s: %zu mails queued", name, period, *queued_r);
 	return 0;
 fail:
 	sla_result_clear(&res);
 	store_rollback(store, &rb_error);
 	*queued_r = 0;
 	return -1;
+}
+
+int
+digest_tick(const struct conf *conf, const struct mailer_conf *mconf,
+	    const struct calendar *cal, struct store *store, int64_t now,
+	    size_t *queued_r, const char **error_r)
+{
+	char month[8];
+	int64_t at;
+
+	digest_due_month(mconf, cal, now, month, &at);
+	return digest_once(conf, mconf, cal, store, "digest", "digest", month, digest_queue,
+			   now, queued_r, error_r);
 }

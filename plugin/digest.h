@@ -86,6 +86,26 @@ int digest_queue(const struct conf *conf, const struct mailer_conf *mconf,
 void digest_due_month(const struct mailer_conf *mconf, const struct calendar *cal,
 		      int64_t now, char month[8], int64_t *at_r);
 
+/* What a periodic job puts into the outbox for PERIOD from RESULT, inside
+   digest_once()'s transaction (digest_queue() is one). */
+typedef int digest_queue_fn(const struct conf *conf, const struct mailer_conf *mconf,
+			    const struct calendar *cal, struct store *store,
+			    const struct sla_result *result, const char *period, int64_t now,
+			    size_t *queued_r, const char **error_r);
+
+/* Longest once-mark, "<job>:<period>". */
+#define DIGEST_MARK_MAX 32
+
+/* Once per PERIOD of JOB ("digest", "weekly"): when the mark
+   "<job>:<period>" is new, evaluate the SLA and QUEUE the period's mails,
+   mark and mails in one transaction, so that a restart or a missed
+   schedule sends them once; otherwise nothing. NAME says the job in the
+   log. *queued_r rows put. 0 or -1 with *error_r. */
+int digest_once(const struct conf *conf, const struct mailer_conf *mconf,
+		const struct calendar *cal, struct store *store, const char *job,
+		const char *name, const char *period, digest_queue_fn *queue, int64_t now,
+		size_t *queued_r, const char **error_r);
+
 /* The monthly job, for the daemon's timer: when the mark of the due month
    is new, evaluate the SLA and queue that month's digests, all in one
    transaction; otherwise nothing (restart, missed schedule: sent once).

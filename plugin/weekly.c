@@ -8,7 +8,6 @@
 #include "calendar.h"
 #include "digest.h"
 #include "i18n.h"
-#include "log.h"
 #include "mailmsg.h"
 #include "report.h"
 #include "store.h"
@@ -190,17 +189,29 @@ out:
 	return ret;
 }
 
+/* Every team's mail of WEEK, to the teams with a lead (digest_queue_fn). */
+static int
+weekly_queue(const struct conf *conf, const struct mailer_conf *mconf,
+	     const struct calendar *cal, struct store *store, const struct sla_result *result,
+	     const char *week, int64_t now, size_t *queued_r, const char **error_r)
+{
+	size_t i;
+
+	for (i = 0; i < conf->team_count; i++)
+		if (conf->teams[i].lead != NULL &&
+		    weekly_queue_one(conf, mconf, cal, store, result, week, &conf->teams[i], now,
+				     queued_r, error_r) < 0)
+			return -1;
+	return 0;
+}
+
 int
 weekly_tick(const struct conf *conf, const struct mailer_conf *mconf,
 	    const struct calendar *cal, struct store *store, int64_t now,
 	    size_t *queued_r, const char **error_r)
 {
-	struct sla_result res;
-	char week[9], mark[32];
-	const char *rb_error;
+	char week[9];
 	int64_t at;
-	bool inserted = false;
-	size_t i;
 
 	*queued_r = 0;
 	if (!conf_pack_enabled(conf, CONF_PACK_G20))
@@ -209,30 +220,7 @@ weekly_tick(const struct conf *conf, const struct mailer_conf *mconf,
 		*error_r = "weekly report: [smtp] from is not set";
 		return -1;
 	}
-	memset(&res, 0, sizeof(res));
 	weekly_due_week(conf, cal, now, week, &at);
-	snprintf(mark, sizeof(mark), "weekly:%s", week);
-	if (store_begin(store, error_r) < 0)
-		return -1;
-	if (mailer_outbox_mark(store, mark, now, &inserted, error_r) < 0)
-		goto fail;
-	if (!inserted)
-		return store_rollback(store, error_r);
-	if (sla_evaluate(conf, cal, store, now, &res, error_r) < 0)
-		goto fail;
-	for (i = 0; i < conf->team_count; i++)
-		if (conf->teams[i].lead != NULL &&
-		    weekly_queue_one(conf, mconf, cal, store, &res, week, &conf->teams[i], now,
-				     queued_r, error_r) < 0)
-			goto fail;
-	if (store_commit(store, error_r) < 0)
-		goto fail;
-	sla_result_clear(&res);
-	log_info("weekly report %s: %zu mails queued", week, *queued_r);
-	return 0;
-fail:
-	sla_result_clear(&res);
-	store_rollback(store, &rb_error);
-	*queued_r = 0;
-	return -1;
+	return digest_once(conf, mconf, cal, store, "weekly", "weekly report", week,
+			   weekly_queue, now, queued_r, error_r);
 }
