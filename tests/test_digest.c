@@ -26,6 +26,7 @@
 #include "sla.h"
 #include "store.h"
 #include "testutil.h"
+#include "testutil_store.h"
 #include "weekly.h"
 
 #define H 3600
@@ -164,15 +165,11 @@ teardown(void)
 	free(f.dir);
 }
 
+/* the path the CLI's configurations below name */
 static void
 open_store(void)
 {
-	char path[4096];
-	const char *error = NULL;
-
-	snprintf(path, sizeof(path), "%s/slaclock.db", f.dir);
-	if (store_open("sqlite", path, &f.store, &error) < 0)
-		ck_abort_msg("store_open: %s", error);
+	f.store = testutil_store_open(f.dir, "slaclock.db");
 }
 
 static void
@@ -573,11 +570,10 @@ START_TEST(test_tick_once)
 {
 	struct outbox_row rows[16];
 	const char *error = NULL;
-	size_t queued, i;
+	size_t queued;
 
 	open_store();
-	for (i = 0; i < f.count; i++)
-		ck_assert_int_eq(store_event_insert(f.store, &f.ev[i], NULL, &error), 0);
+	testutil_store_put(f.store, f.ev, f.count, NULL);
 	/* Before the schedule: October is due, and nothing was booked then. */
 	ck_assert_int_eq(digest_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 12, 1, 8, 0),
 				     &queued, &error), 0);
@@ -660,12 +656,11 @@ START_TEST(test_weekly_once)
 	struct outbox_row rows[8];
 	char text[1024], conf_path[4096], week[9], *error = NULL;
 	const char *cerror = NULL;
-	size_t queued, i;
+	size_t queued;
 	int64_t at;
 
 	open_store();
-	for (i = 0; i < f.count; i++)
-		ck_assert_int_eq(store_event_insert(f.store, &f.ev[i], NULL, &cerror), 0);
+	testutil_store_put(f.store, f.ev, f.count, NULL);
 	/* no G20: no weekly job */
 	ck_assert_int_eq(weekly_tick(f.conf, &f.mconf, f.cal, f.store, CN(2026, 11, 14, 9, 0),
 				     &queued, &cerror), 0);
@@ -984,7 +979,8 @@ static char units_conf_path[4096];
 static void
 units_setup(const char *language)
 {
-	char text[2048], ext[UNITS_EVENTS][16], *error = NULL;
+	char text[2048], *error = NULL;
+	struct event evs[UNITS_EVENTS];
 	const char *cerror = NULL, *reject_key = NULL;
 	struct sla_result first;
 	FILE *out;
@@ -1009,19 +1005,17 @@ units_setup(const char *language)
 		ck_abort_msg("calendar_new: %s", cerror);
 	open_store();
 	for (i = 0; i < UNITS_EVENTS; i++) {
-		struct event e;
+		struct event *e = &evs[i];
 
-		memset(&e, 0, sizeof(e));
-		snprintf(ext[i], sizeof(ext[i]), "u%zu", i);
-		e.source = "test";
-		e.external_id = ext[i];
-		e.ticket = units_events[i].ticket;
-		e.time = SEPT(units_events[i].day, units_events[i].hour, units_events[i].min);
-		e.actor = units_events[i].actor;
-		e.kind = units_events[i].kind;
-		e.attrs = units_events[i].attrs;
-		ck_assert_msg(store_event_insert(f.store, &e, NULL, &cerror) == 0, "%s", cerror);
+		memset(e, 0, sizeof(*e));
+		e->source = "test";
+		e->ticket = units_events[i].ticket;
+		e->time = SEPT(units_events[i].day, units_events[i].hour, units_events[i].min);
+		e->actor = units_events[i].actor;
+		e->kind = units_events[i].kind;
+		e->attrs = units_events[i].attrs;
 	}
+	testutil_store_put(f.store, evs, UNITS_EVENTS, "u");
 	ck_assert_int_eq(sla_evaluate(f.conf, f.cal, f.store, UNITS_NOW, &first, &cerror), 0);
 	for (i = 0; i < first.proposal_count; i++)
 		if (strcmp(first.proposals[i].rule, "S14.2d") == 0 &&

@@ -15,6 +15,7 @@
 #include "sla.h"
 #include "store.h"
 #include "testutil.h"
+#include "testutil_store.h"
 
 /* 2026-11-02 10:00:00 Asia/Shanghai, a Monday */
 #define T0 INT64_C(1793584800)
@@ -85,22 +86,30 @@ static const struct ev rows[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+/* ROWS (up to the NULL ticket) as events from T0, each with its ticket
+   for external id. */
 static void
-fill(struct event *evs, size_t *n_r)
+fill_rows(const struct ev *rows_in, struct event *evs, size_t *n_r)
 {
 	size_t n;
 
-	for (n = 0; rows[n].ticket != NULL; n++) {
+	for (n = 0; rows_in[n].ticket != NULL; n++) {
 		memset(&evs[n], 0, sizeof(evs[n]));
 		evs[n].source = "test";
-		evs[n].external_id = rows[n].ticket;
-		evs[n].ticket = rows[n].ticket;
-		evs[n].time = T0 + rows[n].at;
-		evs[n].kind = rows[n].kind;
-		evs[n].actor = rows[n].actor;
-		evs[n].attrs = rows[n].attrs;
+		evs[n].external_id = rows_in[n].ticket;
+		evs[n].ticket = rows_in[n].ticket;
+		evs[n].time = T0 + rows_in[n].at;
+		evs[n].kind = rows_in[n].kind;
+		evs[n].actor = rows_in[n].actor;
+		evs[n].attrs = rows_in[n].attrs;
 	}
 	*n_r = n;
+}
+
+static void
+fill(struct event *evs, size_t *n_r)
+{
+	fill_rows(rows, evs, n_r);
 }
 
 static struct sla_result
@@ -242,21 +251,18 @@ END_TEST
    recompute; a changed policy flags the basis; appeals count working days. */
 START_TEST(decisions_in_store)
 {
-	char *dir = testutil_tmpdir(), *db = NULL, *out = NULL;
-	struct store *store = NULL;
+	char *dir = testutil_tmpdir(), *out = NULL;
+	struct store *store = testutil_store_open(dir, "s.db");
 	struct event evs[32];
 	struct sla_result r;
 	const struct sla_proposal *p;
 	const char *error = NULL;
 	int64_t count0, count1, now = T0 + 40 * 24 * HOUR;
-	size_t n, i, len = 0;
+	size_t n, len = 0;
 	FILE *f;
 
-	ck_assert_int_ge(asprintf(&db, "%s/s.db", dir), 0);
-	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
 	fill(evs, &n);
-	for (i = 0; i < n; i++)
-		ck_assert_msg(store_event_insert(store, &evs[i], NULL, &error) == 0, "%s", error);
+	testutil_store_put(store, evs, n, NULL);
 	ck_assert_int_eq(store_event_count(store, &count0, &error), 0);
 	f = open_memstream(&out, &len);
 	ck_assert_int_eq(cmd_policy_decide(conf, cal, store, "S14.1s:a@hd.example", "executed",
@@ -305,7 +311,6 @@ START_TEST(decisions_in_store)
 	free(out);
 	store_close(&store);
 	testutil_rmtree(dir);
-	free(db);
 	free(dir);
 }
 END_TEST
@@ -340,8 +345,8 @@ START_TEST(s1_amount_in_store)
 		{ "approved", 500, true, NULL },       /* the top of the range */
 		{ "executed", -1, true, NULL },        /* fixed: no amount needed */
 	};
-	char *dir = testutil_tmpdir(), *db = NULL, *out = NULL, *text;
-	struct store *store = NULL;
+	char *dir = testutil_tmpdir(), *out = NULL, *text;
+	struct store *store = testutil_store_open(dir, "s.db");
 	struct event evs[16];
 	struct sla_result r;
 	const struct sla_proposal *p;
@@ -350,22 +355,9 @@ START_TEST(s1_amount_in_store)
 	size_t n, i, len = 0;
 	FILE *f;
 
-	static const char *const xids[] = { "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7" };
-
 	load("[policy]\npack = S1\n");
-	ck_assert_int_ge(asprintf(&db, "%s/s.db", dir), 0);
-	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
-	for (n = 0; parts_rows[n].ticket != NULL; n++) {
-		memset(&evs[n], 0, sizeof(evs[n]));
-		evs[n].source = "test";
-		evs[n].external_id = xids[n];
-		evs[n].ticket = parts_rows[n].ticket;
-		evs[n].time = T0 + parts_rows[n].at;
-		evs[n].kind = parts_rows[n].kind;
-		evs[n].actor = parts_rows[n].actor;
-		evs[n].attrs = parts_rows[n].attrs;
-		ck_assert_msg(store_event_insert(store, &evs[n], NULL, &error) == 0, "%s", error);
-	}
+	fill_rows(parts_rows, evs, &n);
+	testutil_store_put(store, evs, n, "x");
 	f = open_memstream(&out, &len);
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		int ret = cmd_policy_decide_amount(conf, cal, store, "S1.r:a@hd.example:P1",
@@ -425,7 +417,6 @@ START_TEST(s1_amount_in_store)
 	free(out);
 	store_close(&store);
 	testutil_rmtree(dir);
-	free(db);
 	free(dir);
 }
 END_TEST
@@ -491,22 +482,15 @@ END_TEST
    result and the rule that charged it, the complaints and the proposals. */
 START_TEST(explain_ticket)
 {
-	static char xids[32][24];
-	char *dir = testutil_tmpdir(), *db = NULL, *out = NULL;
-	struct store *store = NULL;
+	char *dir = testutil_tmpdir(), *out = NULL;
+	struct store *store = testutil_store_open(dir, "s.db");
 	struct event evs[32];
 	const char *error = NULL;
-	size_t n, i, len = 0;
+	size_t n, len = 0;
 	FILE *f;
 
-	ck_assert_int_ge(asprintf(&db, "%s/s.db", dir), 0);
-	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
 	fill(evs, &n);
-	for (i = 0; i < n; i++) {
-		snprintf(xids[i], sizeof(xids[i]), "e%zu", i);
-		evs[i].external_id = xids[i];	/* each event its own: none is a duplicate */
-		ck_assert_msg(store_event_insert(store, &evs[i], NULL, &error) == 0, "%s", error);
-	}
+	testutil_store_put(store, evs, n, "e");
 	f = open_memstream(&out, &len);
 	ck_assert_int_eq(cmd_policy_explain(conf, cal, store, "T1", T0 + 40 * 24 * HOUR, f,
 					    &error), 0);
@@ -532,7 +516,6 @@ START_TEST(explain_ticket)
 	free(out);
 	store_close(&store);
 	testutil_rmtree(dir);
-	free(db);
 	free(dir);
 }
 END_TEST
@@ -578,23 +561,17 @@ START_TEST(cached_tallies)
 		{ "2026", NULL, NULL }, { "2026-11", "a@hd.example", NULL },
 		{ "2026-Q4", NULL, "two" }, { "2027-01", NULL, NULL }, { "2026-10", NULL, NULL },
 	};
-	char *dir = testutil_tmpdir(), *db = NULL, *a = NULL, *b = NULL;
-	struct store *store = NULL;
+	char *dir = testutil_tmpdir(), *a = NULL, *b = NULL;
+	struct store *store = testutil_store_open(dir, "c.db");
 	struct event evs[32], open_ev;
 	struct sla_result r;
 	const char *error = NULL;
-	char stamp[128], stamp2[128], ext[32];
+	char stamp[128], stamp2[128];
 	int64_t now = T0 + 90 * 24 * HOUR;
 	size_t n, i;
 
-	ck_assert_int_ge(asprintf(&db, "%s/c.db", dir), 0);
-	ck_assert_msg(store_open("sqlite", db, &store, &error) == 0, "%s", error);
 	fill(evs, &n);
-	for (i = 0; i < n; i++) {
-		snprintf(ext, sizeof(ext), "e%zu", i);
-		evs[i].external_id = ext;
-		ck_assert_msg(store_event_insert(store, &evs[i], NULL, &error) == 0, "%s", error);
-	}
+	testutil_store_put(store, evs, n, "e");
 	ck_assert_int_eq(report_cache_stamp(conf, store, stamp, sizeof(stamp)), 0);
 	{
 		struct report_opts o = { .period = "2026-11", .format = REPORT_CSV, .now = now };
@@ -667,7 +644,6 @@ START_TEST(cached_tallies)
 	store_close(&store);
 	testutil_rmtree(dir);
 	free(dir);
-	free(db);
 }
 END_TEST
 
