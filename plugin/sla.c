@@ -1252,6 +1252,23 @@ sla_streak_run(struct sla_build *b, struct sla_fr *frs, size_t n, const char *ru
 	}
 }
 
+/* FR for clock C of TICKET, warned under WARN_RULE when it missed; its
+   agent interned into AGENTS, so that the sort compares most agents by
+   pointer. false out of memory. */
+static bool
+sla_fr_set(struct sla_build *b, struct sla_intern *agents, struct sla_fr *fr,
+	   const char *ticket, const struct sla_clock *c, const char *warn_rule)
+{
+	if ((fr->agent = sla_intern(agents, c->agent, &b->nomem)) == NULL)
+		return false;
+	fr->ticket = ticket;
+	fr->deadline = c->deadline;
+	fr->missed = c->state == SLA_MISSED;
+	if (fr->missed)
+		sla_warn(b, warn_rule, c->agent, ticket, c->deadline);
+	return true;
+}
+
 /* S14.1w and S14.1s. */
 static void
 sla_streaks(struct sla_build *b)
@@ -1272,14 +1289,8 @@ sla_streaks(struct sla_build *b)
 
 		if (c->state == SLA_PENDING)
 			continue;
-		/* interned, so that the sort compares most agents by pointer */
-		if ((frs[n].agent = sla_intern(&agents, c->agent, &b->nomem)) == NULL)
+		if (!sla_fr_set(b, &agents, &frs[n], t->ticket, c, "S14.1w"))
 			break;
-		frs[n].ticket = t->ticket;
-		frs[n].deadline = c->deadline;
-		frs[n].missed = c->state == SLA_MISSED;
-		if (frs[n].missed)
-			sla_warn(b, "S14.1w", c->agent, t->ticket, c->deadline);
 		n++;
 	}
 	sla_streak_run(b, frs, n, "S14.1s", pol->streak_length, pol->streak_deduction_pct,
@@ -1307,13 +1318,8 @@ sla_feedback(struct sla_build *b)
 
 		if (strcmp(k->rule, "S14.5") != 0 || k->clock.state == SLA_PENDING)
 			continue;
-		if ((frs[n].agent = sla_intern(&agents, k->clock.agent, &b->nomem)) == NULL)
+		if (!sla_fr_set(b, &agents, &frs[n], k->ticket, &k->clock, "S14.5w"))
 			break;
-		frs[n].ticket = k->ticket;
-		frs[n].deadline = k->clock.deadline;
-		frs[n].missed = k->clock.state == SLA_MISSED;
-		if (frs[n].missed)
-			sla_warn(b, "S14.5w", k->clock.agent, k->ticket, k->clock.deadline);
 		n++;
 	}
 	sla_streak_run(b, frs, n, "S14.5s", pol->feedback_streak_length,
