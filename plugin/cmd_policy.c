@@ -137,6 +137,25 @@ cmd_policy_fresh(const struct conf *conf, const struct calendar *cal, struct sto
 	return 0;
 }
 
+/* What every decision and mark starts with: the text checked, a fresh
+   evaluation into *R, the proposal ID in it. The proposal (clear *R), or
+   NULL with *error_r (nothing to clear). */
+static const struct sla_proposal *
+cmd_policy_proposal(const struct conf *conf, const struct calendar *cal,
+		    struct store *store, const char *id, const char *by, const char *note,
+		    int64_t now, struct sla_result *r, const char **error_r)
+{
+	const struct sla_proposal *p;
+
+	if (cmd_policy_check_text(by, note, error_r) < 0)
+		return NULL;
+	if (cmd_policy_fresh(conf, cal, store, now, r, error_r) < 0)
+		return NULL;
+	if ((p = cmd_policy_find(r, id, error_r)) == NULL)
+		sla_result_clear(r);
+	return p;
+}
+
 int
 cmd_policy_decide(const struct conf *conf, const struct calendar *cal,
 		  struct store *store, const char *id, const char *decision,
@@ -190,12 +209,8 @@ cmd_policy_decide_amount(const struct conf *conf, const struct calendar *cal,
 	json_t *attrs;
 	int ret = -1;
 
-	if (cmd_policy_check_text(by, note, error_r) < 0)
+	if ((p = cmd_policy_proposal(conf, cal, store, id, by, note, now, &r, error_r)) == NULL)
 		return -1;
-	if (cmd_policy_fresh(conf, cal, store, now, &r, error_r) < 0)
-		return -1;
-	if ((p = cmd_policy_find(&r, id, error_r)) == NULL)
-		goto out;
 	if (!sla_decision_allowed(p->state, decision)) {
 		*error_r = "that decision cannot follow the proposal's state "
 			"(proposed -> reviewed -> approved -> executed; rejected before executed)";
@@ -264,12 +279,8 @@ cmd_policy_mark(const struct conf *conf, const struct calendar *cal,
 	json_t *attrs;
 	int ret = -1;
 
-	if (cmd_policy_check_text(by, note, error_r) < 0)
+	if ((p = cmd_policy_proposal(conf, cal, store, id, by, note, now, &r, error_r)) == NULL)
 		return -1;
-	if (cmd_policy_fresh(conf, cal, store, now, &r, error_r) < 0)
-		return -1;
-	if ((p = cmd_policy_find(&r, id, error_r)) == NULL)
-		goto out;
 	if (strcmp(what, "appeal") == 0 && p->notified_at == 0) {
 		*error_r = "the agent was not notified of this proposal yet (slaclock notify)";
 		goto out;
