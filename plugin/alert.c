@@ -88,16 +88,7 @@ alert_lead(const struct conf *conf, const struct sla_ticket *t, const char *agen
 static void
 alert_duration(const struct alert_strings *s, int64_t secs, char *buf, size_t size)
 {
-	int64_t m = (secs + 59) / 60;
-
-	if (m < 60)
-		snprintf(buf, size, "%lld %s", (long long)m, s->min);
-	else if (m < 48 * 60)
-		snprintf(buf, size, "%lld %s %02lld %s", (long long)(m / 60), s->hour,
-			 (long long)(m % 60), s->min);
-	else
-		snprintf(buf, size, "%lld %s %lld %s", (long long)(m / 1440), s->day,
-			 (long long)(m % 1440 / 60), s->hour);
+	digest_duration_text(secs, s->min, s->hour, s->day, buf, size);
 }
 
 static void

@@ -237,19 +237,20 @@ digest_month_shown(const char *month, char *buf, size_t size)
 	snprintf(buf, size, _("%s-%02d"), year, atoi(month + 5));
 }
 
-static void
-digest_duration(const struct digest_strings *s, int64_t secs, char *buf, size_t size)
+void
+digest_duration_text(int64_t secs, const char *min, const char *hour, const char *day,
+		     char *buf, size_t size)
 {
 	int64_t m = (secs + 59) / 60;
 
 	if (m < 60)
-		snprintf(buf, size, "%lld %s", (long long)m, s->min);
+		snprintf(buf, size, "%lld %s", (long long)m, min);
 	else if (m < 48 * 60)
-		snprintf(buf, size, "%lld %s %02lld %s", (long long)(m / 60), s->hour,
-			 (long long)(m % 60), s->min);
+		snprintf(buf, size, "%lld %s %02lld %s", (long long)(m / 60), hour,
+			 (long long)(m % 60), min);
 	else
-		snprintf(buf, size, "%lld %s %lld %s", (long long)(m / 1440), s->day,
-			 (long long)(m % 1440 / 60), s->hour);
+		snprintf(buf, size, "%lld %s %lld %s", (long long)(m / 1440), day,
+			 (long long)(m % 1440 / 60), hour);
 }
 
 static const char *
@@ -819,7 +820,8 @@ digest_html_breaches(FILE *out, const struct digest_ctx *c,
 
 		calendar_format(c->cal, k->deadline, due);
 		if (k->stopped_at != 0)
-			digest_duration(c->s, k->stopped_at - k->deadline, late, sizeof(late));
+			digest_duration_text(k->stopped_at - k->deadline, c->s->min, c->s->hour,
+					     c->s->day, late, sizeof(late));
 		else
 			snprintf(late, sizeof(late), "%s", c->s->still_open);
 		fputs("<tr>" DIGEST_TD "\">", out);
@@ -1051,7 +1053,8 @@ digest_text(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 
 		calendar_format(c->cal, k->deadline, due);
 		if (k->stopped_at != 0)
-			digest_duration(c->s, k->stopped_at - k->deadline, late, sizeof(late));
+			digest_duration_text(k->stopped_at - k->deadline, c->s->min, c->s->hour,
+					     c->s->day, late, sizeof(late));
 		else
 			snprintf(late, sizeof(late), "%s", c->s->still_open);
 		digest_ticket_shown(list[i].ticket->ticket, c->mconf->privacy_show_customers,

@@ -118,6 +118,12 @@ int digest_tick(const struct conf *conf, const struct mailer_conf *mconf,
    unless SHOW_CUSTOMERS. Into BUF of SIZE. */
 void digest_ticket_shown(const char *ticket, bool show_customers, char *buf, size_t size);
 
+/* SECS rounded up to minutes in the units MIN, HOUR and DAY (already in
+   the mail's language): "42 min", "3 h 05 min" under two days, else
+   "2 d 4 h". Into BUF of SIZE. */
+void digest_duration_text(int64_t secs, const char *min, const char *hour, const char *day,
+			  char *buf, size_t size);
+
 /* HTML-escape S onto OUT (& < > " '). */
 void digest_html_escape(FILE *out, const char *s);
 
