@@ -441,6 +441,17 @@ struct digest_ctx {
 	struct digest_sums *row_sums; /* per row: the report's amounts, our ranges */
 };
 
+/* How late breached clock K was, or that it is still open; into BUF. */
+static void
+digest_late(const struct digest_ctx *c, const struct sla_clock *k, char *buf, size_t size)
+{
+	if (k->stopped_at != 0)
+		digest_duration_text(k->stopped_at - k->deadline, c->s->min, c->s->hour, c->s->day,
+				     buf, size);
+	else
+		snprintf(buf, size, "%s", c->s->still_open);
+}
+
 static bool
 digest_selects(const struct digest_ctx *c, const char *agent, const char *team)
 {
@@ -819,11 +830,7 @@ digest_html_breaches(FILE *out, const struct digest_ctx *c,
 		char due[20], late[64];
 
 		calendar_format(c->cal, k->deadline, due);
-		if (k->stopped_at != 0)
-			digest_duration_text(k->stopped_at - k->deadline, c->s->min, c->s->hour,
-					     c->s->day, late, sizeof(late));
-		else
-			snprintf(late, sizeof(late), "%s", c->s->still_open);
+		digest_late(c, k, late, sizeof(late));
 		fputs("<tr>" DIGEST_TD "\">", out);
 		digest_ticket_link(out, c, list[i].ticket->ticket);
 		fprintf(out, "</td>" DIGEST_TD "\">%s</td>",
@@ -1052,11 +1059,7 @@ digest_text(FILE *out, const struct digest_ctx *c, const struct digest_breach *l
 		char due[20], late[64], shown[DIGEST_TICKET_SHOWN_MAX * 2 + 8];
 
 		calendar_format(c->cal, k->deadline, due);
-		if (k->stopped_at != 0)
-			digest_duration_text(k->stopped_at - k->deadline, c->s->min, c->s->hour,
-					     c->s->day, late, sizeof(late));
-		else
-			snprintf(late, sizeof(late), "%s", c->s->still_open);
+		digest_late(c, k, late, sizeof(late));
 		digest_ticket_shown(list[i].ticket->ticket, c->mconf->privacy_show_customers,
 				    shown, sizeof(shown));
 		fprintf(out, "  %-7s %s  %s %.16s  %s %s", sla_milestone_rule(
