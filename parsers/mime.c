@@ -343,8 +343,22 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 			if (e > v && m[e - 1] == ')')
 				folded = true;
 		}
-		if (nl == NULL)
+		if (nl == NULL) {
+			/* A value the message ends in, without a line break:
+			   not a field to the unstructured grammar, but an
+			   envelope field's grammar may end at one of its folds
+			   (its CRLF after a comment) and take the lines before
+			   it as the field; only libetpan knows where, and there
+			   is nothing past LEN for it to read. A value without a
+			   fold has no line break for it to end at. */
+			if (envelope && end > v &&
+			    mime_is_envelope_name(m + cur, n - cur)) {
+				e = mime_envelope_end(m, cur, len, nomem);
+				if (e != len)
+					cur = e;
+			}
 			break;
+		}
 		if (envelope && mime_is_envelope_name(m + cur, n - cur) &&
 		    mime_open_encoded_word(m, v, end))
 			return mime_fields_by_libetpan(m, len, start, fl, nomem);

@@ -101,6 +101,26 @@ START_TEST(test_folded_field_ends_headers)
 }
 END_TEST
 
+/* A message that ends in a folded envelope field, without a line break:
+   libetpan's grammar for it may still end at a fold after a comment, and
+   then the field is the lines before that fold and the body the rest. A
+   fold after anything else leaves the field unfinished, so not a field,
+   and the body starts at its name. */
+START_TEST(test_folded_field_at_the_end)
+{
+	static const char comment[] =
+		"Subject: s\r\nMessage-ID: <a@b.example> (c)\r\n\t(never closed";
+	static const char plain[] =
+		"Subject: s\r\nTo: a@b.example,\r\n c@d.example";
+	struct mime_ref r;
+
+	both(comment, strlen(comment), &r, "comment fold at the end");
+	text_is(&r.plain, "\t(never closed");
+	both(plain, strlen(plain), &r, "plain fold at the end");
+	text_is(&r.plain, "To: a@b.example,\r\n c@d.example");
+}
+END_TEST
+
 /* A line that is not a header ends the block, unlike mail.c's own header
    reader, which skips it. */
 START_TEST(test_broken_header_line)
@@ -332,6 +352,7 @@ main(void)
 	tcase_add_test(tc, test_no_close_boundary);
 	tcase_add_test(tc, test_no_boundary_line);
 	tcase_add_test(tc, test_folded_field_ends_headers);
+	tcase_add_test(tc, test_folded_field_at_the_end);
 	tcase_add_test(tc, test_broken_header_line);
 	tcase_add_test(tc, test_open_encoded_word);
 	tcase_add_test(tc, test_attachment_and_nested);
