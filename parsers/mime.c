@@ -201,8 +201,8 @@ mime_is_envelope_name(const char *m, size_t n)
 }
 
 /* Where libetpan's grammar for the folded field at CUR (up to END) ends:
-   an address list may parse on its first line, up to a comment, and leave
-   the continuation, which then ends the header block. */
+   an address list may parse up to a comment or a line of white space and
+   leave the rest of the field, which then ends the header block. */
 static size_t
 mime_envelope_end(const char *m, size_t cur, size_t end, bool *nomem)
 {
@@ -305,7 +305,7 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 		 bool envelope, bool *nomem)
 {
 	const char *nl;
-	size_t n, colon, v, end, e, start = cur;
+	size_t n, colon, v, end, e, line, w, start = cur;
 	bool folded;
 
 	mime_fields_init(fl);
@@ -326,6 +326,7 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 		/* The value runs to the first LF not followed by SP/TAB; without
 		   one the line is not a field. */
 		end = v;
+		line = cur;
 		folded = false;
 		for (;;) {
 			nl = memchr(m + end, '\n', len - end);
@@ -334,14 +335,25 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 			end = (size_t)(nl - m) + 1;
 			if (end == len || !mime_is_wsp(m[end]))
 				break;
-			/* libetpan's grammar can only stop at a fold right
-			   after a comment: after cfws took "(...)" and not the
-			   line break, its CRLF then ends the field. */
+			/* Every envelope field ends in libetpan's CFWS, then
+			   CRLF; that can only stop at a fold right after a
+			   comment (CFWS took "(...)" and not the line break), or
+			   at the end of a continuation line of only white space
+			   (CFWS took one fold as FWS, the line's CRLF is the
+			   next). Whether the field's grammar gets there is for
+			   libetpan to say. */
 			e = (size_t)(nl - m);
 			if (e > v && m[e - 1] == '\r')
 				e--;
 			if (e > v && m[e - 1] == ')')
 				folded = true;
+			if (line > cur) {
+				for (w = line; w < e && mime_is_wsp(m[w]); w++)
+					;
+				if (w == e)
+					folded = true;
+			}
+			line = end;
 		}
 		if (nl == NULL) {
 			/* A value the message ends in, without a line break:

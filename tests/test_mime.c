@@ -101,6 +101,30 @@ START_TEST(test_folded_field_ends_headers)
 }
 END_TEST
 
+/* A continuation line of only white space: libetpan's CFWS after an
+   address takes the fold before it, the line's own CRLF then ends the
+   field and the header block, and the rest is the body. After a comma
+   the address list wants more, so To is not an address field but an
+   unstructured one that runs on, and the Content-Type counts. */
+START_TEST(test_blank_continuation_line)
+{
+	static const char ends[] =
+		"Subject: s\r\nTo: a@b.example\r\n \r\n c@d.example\r\n"
+		"Content-Type: text/html\r\n\r\nbody\r\n";
+	static const char runs_on[] =
+		"Subject: s\r\nTo: a@b.example,\r\n \r\n c@d.example\r\n"
+		"Content-Type: text/html\r\n\r\nbody\r\n";
+	struct mime_ref r;
+
+	both(ends, strlen(ends), &r, "blank continuation ends the field");
+	ck_assert(!r.html.found);
+	text_is(&r.plain, " c@d.example\r\nContent-Type: text/html\r\n\r\nbody\r\n");
+	both(runs_on, strlen(runs_on), &r, "blank continuation after a comma");
+	ck_assert(!r.plain.found);
+	text_is(&r.html, "body\r\n");
+}
+END_TEST
+
 /* A message that ends in a folded envelope field, without a line break:
    libetpan's grammar for it may still end at a fold after a comment, and
    then the field is the lines before that fold and the body the rest. A
@@ -353,6 +377,7 @@ main(void)
 	tcase_add_test(tc, test_no_boundary_line);
 	tcase_add_test(tc, test_folded_field_ends_headers);
 	tcase_add_test(tc, test_folded_field_at_the_end);
+	tcase_add_test(tc, test_blank_continuation_line);
 	tcase_add_test(tc, test_broken_header_line);
 	tcase_add_test(tc, test_open_encoded_word);
 	tcase_add_test(tc, test_attachment_and_nested);
