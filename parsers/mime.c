@@ -305,7 +305,7 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 		 bool envelope, bool *nomem)
 {
 	const char *nl;
-	size_t n, colon, v, end, e, line, w, start = cur;
+	size_t n, colon, v, end, e, line, w, ones, ones_end, start = cur;
 	bool folded;
 
 	mime_fields_init(fl);
@@ -328,11 +328,23 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 		end = v;
 		line = cur;
 		folded = false;
+		ones = ones_end = 0;
 		for (;;) {
 			nl = memchr(m + end, '\n', len - end);
 			if (nl == NULL)
 				break;
 			end = (size_t)(nl - m) + 1;
+			/* A run of continuation lines of one SP/TAB each, as
+			   mailimf_unstructured_parse() reads them: they never
+			   move its end of the text, so its CRLF after that end
+			   takes the first of them as FWS and ends there. */
+			e = (size_t)(nl - m) - line;
+			if (line > cur && (e == 1 || (e == 2 && m[line + 1] == '\r'))) {
+				if (ones++ == 0)
+					ones_end = end;
+			} else {
+				ones = 0;
+			}
 			if (end == len || !mime_is_wsp(m[end]))
 				break;
 			/* Every envelope field ends in libetpan's CFWS, then
@@ -380,6 +392,8 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 				cur = e;
 				break;
 			}
+			/* Its grammar took the lines of one SP/TAB too. */
+			ones = 0;
 		}
 		if (n - cur >= 12 && strncasecmp(m + cur, "Content-", 8) == 0) {
 			if (n - cur == 12 && strncasecmp(m + cur + 8, "Type", 4) == 0)
@@ -390,6 +404,13 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 			else if (n - cur == 19 &&
 				 strncasecmp(m + cur + 8, "Disposition", 11) == 0)
 				mime_field_keep(fl, MIME_DISP, m, v, end, nomem);
+		}
+		/* Two or more such lines end the value: the field ends after
+		   the first, the next starts with white space, so does the body.
+		   The value's text is the same either way. */
+		if (ones >= 2) {
+			cur = ones_end;
+			break;
 		}
 		cur = end;
 	}

@@ -125,6 +125,35 @@ START_TEST(test_blank_continuation_line)
 }
 END_TEST
 
+/* Continuation lines of one SP/TAB each never move where libetpan's
+   unstructured grammar ends a value's text, so the CRLF it reads after
+   that takes the first of them as FWS and ends the field there: with two
+   or more, the header block ends after the first and the rest is the
+   body. In a message's header and in a part's alike. A line of two
+   spaces moves the end of the text and does not count. */
+START_TEST(test_one_space_continuation_lines)
+{
+	static const char two[] =
+		"Subject: s\r\n \r\n \r\nContent-Type: text/html\r\n\r\nbody\r\n";
+	static const char in_part[] =
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+		"X-A: a\n\t\n\t\nContent-Type: text/html\n\n<p>x</p>\n--b--\n";
+	static const char wider[] =
+		"Subject: s\r\n \r\n  \r\nContent-Type: text/html\r\n\r\nbody\r\n";
+	struct mime_ref r;
+
+	both(two, strlen(two), &r, "two one-space lines");
+	ck_assert(!r.html.found);
+	text_is(&r.plain, " \r\nContent-Type: text/html\r\n\r\nbody\r\n");
+	both(in_part, strlen(in_part), &r, "two one-tab lines in a part");
+	ck_assert(!r.html.found);
+	text_is(&r.plain, "\t\nContent-Type: text/html\n\n<p>x</p>");
+	both(wider, strlen(wider), &r, "a line of two spaces");
+	ck_assert(!r.plain.found);
+	text_is(&r.html, "body\r\n");
+}
+END_TEST
+
 /* A message that ends in a folded envelope field, without a line break:
    libetpan's grammar for it may still end at a fold after a comment, and
    then the field is the lines before that fold and the body the rest. A
@@ -378,6 +407,7 @@ main(void)
 	tcase_add_test(tc, test_folded_field_ends_headers);
 	tcase_add_test(tc, test_folded_field_at_the_end);
 	tcase_add_test(tc, test_blank_continuation_line);
+	tcase_add_test(tc, test_one_space_continuation_lines);
 	tcase_add_test(tc, test_broken_header_line);
 	tcase_add_test(tc, test_open_encoded_word);
 	tcase_add_test(tc, test_attachment_and_nested);
