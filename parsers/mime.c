@@ -201,8 +201,8 @@ mime_is_envelope_name(const char *m, size_t n)
 }
 
 /* Where libetpan's grammar for the folded field at CUR (up to END) ends:
-   an address list may parse on its first line, up to a comment, and leave
-   the continuation, which then ends the header block. */
+   an address list may parse up to a comment or a line of white space and
+   leave the rest of the field, which then ends the header block. */
 static size_t
 mime_envelope_end(const char *m, size_t cur, size_t end, bool *nomem)
 {
@@ -295,6 +295,35 @@ mime_fields_by_libetpan(const char *m, size_t len, size_t cur,
 }
 
 
+/* Where the unstructured grammar ends the field whose value is [V, END)
+   early, or 0: at its end, mailimf_unstructured_parse() ends the text at
+   the last line break it read outside its fold state, and continuation
+   lines of one SP/TAB never leave that state, so after them the CRLF it
+   reads (CFWS first) takes the first of them as FWS and stops. With two
+   or more of them the field ends after the first; the next line starts
+   with white space, so the header block ends there too. The value's text
+   is the same either way. */
+static size_t
+mime_one_space_lines(const char *m, size_t v, size_t end)
+{
+	size_t p = end, q, first = 0;
+	unsigned int k = 0;
+
+	/* From the end back, each line "SP\n" or "SP\r\n" after an LF of
+	   the value; M[END - 1] is an LF. */
+	for (;;) {
+		q = p - 1;
+		if (q > v && m[q - 1] == '\r')
+			q--;
+		if (q < v + 2 || !mime_is_wsp(m[q - 1]) || m[q - 2] != '\n')
+			break;
+		k++;
+		first = p;
+		p = q - 1;
+	}
+	return k >= 2 ? first : 0;
+}
+
 /* Read a header block at CUR as mailimf_optional_fields_parse() (a part's)
    or, with ENVELOPE, mailimf_envelope_and_optional_fields_parse() (a
    message's) does, then the empty line: "name: value" fields up to the
@@ -305,8 +334,8 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 		 bool envelope, bool *nomem)
 {
 	const char *nl;
-	size_t n, colon, v, end, e, start = cur;
-	bool folded;
+	size_t n, colon, v, end, e, line, w, start = cur;
+	bool folded, env, ones;
 
 	mime_fields_init(fl);
 	for (;;) {
@@ -325,8 +354,10 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 			v++;
 		/* The value runs to the first LF not followed by SP/TAB; without
 		   one the line is not a field. */
+		env = envelope && mime_is_envelope_name(m + cur, n - cur);
 		end = v;
-		folded = false;
+		line = cur;
+		folded = ones = false;
 		for (;;) {
 			nl = memchr(m + end, '\n', len - end);
 			if (nl == NULL)
@@ -334,21 +365,47 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 			end = (size_t)(nl - m) + 1;
 			if (end == len || !mime_is_wsp(m[end]))
 				break;
-			/* libetpan's grammar can only stop at a fold right
-			   after a comment: after cfws took "(...)" and not the
-			   line break, its CRLF then ends the field. */
+			/* Every envelope field ends in libetpan's CFWS, then
+			   CRLF; that can only stop at a fold right after a
+			   comment (CFWS took "(...)" and not the line break), or
+			   at the end of a continuation line of only white space
+			   (CFWS took one fold as FWS, the line's CRLF is the
+			   next). Whether the field's grammar gets there is for
+			   libetpan to say. */
 			e = (size_t)(nl - m);
 			if (e > v && m[e - 1] == '\r')
 				e--;
 			if (e > v && m[e - 1] == ')')
 				folded = true;
+			/* A line of one SP/TAB, folded: see mime_one_space_lines(). */
+			if (line > cur && e == line + 1)
+				ones = true;
+			if (env && !folded && line > cur) {
+				for (w = line; w < e && mime_is_wsp(m[w]); w++)
+					;
+				if (w == e)
+					folded = true;
+			}
+			line = end;
 		}
-		if (nl == NULL)
+		if (nl == NULL) {
+			/* A value the message ends in, without a line break:
+			   not a field to the unstructured grammar, but an
+			   envelope field's grammar may end at one of its folds
+			   (its CRLF after a comment) and take the lines before
+			   it as the field; only libetpan knows where, and there
+			   is nothing past LEN for it to read. A value without a
+			   fold has no line break for it to end at. */
+			if (env && end > v) {
+				e = mime_envelope_end(m, cur, len, nomem);
+				if (e != len)
+					cur = e;
+			}
 			break;
-		if (envelope && mime_is_envelope_name(m + cur, n - cur) &&
-		    mime_open_encoded_word(m, v, end))
+		}
+		if (env && mime_open_encoded_word(m, v, end))
 			return mime_fields_by_libetpan(m, len, start, fl, nomem);
-		if (envelope && folded && mime_is_envelope_name(m + cur, n - cur)) {
+		if (env && folded) {
 			e = mime_envelope_end(m, cur, end, nomem);
 			if (e != end) {
 				cur = e;
@@ -364,6 +421,12 @@ mime_fields_read(const char *m, size_t len, size_t cur, struct mime_fields *fl,
 			else if (n - cur == 19 &&
 				 strncasecmp(m + cur + 8, "Disposition", 11) == 0)
 				mime_field_keep(fl, MIME_DISP, m, v, end, nomem);
+		}
+		/* For an envelope field libetpan has said where it ends. */
+		if (ones && !(env && folded) &&
+		    (e = mime_one_space_lines(m, v, end)) != 0) {
+			cur = e;
+			break;
 		}
 		cur = end;
 	}

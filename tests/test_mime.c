@@ -101,6 +101,79 @@ START_TEST(test_folded_field_ends_headers)
 }
 END_TEST
 
+/* A continuation line of only white space: libetpan's CFWS after an
+   address takes the fold before it, the line's own CRLF then ends the
+   field and the header block, and the rest is the body. After a comma
+   the address list wants more, so To is not an address field but an
+   unstructured one that runs on, and the Content-Type counts. */
+START_TEST(test_blank_continuation_line)
+{
+	static const char ends[] =
+		"Subject: s\r\nTo: a@b.example\r\n \r\n c@d.example\r\n"
+		"Content-Type: text/html\r\n\r\nbody\r\n";
+	static const char runs_on[] =
+		"Subject: s\r\nTo: a@b.example,\r\n \r\n c@d.example\r\n"
+		"Content-Type: text/html\r\n\r\nbody\r\n";
+	struct mime_ref r;
+
+	both(ends, strlen(ends), &r, "blank continuation ends the field");
+	ck_assert(!r.html.found);
+	text_is(&r.plain, " c@d.example\r\nContent-Type: text/html\r\n\r\nbody\r\n");
+	both(runs_on, strlen(runs_on), &r, "blank continuation after a comma");
+	ck_assert(!r.plain.found);
+	text_is(&r.html, "body\r\n");
+}
+END_TEST
+
+/* Continuation lines of one SP/TAB each never move where libetpan's
+   unstructured grammar ends a value's text, so the CRLF it reads after
+   that takes the first of them as FWS and ends the field there: with two
+   or more, the header block ends after the first and the rest is the
+   body. In a message's header and in a part's alike. A line of two
+   spaces moves the end of the text and does not count. */
+START_TEST(test_one_space_continuation_lines)
+{
+	static const char two[] =
+		"Subject: s\r\n \r\n \r\nContent-Type: text/html\r\n\r\nbody\r\n";
+	static const char in_part[] =
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+		"X-A: a\n\t\n\t\nContent-Type: text/html\n\n<p>x</p>\n--b--\n";
+	static const char wider[] =
+		"Subject: s\r\n \r\n  \r\nContent-Type: text/html\r\n\r\nbody\r\n";
+	struct mime_ref r;
+
+	both(two, strlen(two), &r, "two one-space lines");
+	ck_assert(!r.html.found);
+	text_is(&r.plain, " \r\nContent-Type: text/html\r\n\r\nbody\r\n");
+	both(in_part, strlen(in_part), &r, "two one-tab lines in a part");
+	ck_assert(!r.html.found);
+	text_is(&r.plain, "\t\nContent-Type: text/html\n\n<p>x</p>");
+	both(wider, strlen(wider), &r, "a line of two spaces");
+	ck_assert(!r.plain.found);
+	text_is(&r.html, "body\r\n");
+}
+END_TEST
+
+/* A message that ends in a folded envelope field, without a line break:
+   libetpan's grammar for it may still end at a fold after a comment, and
+   then the field is the lines before that fold and the body the rest. A
+   fold after anything else leaves the field unfinished, so not a field,
+   and the body starts at its name. */
+START_TEST(test_folded_field_at_the_end)
+{
+	static const char comment[] =
+		"Subject: s\r\nMessage-ID: <a@b.example> (c)\r\n\t(never closed";
+	static const char plain[] =
+		"Subject: s\r\nTo: a@b.example,\r\n c@d.example";
+	struct mime_ref r;
+
+	both(comment, strlen(comment), &r, "comment fold at the end");
+	text_is(&r.plain, "\t(never closed");
+	both(plain, strlen(plain), &r, "plain fold at the end");
+	text_is(&r.plain, "To: a@b.example,\r\n c@d.example");
+}
+END_TEST
+
 /* A line that is not a header ends the block, unlike mail.c's own header
    reader, which skips it. */
 START_TEST(test_broken_header_line)
@@ -332,6 +405,9 @@ main(void)
 	tcase_add_test(tc, test_no_close_boundary);
 	tcase_add_test(tc, test_no_boundary_line);
 	tcase_add_test(tc, test_folded_field_ends_headers);
+	tcase_add_test(tc, test_folded_field_at_the_end);
+	tcase_add_test(tc, test_blank_continuation_line);
+	tcase_add_test(tc, test_one_space_continuation_lines);
 	tcase_add_test(tc, test_broken_header_line);
 	tcase_add_test(tc, test_open_encoded_word);
 	tcase_add_test(tc, test_attachment_and_nested);
