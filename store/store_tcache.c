@@ -93,6 +93,7 @@ tcache_set(struct tcache *tc, const char *key, const char *ticket, bool *created
 	e->ticket = copy;
 	e->time = 0;
 	e->dirty = false;
+	e->next_dirty = NULL;
 	e->time_merged = false;
 	e->next = tc->buckets[e->hash & (tc->bucket_count - 1)];
 	tc->buckets[e->hash & (tc->bucket_count - 1)] = e;
@@ -107,6 +108,8 @@ tcache_mark_dirty(struct tcache *tc, struct tcache_entry *e)
 {
 	if (!e->dirty) {
 		e->dirty = true;
+		e->next_dirty = tc->dirty;
+		tc->dirty = e;
 		tc->dirty_count++;
 	}
 }
@@ -124,7 +127,7 @@ int
 tcache_take_dirty(struct tcache *tc, struct tcache_entry ***list_r, size_t *count_r)
 {
 	struct tcache_entry **list, *e;
-	size_t i, n = 0;
+	size_t n = 0;
 
 	*list_r = NULL;
 	*count_r = 0;
@@ -132,14 +135,11 @@ tcache_take_dirty(struct tcache *tc, struct tcache_entry ***list_r, size_t *coun
 		return 0;
 	if ((list = malloc(tc->dirty_count * sizeof(*list))) == NULL)
 		return -1;
-	for (i = 0; i < tc->bucket_count; i++) {
-		for (e = tc->buckets[i]; e != NULL; e = e->next) {
-			if (e->dirty) {
-				e->dirty = false;
-				list[n++] = e;
-			}
-		}
+	for (e = tc->dirty; e != NULL; e = e->next_dirty) {
+		e->dirty = false;
+		list[n++] = e;
 	}
+	tc->dirty = NULL;
 	tc->dirty_count = 0;
 	/* In key order the writes walk the index once, left to right. */
 	qsort(list, n, sizeof(*list), tcache_key_cmp);
@@ -164,6 +164,7 @@ tcache_clear(struct tcache *tc)
 	}
 	tc->count = 0;
 	tc->dirty_count = 0;
+	tc->dirty = NULL;
 }
 
 void

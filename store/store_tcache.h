@@ -23,6 +23,7 @@
 
 struct tcache_entry {
 	struct tcache_entry *next;  /* bucket chain */
+	struct tcache_entry *next_dirty;
 	uint64_t hash;
 	char *ticket;
 	int64_t time;       /* subject keys: the latest time recorded */
@@ -36,6 +37,9 @@ struct tcache {
 	size_t bucket_count;    /* a power of two, or 0 before the first put */
 	size_t count;
 	size_t dirty_count;
+	/* The dirty entries, so a commit's write-out does not walk every
+	   bucket of a map much larger than one transaction. */
+	struct tcache_entry *dirty;
 };
 
 /* The entry for KEY, or NULL. */
