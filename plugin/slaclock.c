@@ -134,7 +134,17 @@ do_ingest(struct ctx *c, const char *maildir, bool mbox, bool quiet)
 			(unsigned long long)stats.files, (unsigned long long)stats.events,
 			(unsigned long long)stats.duplicates,
 			(unsigned long long)stats.failed);
+	/* The recompute rewrites a breach and proposal row or more per
+	   ticket: as much a bulk load as the ingest was. */
+	if (store_bulk(c->store, STORE_BULK_LOAD, &error) < 0) {
+		fprintf(stderr, "slaclock: recompute: %s\n", error);
+		return EXIT_FAILURE;
+	}
 	ret = cmd_recompute_and_report(c, NULL, REPORT_TEXT, true, false);
+	if (store_bulk(c->store, STORE_BULK_OFF, &error) < 0) {
+		fprintf(stderr, "slaclock: recompute: %s\n", error);
+		ret = EXIT_FAILURE;
+	}
 	if (ret == EXIT_SUCCESS && stats.failed > 0)
 		ret = EXIT_DATA;
 	return ret;

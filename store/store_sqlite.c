@@ -15,6 +15,7 @@
 
 #include "store.h"
 #include "store_sqlite_private.h"
+#include "store_tcache.h"
 
 /* Writers wait this long for another connection's lock before giving up
    with "database is locked". */
@@ -132,6 +133,8 @@ enum sq_stmt {
 	SQ_MT_PUT,
 	SQ_ST_GET,
 	SQ_ST_PUT,
+	SQ_ST_TIME,
+	SQ_DATA_VERSION,
 	SQ_BREACHES_CLEAR,
 	SQ_PROPOSALS_CLEAR,
 	SQ_BREACH_PUT,
@@ -192,6 +195,8 @@ static const char *const sq_sql[SQ_COUNT] = {
 		"INSERT INTO subject_ticket (key, ticket, last_time) VALUES (?1, ?2, ?3)"
 		" ON CONFLICT (key) DO UPDATE SET ticket = excluded.ticket,"
 		" last_time = max(last_time, excluded.last_time)",
+	[SQ_ST_TIME] = "SELECT last_time FROM subject_ticket WHERE key = ?1",
+	[SQ_DATA_VERSION] = "PRAGMA data_version",
 	[SQ_BREACHES_CLEAR] = "DELETE FROM breaches",
 	[SQ_PROPOSALS_CLEAR] = "DELETE FROM proposals",
 	[SQ_BREACH_PUT] =
@@ -259,6 +264,12 @@ static const char *const sq_sql[SQ_COUNT] = {
 struct store_sqlite {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[SQ_COUNT];
+	/* While a bulk load runs: message_ticket and subject_ticket as the
+	   load recorded them (store_tcache.h). What a transaction recorded
+	   reaches SQLite at its commit; a rollback forgets both maps. */
+	bool tc_on;
+	struct tcache mt, st;
+	int64_t data_version;   /* another connection's commit changes it */
 };
 
 static struct store_sqlite *
@@ -626,6 +637,8 @@ sq_close(struct store *store)
 
 	if (priv == NULL)
 		return;
+	tcache_free(&priv->mt);
+	tcache_free(&priv->st);
 	for (i = 0; i < SQ_COUNT; i++)
 		sqlite3_finalize(priv->stmts[i]);
 	/* Rolls back an open transaction; the last connection to close
@@ -633,6 +646,107 @@ sq_close(struct store *store)
 	sqlite3_close_v2(priv->db);
 	free(priv);
 	store->priv = NULL;
+}
+
+/* ---- the threading maps of a bulk load ---- */
+
+static void
+sq_tc_forget(struct store *store)
+{
+	tcache_clear(&sq_priv(store)->mt);
+	tcache_clear(&sq_priv(store)->st);
+}
+
+/* After BEGIN: the maps only hold while this connection is the only
+   writer; anyone else's commit since our last transaction makes them
+   stale. */
+static int
+sq_tc_check(struct store *store, const char **error_r)
+{
+	struct store_sqlite *priv = sq_priv(store);
+	sqlite3_stmt *stmt;
+	int64_t v;
+	int ret = 0;
+
+	if (!priv->tc_on)
+		return 0;
+	if ((stmt = sq_stmt(store, SQ_DATA_VERSION, "data version", error_r)) == NULL)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		v = sqlite3_column_int64(stmt, 0);
+		if (v != priv->data_version)
+			sq_tc_forget(store);
+		priv->data_version = v;
+	} else {
+		ret = sq_fail(store, "data version", error_r);
+	}
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+static int
+sq_mt_write(struct store *store, const char *message_id, const char *ticket,
+	    const char **error_r)
+{
+	static const char what[] = "store message ticket";
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_MT_PUT, what, error_r);
+
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, message_id) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, ticket) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return -1;
+	}
+	return sq_step_done(store, stmt, what, error_r);
+}
+
+static int
+sq_st_write(struct store *store, const char *key, const char *ticket,
+	    int64_t time, const char **error_r)
+{
+	static const char what[] = "store subject ticket";
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_ST_PUT, what, error_r);
+
+	if (stmt == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, key) != SQLITE_OK ||
+	    sq_bind_text(stmt, 2, ticket) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 3, time) != SQLITE_OK) {
+		sq_fail(store, what, error_r);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return -1;
+	}
+	return sq_step_done(store, stmt, what, error_r);
+}
+
+/* Before COMMIT: what the transaction recorded in the maps, into its
+   tables. On failure the caller rolls back, which forgets the maps. */
+static int
+sq_tc_write_out(struct store *store, const char **error_r)
+{
+	struct store_sqlite *priv = sq_priv(store);
+	struct tcache_entry **list;
+	size_t i, n;
+	int ret = 0;
+
+	if (tcache_take_dirty(&priv->mt, &list, &n) < 0)
+		return sq_failf(store, error_r, "store message tickets: out of memory");
+	for (i = 0; i < n && ret == 0; i++)
+		ret = sq_mt_write(store, list[i]->key, list[i]->ticket, error_r);
+	free(list);
+	if (ret < 0)
+		return -1;
+	if (tcache_take_dirty(&priv->st, &list, &n) < 0)
+		return sq_failf(store, error_r, "store subject tickets: out of memory");
+	for (i = 0; i < n && ret == 0; i++)
+		ret = sq_st_write(store, list[i]->key, list[i]->ticket, list[i]->time,
+				  error_r);
+	free(list);
+	return ret;
 }
 
 /* ---- bulk load ---- */
@@ -669,6 +783,8 @@ sq_bulk(struct store *store, enum store_bulk_mode mode, const char **error_r)
 	}
 	if (sqlite3_exec(sq_priv(store)->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return sq_fail(store, "bulk", error_r);
+	sq_tc_forget(store);
+	sq_priv(store)->tc_on = mode != STORE_BULK_OFF;
 	return 0;
 }
 
@@ -681,17 +797,39 @@ sq_begin(struct store *store, const char **error_r)
 		return sq_failf(store, error_r, "begin transaction: a "
 				"transaction is already open (nested begin)");
 	}
-	return sq_run(store, SQ_BEGIN, "begin transaction", error_r);
+	/* A transaction SQLite ended on its own (SQLITE_FULL) left
+	   nothing of its recorded tickets behind. */
+	if (sq_priv(store)->mt.dirty_count + sq_priv(store)->st.dirty_count > 0)
+		sq_tc_forget(store);
+	if (sq_run(store, SQ_BEGIN, "begin transaction", error_r) < 0)
+		return -1;
+	if (sq_tc_check(store, error_r) < 0) {
+		const char *ignored;
+
+		(void)sq_run(store, SQ_ROLLBACK, "rollback", &ignored);
+		return -1;
+	}
+	return 0;
 }
 
 static int
 sq_commit(struct store *store, const char **error_r)
 {
-	if (sqlite3_get_autocommit(sq_priv(store)->db))
+	struct store_sqlite *priv = sq_priv(store);
+
+	if (sqlite3_get_autocommit(priv->db))
 		return sq_failf(store, error_r, "commit: no transaction open");
+	if (sq_tc_write_out(store, error_r) < 0)
+		return -1;
 	/* On failure (e.g. SQLITE_BUSY) the transaction stays open; the
 	   caller may retry the commit or roll back. */
-	return sq_run(store, SQ_COMMIT, "commit", error_r);
+	if (sq_run(store, SQ_COMMIT, "commit", error_r) < 0)
+		return -1;
+	if (priv->mt.count > TCACHE_MAX_ENTRIES)
+		tcache_clear(&priv->mt);
+	if (priv->st.count > TCACHE_MAX_ENTRIES)
+		tcache_clear(&priv->st);
+	return 0;
 }
 
 static int
@@ -700,6 +838,7 @@ sq_rollback(struct store *store, const char **error_r)
 	sqlite3 *db = sq_priv(store)->db;
 	bool disk_full = sqlite3_errcode(db) == SQLITE_FULL;
 
+	sq_tc_forget(store);
 	if (sqlite3_get_autocommit(db))
 		return sq_failf(store, error_r, "rollback: no transaction open");
 	if (sq_run(store, SQ_ROLLBACK, "rollback", error_r) < 0)
@@ -856,11 +995,32 @@ sq_event_count(struct store *store, int64_t *count_r, const char **error_r)
 
 /* ---- threading ---- */
 
+/* A recorded ticket goes into the map rather than SQLite while a bulk
+   load has a transaction open. */
+static bool
+sq_tc_defer(struct store *store)
+{
+	struct store_sqlite *priv = sq_priv(store);
+
+	return priv->tc_on && !sqlite3_get_autocommit(priv->db);
+}
+
+static int
+sq_tc_dup(struct store *store, const char *what, const char *ticket,
+	  char **ticket_r, const char **error_r)
+{
+	if ((*ticket_r = strdup(ticket)) == NULL)
+		return sq_failf(store, error_r, "%s: out of memory", what);
+	return 0;
+}
+
 static int
 sq_message_ticket_get(struct store *store, const char *message_id,
 		      char **ticket_r, const char **error_r)
 {
 	static const char what[] = "look up message ticket";
+	struct store_sqlite *priv = sq_priv(store);
+	struct tcache_entry *e;
 	sqlite3_stmt *stmt;
 	bool oom = false;
 	int rc, ret = 0;
@@ -868,6 +1028,8 @@ sq_message_ticket_get(struct store *store, const char *message_id,
 	*ticket_r = NULL;
 	if (sq_check(store, what, "message id", message_id, EVENT_ID_MAX, true, error_r) < 0)
 		return -1;
+	if (priv->tc_on && (e = tcache_find(&priv->mt, message_id)) != NULL)
+		return sq_tc_dup(store, what, e->ticket, ticket_r, error_r);
 	stmt = sq_stmt(store, SQ_MT_GET, what, error_r);
 	if (stmt == NULL)
 		return -1;
@@ -894,21 +1056,59 @@ sq_message_ticket_put(struct store *store, const char *message_id,
 		      const char *ticket, const char **error_r)
 {
 	static const char what[] = "store message ticket";
-	sqlite3_stmt *stmt;
+	struct store_sqlite *priv = sq_priv(store);
+	struct tcache_entry *e;
 
 	if (sq_check(store, what, "message id", message_id, EVENT_ID_MAX, true, error_r) < 0 ||
 	    sq_check(store, what, "ticket", ticket, EVENT_ID_MAX, true, error_r) < 0)
 		return -1;
-	stmt = sq_stmt(store, SQ_MT_PUT, what, error_r);
-	if (stmt == NULL)
-		return -1;
-	if (sq_bind_text(stmt, 1, message_id) != SQLITE_OK ||
-	    sq_bind_text(stmt, 2, ticket) != SQLITE_OK) {
-		sq_fail(store, what, error_r);
-		sqlite3_reset(stmt);
-		return -1;
+	if (sq_tc_defer(store)) {
+		if ((e = tcache_set(&priv->mt, message_id, ticket, NULL)) == NULL)
+			return sq_failf(store, error_r, "%s: out of memory", what);
+		tcache_mark_dirty(&priv->mt, e);
+		return 0;
 	}
-	return sq_step_done(store, stmt, what, error_r);
+	if (sq_mt_write(store, message_id, ticket, error_r) < 0)
+		return -1;
+	/* Outside a transaction the map must not keep an older ticket. */
+	if (priv->tc_on && tcache_set(&priv->mt, message_id, ticket, NULL) == NULL)
+		tcache_clear(&priv->mt);
+	return 0;
+}
+
+/* The stored row's last_time folded into E's, once: E was recorded
+   without reading the row, whose time may be later (a put keeps the
+   later of the two). */
+static int
+sq_st_merge_time(struct store *store, struct tcache_entry *e, const char **error_r)
+{
+	static const char what[] = "look up subject ticket";
+	sqlite3_stmt *stmt;
+	int rc, ret = 0;
+
+	if (e->time_merged)
+		return 0;
+	if ((stmt = sq_stmt(store, SQ_ST_TIME, what, error_r)) == NULL)
+		return -1;
+	if (sq_bind_text(stmt, 1, e->key) != SQLITE_OK) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		int64_t t = sqlite3_column_int64(stmt, 0);
+
+		if (t > e->time)
+			e->time = t;
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(store, what, error_r);
+		goto out;
+	}
+	e->time_merged = true;
+out:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return ret;
 }
 
 static int
@@ -916,6 +1116,8 @@ sq_subject_ticket_get(struct store *store, const char *key, int64_t since,
 		      char **ticket_r, const char **error_r)
 {
 	static const char what[] = "look up subject ticket";
+	struct store_sqlite *priv = sq_priv(store);
+	struct tcache_entry *e;
 	sqlite3_stmt *stmt;
 	bool oom = false;
 	int rc, ret = 0;
@@ -923,6 +1125,13 @@ sq_subject_ticket_get(struct store *store, const char *key, int64_t since,
 	*ticket_r = NULL;
 	if (sq_check(store, what, "subject key", key, EVENT_ID_MAX, true, error_r) < 0)
 		return -1;
+	if (priv->tc_on && (e = tcache_find(&priv->st, key)) != NULL) {
+		if (e->time < since && sq_st_merge_time(store, e, error_r) < 0)
+			return -1;
+		if (e->time < since)
+			return 0;
+		return sq_tc_dup(store, what, e->ticket, ticket_r, error_r);
+	}
 	if ((stmt = sq_stmt(store, SQ_ST_GET, what, error_r)) == NULL)
 		return -1;
 	if (sq_bind_text(stmt, 1, key) != SQLITE_OK ||
@@ -949,22 +1158,34 @@ sq_subject_ticket_put(struct store *store, const char *key, const char *ticket,
 		      int64_t time, const char **error_r)
 {
 	static const char what[] = "store subject ticket";
-	sqlite3_stmt *stmt;
+	struct store_sqlite *priv = sq_priv(store);
+	struct tcache_entry *e;
+	bool created;
 
 	if (sq_check(store, what, "subject key", key, EVENT_ID_MAX, true, error_r) < 0 ||
 	    sq_check(store, what, "ticket", ticket, EVENT_ID_MAX, true, error_r) < 0)
 		return -1;
-	if ((stmt = sq_stmt(store, SQ_ST_PUT, what, error_r)) == NULL)
-		return -1;
-	if (sq_bind_text(stmt, 1, key) != SQLITE_OK ||
-	    sq_bind_text(stmt, 2, ticket) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 3, time) != SQLITE_OK) {
-		sq_fail(store, what, error_r);
-		sqlite3_reset(stmt);
-		sqlite3_clear_bindings(stmt);
-		return -1;
+	if (sq_tc_defer(store)) {
+		if ((e = tcache_set(&priv->st, key, ticket, &created)) == NULL)
+			return sq_failf(store, error_r, "%s: out of memory", what);
+		if (created || time > e->time)
+			e->time = time;
+		tcache_mark_dirty(&priv->st, e);
+		return 0;
 	}
-	return sq_step_done(store, stmt, what, error_r);
+	if (sq_st_write(store, key, ticket, time, error_r) < 0)
+		return -1;
+	/* The row now holds the later time, which the map does not know. */
+	if (priv->tc_on && (e = tcache_find(&priv->st, key)) != NULL) {
+		if (tcache_set(&priv->st, key, ticket, NULL) == NULL) {
+			tcache_clear(&priv->st);
+		} else {
+			if (time > e->time)
+				e->time = time;
+			e->time_merged = false;
+		}
+	}
+	return 0;
 }
 
 /* ---- derived records ---- */

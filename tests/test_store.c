@@ -745,6 +745,97 @@ START_TEST(test_message_ticket)
 }
 END_TEST
 
+/* In bulk mode the threading tickets a transaction records are answered
+   from memory and reach the tables only at its commit: a rollback loses
+   them, a second connection's write is seen, and a subject's stored time
+   still wins over an older one recorded since. */
+static char *
+sql_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	char *s = NULL;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != NULL)
+		s = strdup((const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+static void
+ticket_is(char *ticket, const char *want)
+{
+	if (want == NULL) {
+		ck_assert_ptr_null(ticket);
+	} else {
+		ck_assert_ptr_nonnull(ticket);
+		ck_assert_str_eq(ticket, want);
+	}
+	free(ticket);
+}
+
+START_TEST(test_bulk_threading)
+{
+	struct store *store = open_ok(dbpath), *other;
+	sqlite3 *db = store_sqlite_db(store);
+	const char *error;
+	char *ticket;
+
+	ck_assert_int_eq(store_subject_ticket_put(store, "a\x1fold", "T0", 5000, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_LOAD, &error), 0);
+
+	ck_assert_int_eq(store_begin(store, &error), 0);
+	ck_assert_int_eq(store_message_ticket_put(store, "<m1@x>", "T1", &error), 0);
+	ck_assert_int_eq(store_message_ticket_get(store, "<m1@x>", &ticket, &error), 0);
+	ticket_is(ticket, "T1");
+	/* not written yet: the commit writes it */
+	ticket_is(sql_text(db, "SELECT ticket FROM message_ticket"), NULL);
+	ck_assert_int_eq(store_subject_ticket_put(store, "a\x1fhelp", "T1", 1000, &error), 0);
+	ck_assert_int_eq(store_subject_ticket_put(store, "a\x1fhelp", "T2", 900, &error), 0);
+	ck_assert_int_eq(store_subject_ticket_get(store, "a\x1fhelp", 1000, &ticket, &error), 0);
+	ticket_is(ticket, "T2");
+	ck_assert_int_eq(store_subject_ticket_get(store, "a\x1fhelp", 1001, &ticket, &error), 0);
+	ticket_is(ticket, NULL);
+	/* recorded older than the stored row: the stored time holds */
+	ck_assert_int_eq(store_subject_ticket_put(store, "a\x1fold", "T3", 10, &error), 0);
+	ck_assert_int_eq(store_subject_ticket_get(store, "a\x1fold", 4000, &ticket, &error), 0);
+	ticket_is(ticket, "T3");
+	ck_assert_int_eq(store_commit(store, &error), 0);
+	ticket_is(sql_text(db, "SELECT ticket FROM message_ticket WHERE message_id = '<m1@x>'"),
+		  "T1");
+	ticket_is(sql_text(db, "SELECT ticket || ' ' || last_time FROM subject_ticket"
+			   " WHERE key = 'a' || char(31) || 'help'"), "T2 1000");
+	ticket_is(sql_text(db, "SELECT ticket || ' ' || last_time FROM subject_ticket"
+			   " WHERE key = 'a' || char(31) || 'old'"), "T3 5000");
+
+	/* a rollback forgets what its transaction recorded */
+	ck_assert_int_eq(store_begin(store, &error), 0);
+	ck_assert_int_eq(store_message_ticket_put(store, "<m2@x>", "T9", &error), 0);
+	ck_assert_int_eq(store_message_ticket_put(store, "<m1@x>", "T9", &error), 0);
+	ck_assert_int_eq(store_rollback(store, &error), 0);
+	ck_assert_int_eq(store_message_ticket_get(store, "<m2@x>", &ticket, &error), 0);
+	ticket_is(ticket, NULL);
+	ck_assert_int_eq(store_message_ticket_get(store, "<m1@x>", &ticket, &error), 0);
+	ticket_is(ticket, "T1");
+	ck_assert_int_eq(store_message_ticket_get(store, "<m1@x>", &ticket, &error), 0);
+	ticket_is(ticket, "T1");
+
+	/* another connection re-threads <m1@x>: our next transaction sees it */
+	ck_assert_int_eq(store_begin(store, &error), 0);
+	ck_assert_int_eq(store_message_ticket_put(store, "<m1@x>", "T1", &error), 0);
+	ck_assert_int_eq(store_commit(store, &error), 0);
+	other = open_ok(dbpath);
+	ck_assert_int_eq(store_message_ticket_put(other, "<m1@x>", "T5", &error), 0);
+	store_close(&other);
+	ck_assert_int_eq(store_begin(store, &error), 0);
+	ck_assert_int_eq(store_message_ticket_get(store, "<m1@x>", &ticket, &error), 0);
+	ticket_is(ticket, "T5");
+	ck_assert_int_eq(store_commit(store, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_OFF, &error), 0);
+	store_close(&store);
+}
+END_TEST
+
 /* ---- derived records ---- */
 
 struct pcollect {
@@ -1214,6 +1305,7 @@ store_suite(void)
 	tcase_add_test(tc, test_transactions);
 	tcase_add_test(tc, test_transaction_misuse);
 	tcase_add_test(tc, test_message_ticket);
+	tcase_add_test(tc, test_bulk_threading);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("derived");

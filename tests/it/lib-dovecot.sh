@@ -129,8 +129,13 @@ for i in range(a, b + 1):
     m = ("From: Customer %d <cust%d@client.example>\r\nTo: %s\r\nSubject: bulk %d\r\n"
          "Message-ID: <it-%d@client.example>\r\nDate: Mon, 02 Mar 2026 10:00:00 +0800\r\n\r\n"
          "Bulk case %d.\r\n" % (i, i, user, i, i, i))
-    with open(os.path.join(d, "%d.M%dP1.it" % (t, i)), "w") as f:
+    # Written in tmp/ and renamed, as a delivery agent does: the daemon
+    # syncs while this runs, and Dovecot would serve a half-written file.
+    name = "%d.M%dP1.it" % (t, i)
+    tmp = os.path.join(d, "..", "tmp", name)
+    with open(tmp, "w") as f:
         f.write(m)
+    os.rename(tmp, os.path.join(d, name))
 EOF
 	chown -R nobody:nogroup "$D/mail"
 }
