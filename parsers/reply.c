@@ -21,6 +21,10 @@ struct reply_line {
 	size_t len;
 	const char *raw; /* the whole line without its line break */
 	size_t raw_len;
+	/* reply_key_classify(): a from key, another key; worked out once, as
+	   the header-block test asks it of every line five times over. */
+	bool from_key;
+	bool other_key;
 };
 
 enum reply_kind {
@@ -91,13 +95,21 @@ static const char *const reply_other_keys[] = {
 	"宛先", "件名", "보낸 날짜", "받는 사람", "제목",
 };
 
+/* tolower() for the first-byte tests: strncasecmp() folds only ASCII
+   here too, and this is inline where the libc call is not. */
+static inline unsigned char
+reply_fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
 static bool
 reply_starts(const struct reply_line *l, const char *prefix)
 {
 	size_t n;
 
 	/* The first byte decides for most lines, before strlen(). */
-	if (l->len == 0 || tolower((unsigned char)l->s[0]) != tolower((unsigned char)prefix[0]))
+	if (l->len == 0 || reply_fold((unsigned char)l->s[0]) != reply_fold((unsigned char)prefix[0]))
 		return prefix[0] == '\0';
 	n = strlen(prefix);
 	return l->len >= n && strncasecmp(l->s, prefix, n) == 0;
@@ -154,21 +166,15 @@ reply_kind(const struct reply_line *l)
 	return REPLY_TEXT;
 }
 
-/* Is the header key at the start of L (after '*' from HTML bold) one of
-   LIST, followed by ':' or '：'? */
 static bool
-reply_key(const struct reply_line *l, const char *const *list, size_t n)
+reply_key_in(const char *s, const char *end, const char *const *list, size_t n)
 {
-	const char *s = l->s, *end = l->s + l->len;
 	size_t i, k;
+	unsigned char c0 = reply_fold((unsigned char)*s);
 
-	while (s < end && (*s == '*' || *s == ' '))
-		s++;
-	/* Every key is followed by a colon: most lines have none. */
-	if (memchr(s, ':', (size_t)(end - s)) == NULL &&
-	    memmem(s, (size_t)(end - s), "\xef\xbc\x9a", 3) == NULL)
-		return false;
 	for (i = 0; i < n; i++) {
+		if (reply_fold((unsigned char)list[i][0]) != c0)
+			continue;
 		k = strlen(list[i]);
 		if ((size_t)(end - s) < k || strncasecmp(s, list[i], k) != 0)
 			continue;
@@ -184,6 +190,38 @@ reply_key(const struct reply_line *l, const char *const *list, size_t n)
 	return false;
 }
 
+/* Whether a full-width colon (U+FF1A) is in S..END. */
+static bool
+reply_has_wide_colon(const char *s, const char *end)
+{
+	const char *p;
+
+	while ((p = memchr(s, 0xef, (size_t)(end - s))) != NULL) {
+		if (end - p >= 3 && (unsigned char)p[1] == 0xbc && (unsigned char)p[2] == 0x9a)
+			return true;
+		s = p + 1;
+	}
+	return false;
+}
+
+/* Is the header key at the start of L (after '*' from HTML bold) one of
+   the from keys, or one of the others, followed by ':' or '：'? */
+static void
+reply_key_classify(struct reply_line *l)
+{
+	const char *s = l->s, *end = l->s + l->len;
+
+	l->from_key = l->other_key = false;
+	while (s < end && (*s == '*' || *s == ' '))
+		s++;
+	/* Every key is followed by a colon: most lines have none. */
+	if (s == end || (memchr(s, ':', (size_t)(end - s)) == NULL &&
+			 !reply_has_wide_colon(s, end)))
+		return;
+	l->from_key = reply_key_in(s, end, reply_from_keys, REPLY_N(reply_from_keys));
+	l->other_key = reply_key_in(s, end, reply_other_keys, REPLY_N(reply_other_keys));
+}
+
 /* A header block of quoted history: a "From:" line with another header
    line within the next few lines, or (Hotmail puts Date: and Subject:
    first) three header lines close together, one of them "From:". */
@@ -195,22 +233,20 @@ reply_header_block(const struct reply_line *lines, size_t count, size_t i)
 
 	if (lines[i].len > REPLY_HEADER_LINE_MAX)
 		return false;
-	from = reply_key(&lines[i], reply_from_keys, REPLY_N(reply_from_keys));
-	if (!from && !reply_key(&lines[i], reply_other_keys, REPLY_N(reply_other_keys)))
+	from = lines[i].from_key;
+	if (!from && !lines[i].other_key)
 		return false;
 	for (j = i + 1; j < count && seen < REPLY_BLOCK_LOOKAHEAD; j++) {
 		if (lines[j].len == 0)
 			continue;
 		seen++;
-		if (reply_key(&lines[j], reply_from_keys, REPLY_N(reply_from_keys))) {
+		if (lines[j].from_key) {
 			from = true;
 			keys++;
-		} else if (reply_key(&lines[j], reply_other_keys, REPLY_N(reply_other_keys))) {
+		} else if (lines[j].other_key) {
 			keys++;
 		}
-		if (from && (keys >= 3 ||
-			     (keys >= 2 && reply_key(&lines[i], reply_from_keys,
-						     REPLY_N(reply_from_keys)))))
+		if (from && (keys >= 3 || (keys >= 2 && lines[i].from_key)))
 			return true;
 	}
 	return false;
@@ -375,7 +411,7 @@ reply_extract(const char *text, size_t len, bool *quoted_r)
 	MMAPString *out = NULL;
 	size_t count = 0, cap, i, j, end, blanks = 0;
 	const char *p, *nl;
-	bool quoted = false;
+	bool quoted = false, block;
 	char *ret = NULL;
 
 	if (len > REPLY_TEXT_MAX)
@@ -396,7 +432,8 @@ reply_extract(const char *text, size_t len, bool *quoted_r)
 			lines = n;
 			cap *= 2;
 		}
-		reply_trim(p, nl - p, &lines[count++]);
+		reply_trim(p, nl - p, &lines[count]);
+		reply_key_classify(&lines[count++]);
 	}
 
 	/* Find the hard cut: the first line after which only history or
@@ -405,19 +442,18 @@ reply_extract(const char *text, size_t len, bool *quoted_r)
 	for (i = 0; i < count && end == count; i++) {
 		if (reply_kind(&lines[i]) != REPLY_TEXT)
 			continue;
-		if (reply_header_block(lines, count, i) && !reply_kept_before(lines, i)) {
+		block = reply_header_block(lines, count, i);
+		if (block && !reply_kept_before(lines, i)) {
 			/* Headers on top of everything are the message's own
 			   (a forward or a pasted export), not history. */
 			for (; i < count && lines[i].len > 0 &&
-			       (reply_key(&lines[i], reply_from_keys, REPLY_N(reply_from_keys)) ||
-				reply_key(&lines[i], reply_other_keys, REPLY_N(reply_other_keys))); i++)
+			       (lines[i].from_key || lines[i].other_key); i++)
 				lines[i].s = NULL;
 			quoted = true;
 			i--;
 			continue;
 		}
-		if (reply_separator(&lines[i]) || reply_signature(&lines[i]) ||
-		    reply_header_block(lines, count, i)) {
+		if (block || reply_separator(&lines[i]) || reply_signature(&lines[i])) {
 			end = i;
 			break;
 		}
