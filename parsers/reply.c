@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -115,11 +117,52 @@ reply_starts(const struct reply_line *l, const char *prefix)
 	return l->len >= n && strncasecmp(l->s, prefix, n) == 0;
 }
 
-static bool
-reply_starts_any(const struct reply_line *l, const char *const *list, size_t n)
+/* The (folded) first bytes of a prefix list: most lines start with none
+   of them, and one test then stands for the whole list. */
+struct reply_firsts {
+	uint64_t bits[4];
+};
+
+static struct reply_firsts reply_firsts_unquoted, reply_firsts_signature,
+	reply_firsts_attrib;
+static pthread_once_t reply_firsts_once = PTHREAD_ONCE_INIT;
+
+static void
+reply_firsts_set(struct reply_firsts *f, const char *const *list, size_t n)
 {
+	unsigned char c;
 	size_t i;
 
+	for (i = 0; i < n; i++) {
+		c = reply_fold((unsigned char)list[i][0]);
+		f->bits[c >> 6] |= UINT64_C(1) << (c & 63);
+	}
+}
+
+static void
+reply_firsts_init(void)
+{
+	reply_firsts_set(&reply_firsts_unquoted, reply_unquoted_starts,
+			 REPLY_N(reply_unquoted_starts));
+	reply_firsts_set(&reply_firsts_signature, reply_signature_starts,
+			 REPLY_N(reply_signature_starts));
+	reply_firsts_set(&reply_firsts_attrib, reply_attrib_start,
+			 REPLY_N(reply_attrib_start));
+}
+
+/* No list holds an empty prefix, so an empty line starts with none. */
+static bool
+reply_starts_any(const struct reply_line *l, const char *const *list, size_t n,
+		 const struct reply_firsts *f)
+{
+	unsigned char c;
+	size_t i;
+
+	if (l->len == 0)
+		return false;
+	c = reply_fold((unsigned char)l->s[0]);
+	if ((f->bits[c >> 6] & (UINT64_C(1) << (c & 63))) == 0)
+		return false;
 	for (i = 0; i < n; i++) {
 		if (reply_starts(l, list[i]))
 			return true;
@@ -260,7 +303,8 @@ reply_separator(const struct reply_line *l)
 
 	if (l->len > REPLY_HEADER_LINE_MAX)
 		return false;
-	if (reply_starts_any(l, reply_unquoted_starts, REPLY_N(reply_unquoted_starts)))
+	if (reply_starts_any(l, reply_unquoted_starts, REPLY_N(reply_unquoted_starts),
+			     &reply_firsts_unquoted))
 		return true;
 	for (i = 0; i < l->len && (l->s[i] == '-' || l->s[i] == '_' ||
 				   l->s[i] == '=' || l->s[i] == ' '); i++)
@@ -291,7 +335,8 @@ reply_signature(const struct reply_line *l)
 	/* A footer is a short line on its own: "Sent from my desk, is much
 	   easier" is a sentence. */
 	return l->len <= REPLY_FOOTER_MAX && memchr(l->s, ',', l->len) == NULL &&
-		reply_starts_any(l, reply_signature_starts, REPLY_N(reply_signature_starts));
+		reply_starts_any(l, reply_signature_starts, REPLY_N(reply_signature_starts),
+				 &reply_firsts_signature);
 }
 
 /* If an attribution starts at line I, the index of its last line, else
@@ -332,7 +377,8 @@ reply_attribution(const struct reply_line *lines, size_t count, size_t i)
 		    reply_ends_wrote(n->s, n->len))
 			return i + 1;
 	}
-	if (!reply_starts_any(l, reply_attrib_start, REPLY_N(reply_attrib_start)))
+	if (!reply_starts_any(l, reply_attrib_start, REPLY_N(reply_attrib_start),
+			      &reply_firsts_attrib))
 		return (size_t)-1;
 	total = l->len;
 	for (j = i + 1; j < count && j <= i + REPLY_ATTRIB_LOOKAHEAD; j++) {
@@ -414,6 +460,7 @@ reply_extract(const char *text, size_t len, bool *quoted_r)
 	bool quoted = false, block;
 	char *ret = NULL;
 
+	(void)pthread_once(&reply_firsts_once, reply_firsts_init);
 	if (len > REPLY_TEXT_MAX)
 		len = REPLY_TEXT_MAX;
 	cap = 16;
