@@ -169,21 +169,30 @@ mail_header_add(struct mail_headers *hdrs, size_t *cap, const char *name,
 		hdrs->h = h;
 		*cap = ncap;
 	}
+	/* Leading white space goes, line breaks between it included. */
+	while (vlen > 0 && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n'))
+		v++, vlen--;
 	value = mail_headers_alloc(hdrs, vlen + 1);
 	if (value == NULL)
 		return -1;
-	/* Unfold: drop the line breaks, keep the white space after them. */
-	for (i = 0; i < vlen; i++) {
-		if (v[i] != '\r' && v[i] != '\n')
-			value[o++] = v[i];
+	/* Unfold: drop the line breaks, keep the white space after them.
+	   Long values (Received, DKIM) are copied a line at a time. */
+	for (i = 0; i < vlen;) {
+		const char *nl = memchr(v + i, '\n', vlen - i);
+		const char *seg = v + i, *segend = nl == NULL ? v + vlen : nl, *cr;
+		size_t n;
+
+		while (seg < segend) {
+			cr = memchr(seg, '\r', (size_t)(segend - seg));
+			n = (size_t)((cr == NULL ? segend : cr) - seg);
+			memcpy(value + o, seg, n);
+			o += n;
+			seg += n + (cr != NULL ? 1 : 0);
+		}
+		i = (size_t)(segend - v) + (nl != NULL ? 1 : 0);
 	}
 	while (o > 0 && (value[o - 1] == ' ' || value[o - 1] == '\t'))
 		o--;
-	i = 0;
-	while (i < o && (value[i] == ' ' || value[i] == '\t'))
-		i++;
-	memmove(value, value + i, o - i);
-	o -= i;
 	value[o] = '\0';
 	h = &hdrs->h[hdrs->count++];
 	h->name = name;
