@@ -604,6 +604,120 @@ out:
 	return t;
 }
 
+/* The common header forms whose addr-spec we can read without libetpan's
+   grammar (and its allocation per token): "local@domain" with nothing
+   else, and for To/Cc "phrase <local@domain>". The character sets are
+   narrow on purpose: for them libetpan's phrase takes every token and
+   stops at the '<', and its addr-spec is the bytes as they are. Anything
+   else goes to libetpan as before. */
+#define MAIL_FAST_ADDR_MAX 254
+
+static bool
+mail_fast_addr_char(unsigned char c, bool domain)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+	       (!domain && (c == '_' || c == '+'));
+}
+
+static bool
+mail_fast_addr(const char *s, size_t len)
+{
+	size_t i, at = len;
+
+	if (len == 0 || len > MAIL_FAST_ADDR_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '@' && at == len)
+			at = i;
+		else if (!mail_fast_addr_char((unsigned char)s[i], at != len))
+			return false;
+	}
+	return at > 0 && at + 1 < len;
+}
+
+/* A complete RFC 2047 word: libetpan's decoder takes exactly it. */
+static bool
+mail_fast_encoded_word(const char *s, size_t len)
+{
+	size_t i = 2, q;
+
+	if (len < 8 || memcmp(s, "=?", 2) != 0 || memcmp(s + len - 2, "?=", 2) != 0)
+		return false;
+	for (q = i; q < len && (isalnum((unsigned char)s[q]) || s[q] == '-' || s[q] == '_'); q++)
+		;
+	if (q == i || q + 3 > len - 2 || s[q] != '?' || strchr("BbQq", s[q + 1]) == NULL ||
+	    s[q + 2] != '?')
+		return false;
+	for (i = q + 3; i < len - 2; i++) {
+		if (!isalnum((unsigned char)s[i]) && strchr("+/=_.-", s[i]) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/* Tokens of a display name, separated by spaces: atoms of a few
+   characters, quoted strings without escapes, encoded words. */
+static bool
+mail_fast_phrase(const char *s, size_t len)
+{
+	size_t i = 0, t;
+
+	while (i < len) {
+		if (s[i] == ' ') {
+			i++;
+			continue;
+		}
+		t = i;
+		if (s[i] == '"') {
+			for (i++; i < len && s[i] != '"'; i++) {
+				if (s[i] == '\\' || (unsigned char)s[i] < 0x20 ||
+				    (unsigned char)s[i] >= 0x7f)
+					return false;
+			}
+			if (i == len)
+				return false;
+			i++;
+			if (i < len && s[i] != ' ')
+				return false;
+			continue;
+		}
+		while (i < len && s[i] != ' ') {
+			if (!isalnum((unsigned char)s[i]) && strchr("._+-=?/", s[i]) == NULL)
+				return false;
+			i++;
+		}
+		if (memmem(s + t, i - t, "=?", 2) != NULL &&
+		    !mail_fast_encoded_word(s + t, i - t))
+			return false;
+	}
+	return true;
+}
+
+/* The addr-spec of a header in one of the simple forms (WITH_NAME: the
+   "phrase <addr>" one too) into BUF; false: ask libetpan. */
+static bool
+mail_fast_mailbox(const struct mail_header *h, bool with_name, char *buf)
+{
+	const char *v = h->value, *lt;
+	size_t len = h->value_len, n;
+
+	if (mail_fast_addr(v, len)) {
+		memcpy(buf, v, len);
+		buf[len] = '\0';
+		return true;
+	}
+	if (!with_name || len < 2 || v[len - 1] != '>' ||
+	    (lt = memchr(v, '<', len)) == NULL)
+		return false;
+	n = (size_t)(v + len - 1 - (lt + 1));
+	if (!mail_fast_addr(lt + 1, n) || !mail_fast_phrase(v, (size_t)(lt - v)))
+		return false;
+	memcpy(buf, lt + 1, n);
+	buf[n] = '\0';
+	return true;
+}
+
 /* Fallback for From headers libetpan will not take (raw 8-bit names,
    unbalanced quotes): "name <addr>" or a bare addr. */
 static int
@@ -635,8 +749,16 @@ mail_parse_from(const struct mail_header *h, const char *hint,
 {
 	struct mailimf_mailbox_list *list = NULL;
 	struct mailimf_mailbox *mb;
+	char addr[MAIL_FAST_ADDR_MAX + 1];
 	size_t idx = 0;
 
+	/* A bare address has no display name to decode. */
+	if (mail_fast_mailbox(h, false, addr)) {
+		if ((msg->from_addr = strdup(addr)) == NULL)
+			return -1;
+		mail_lower(msg->from_addr);
+		return 0;
+	}
 	if (mailimf_mailbox_list_parse(h->value, h->value_len, &idx, &list) !=
 	    MAILIMF_NO_ERROR || clist_begin(list->mb_list) == NULL) {
 		if (list != NULL)
@@ -687,9 +809,12 @@ mail_parse_to(const struct mail_header *h, struct mail_msg *msg, size_t *cap)
 	struct mailimf_address *ad;
 	struct mailimf_mailbox *mb;
 	clistiter *it, *jt;
+	char addr[MAIL_FAST_ADDR_MAX + 1];
 	size_t idx = 0;
 	int ret = 0;
 
+	if (mail_fast_mailbox(h, true, addr))
+		return mail_add_addr(msg, cap, addr);
 	if (mailimf_address_list_parse(h->value, h->value_len, &idx, &list) !=
 	    MAILIMF_NO_ERROR)
 		return 0;
