@@ -138,6 +138,26 @@ charset_is_utf8(const char *s, size_t len)
 				continue;
 			}
 		}
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		/* Two- and three-byte sequences (Latin, CJK) inline; the rules
+		   are charset_utf8_seq()'s. */
+		if (p[i] >= 0xc2 && p[i] <= 0xdf && len - i >= 2 && (p[i + 1] & 0xc0) == 0x80) {
+			i += 2;
+			continue;
+		}
+		if (p[i] >= 0xe0 && p[i] <= 0xef && len - i >= 3 &&
+		    (p[i + 1] & 0xc0) == 0x80 && (p[i + 2] & 0xc0) == 0x80) {
+			unsigned int cp = ((p[i] & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6) |
+					  (p[i + 2] & 0x3fu);
+
+			if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
+				return false;
+			i += 3;
+			continue;
+		}
 		if ((n = charset_utf8_seq(p + i, len - i)) == 0)
 			return false;
 		i += n;

@@ -169,21 +169,30 @@ mail_header_add(struct mail_headers *hdrs, size_t *cap, const char *name,
 		hdrs->h = h;
 		*cap = ncap;
 	}
+	/* Leading white space goes, line breaks between it included. */
+	while (vlen > 0 && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n'))
+		v++, vlen--;
 	value = mail_headers_alloc(hdrs, vlen + 1);
 	if (value == NULL)
 		return -1;
-	/* Unfold: drop the line breaks, keep the white space after them. */
-	for (i = 0; i < vlen; i++) {
-		if (v[i] != '\r' && v[i] != '\n')
-			value[o++] = v[i];
+	/* Unfold: drop the line breaks, keep the white space after them.
+	   Long values (Received, DKIM) are copied a line at a time. */
+	for (i = 0; i < vlen;) {
+		const char *nl = memchr(v + i, '\n', vlen - i);
+		const char *seg = v + i, *segend = nl == NULL ? v + vlen : nl, *cr;
+		size_t n;
+
+		while (seg < segend) {
+			cr = memchr(seg, '\r', (size_t)(segend - seg));
+			n = (size_t)((cr == NULL ? segend : cr) - seg);
+			memcpy(value + o, seg, n);
+			o += n;
+			seg += n + (cr != NULL ? 1 : 0);
+		}
+		i = (size_t)(segend - v) + (nl != NULL ? 1 : 0);
 	}
 	while (o > 0 && (value[o - 1] == ' ' || value[o - 1] == '\t'))
 		o--;
-	i = 0;
-	while (i < o && (value[i] == ' ' || value[i] == '\t'))
-		i++;
-	memmove(value, value + i, o - i);
-	o -= i;
 	value[o] = '\0';
 	h = &hdrs->h[hdrs->count++];
 	h->name = name;
@@ -595,6 +604,120 @@ out:
 	return t;
 }
 
+/* The common header forms whose addr-spec we can read without libetpan's
+   grammar (and its allocation per token): "local@domain" with nothing
+   else, and for To/Cc "phrase <local@domain>". The character sets are
+   narrow on purpose: for them libetpan's phrase takes every token and
+   stops at the '<', and its addr-spec is the bytes as they are. Anything
+   else goes to libetpan as before. */
+#define MAIL_FAST_ADDR_MAX 254
+
+static bool
+mail_fast_addr_char(unsigned char c, bool domain)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+	       (!domain && (c == '_' || c == '+'));
+}
+
+static bool
+mail_fast_addr(const char *s, size_t len)
+{
+	size_t i, at = len;
+
+	if (len == 0 || len > MAIL_FAST_ADDR_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '@' && at == len)
+			at = i;
+		else if (!mail_fast_addr_char((unsigned char)s[i], at != len))
+			return false;
+	}
+	return at > 0 && at + 1 < len;
+}
+
+/* A complete RFC 2047 word: libetpan's decoder takes exactly it. */
+static bool
+mail_fast_encoded_word(const char *s, size_t len)
+{
+	size_t i = 2, q;
+
+	if (len < 8 || memcmp(s, "=?", 2) != 0 || memcmp(s + len - 2, "?=", 2) != 0)
+		return false;
+	for (q = i; q < len && (isalnum((unsigned char)s[q]) || s[q] == '-' || s[q] == '_'); q++)
+		;
+	if (q == i || q + 3 > len - 2 || s[q] != '?' || strchr("BbQq", s[q + 1]) == NULL ||
+	    s[q + 2] != '?')
+		return false;
+	for (i = q + 3; i < len - 2; i++) {
+		if (!isalnum((unsigned char)s[i]) && strchr("+/=_.-", s[i]) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/* Tokens of a display name, separated by spaces: atoms of a few
+   characters, quoted strings without escapes, encoded words. */
+static bool
+mail_fast_phrase(const char *s, size_t len)
+{
+	size_t i = 0, t;
+
+	while (i < len) {
+		if (s[i] == ' ') {
+			i++;
+			continue;
+		}
+		t = i;
+		if (s[i] == '"') {
+			for (i++; i < len && s[i] != '"'; i++) {
+				if (s[i] == '\\' || (unsigned char)s[i] < 0x20 ||
+				    (unsigned char)s[i] >= 0x7f)
+					return false;
+			}
+			if (i == len)
+				return false;
+			i++;
+			if (i < len && s[i] != ' ')
+				return false;
+			continue;
+		}
+		while (i < len && s[i] != ' ') {
+			if (!isalnum((unsigned char)s[i]) && strchr("._+-=?/", s[i]) == NULL)
+				return false;
+			i++;
+		}
+		if (memmem(s + t, i - t, "=?", 2) != NULL &&
+		    !mail_fast_encoded_word(s + t, i - t))
+			return false;
+	}
+	return true;
+}
+
+/* The addr-spec of a header in one of the simple forms (WITH_NAME: the
+   "phrase <addr>" one too) into BUF; false: ask libetpan. */
+static bool
+mail_fast_mailbox(const struct mail_header *h, bool with_name, char *buf)
+{
+	const char *v = h->value, *lt;
+	size_t len = h->value_len, n;
+
+	if (mail_fast_addr(v, len)) {
+		memcpy(buf, v, len);
+		buf[len] = '\0';
+		return true;
+	}
+	if (!with_name || len < 2 || v[len - 1] != '>' ||
+	    (lt = memchr(v, '<', len)) == NULL)
+		return false;
+	n = (size_t)(v + len - 1 - (lt + 1));
+	if (!mail_fast_addr(lt + 1, n) || !mail_fast_phrase(v, (size_t)(lt - v)))
+		return false;
+	memcpy(buf, lt + 1, n);
+	buf[n] = '\0';
+	return true;
+}
+
 /* Fallback for From headers libetpan will not take (raw 8-bit names,
    unbalanced quotes): "name <addr>" or a bare addr. */
 static int
@@ -626,8 +749,16 @@ mail_parse_from(const struct mail_header *h, const char *hint,
 {
 	struct mailimf_mailbox_list *list = NULL;
 	struct mailimf_mailbox *mb;
+	char addr[MAIL_FAST_ADDR_MAX + 1];
 	size_t idx = 0;
 
+	/* A bare address has no display name to decode. */
+	if (mail_fast_mailbox(h, false, addr)) {
+		if ((msg->from_addr = strdup(addr)) == NULL)
+			return -1;
+		mail_lower(msg->from_addr);
+		return 0;
+	}
 	if (mailimf_mailbox_list_parse(h->value, h->value_len, &idx, &list) !=
 	    MAILIMF_NO_ERROR || clist_begin(list->mb_list) == NULL) {
 		if (list != NULL)
@@ -678,9 +809,12 @@ mail_parse_to(const struct mail_header *h, struct mail_msg *msg, size_t *cap)
 	struct mailimf_address *ad;
 	struct mailimf_mailbox *mb;
 	clistiter *it, *jt;
+	char addr[MAIL_FAST_ADDR_MAX + 1];
 	size_t idx = 0;
 	int ret = 0;
 
+	if (mail_fast_mailbox(h, true, addr))
+		return mail_add_addr(msg, cap, addr);
 	if (mailimf_address_list_parse(h->value, h->value_len, &idx, &list) !=
 	    MAILIMF_NO_ERROR)
 		return 0;

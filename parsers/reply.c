@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +23,10 @@ struct reply_line {
 	size_t len;
 	const char *raw; /* the whole line without its line break */
 	size_t raw_len;
+	/* reply_key_classify(): a from key, another key; worked out once, as
+	   the header-block test asks it of every line five times over. */
+	bool from_key;
+	bool other_key;
 };
 
 enum reply_kind {
@@ -91,23 +97,72 @@ static const char *const reply_other_keys[] = {
 	"宛先", "件名", "보낸 날짜", "받는 사람", "제목",
 };
 
+/* tolower() for the first-byte tests: strncasecmp() folds only ASCII
+   here too, and this is inline where the libc call is not. */
+static inline unsigned char
+reply_fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
 static bool
 reply_starts(const struct reply_line *l, const char *prefix)
 {
 	size_t n;
 
 	/* The first byte decides for most lines, before strlen(). */
-	if (l->len == 0 || tolower((unsigned char)l->s[0]) != tolower((unsigned char)prefix[0]))
+	if (l->len == 0 || reply_fold((unsigned char)l->s[0]) != reply_fold((unsigned char)prefix[0]))
 		return prefix[0] == '\0';
 	n = strlen(prefix);
 	return l->len >= n && strncasecmp(l->s, prefix, n) == 0;
 }
 
-static bool
-reply_starts_any(const struct reply_line *l, const char *const *list, size_t n)
+/* The (folded) first bytes of a prefix list: most lines start with none
+   of them, and one test then stands for the whole list. */
+struct reply_firsts {
+	uint64_t bits[4];
+};
+
+static struct reply_firsts reply_firsts_unquoted, reply_firsts_signature,
+	reply_firsts_attrib;
+static pthread_once_t reply_firsts_once = PTHREAD_ONCE_INIT;
+
+static void
+reply_firsts_set(struct reply_firsts *f, const char *const *list, size_t n)
 {
+	unsigned char c;
 	size_t i;
 
+	for (i = 0; i < n; i++) {
+		c = reply_fold((unsigned char)list[i][0]);
+		f->bits[c >> 6] |= UINT64_C(1) << (c & 63);
+	}
+}
+
+static void
+reply_firsts_init(void)
+{
+	reply_firsts_set(&reply_firsts_unquoted, reply_unquoted_starts,
+			 REPLY_N(reply_unquoted_starts));
+	reply_firsts_set(&reply_firsts_signature, reply_signature_starts,
+			 REPLY_N(reply_signature_starts));
+	reply_firsts_set(&reply_firsts_attrib, reply_attrib_start,
+			 REPLY_N(reply_attrib_start));
+}
+
+/* No list holds an empty prefix, so an empty line starts with none. */
+static bool
+reply_starts_any(const struct reply_line *l, const char *const *list, size_t n,
+		 const struct reply_firsts *f)
+{
+	unsigned char c;
+	size_t i;
+
+	if (l->len == 0)
+		return false;
+	c = reply_fold((unsigned char)l->s[0]);
+	if ((f->bits[c >> 6] & (UINT64_C(1) << (c & 63))) == 0)
+		return false;
 	for (i = 0; i < n; i++) {
 		if (reply_starts(l, list[i]))
 			return true;
@@ -154,21 +209,15 @@ reply_kind(const struct reply_line *l)
 	return REPLY_TEXT;
 }
 
-/* Is the header key at the start of L (after '*' from HTML bold) one of
-   LIST, followed by ':' or '：'? */
 static bool
-reply_key(const struct reply_line *l, const char *const *list, size_t n)
+reply_key_in(const char *s, const char *end, const char *const *list, size_t n)
 {
-	const char *s = l->s, *end = l->s + l->len;
 	size_t i, k;
+	unsigned char c0 = reply_fold((unsigned char)*s);
 
-	while (s < end && (*s == '*' || *s == ' '))
-		s++;
-	/* Every key is followed by a colon: most lines have none. */
-	if (memchr(s, ':', (size_t)(end - s)) == NULL &&
-	    memmem(s, (size_t)(end - s), "\xef\xbc\x9a", 3) == NULL)
-		return false;
 	for (i = 0; i < n; i++) {
+		if (reply_fold((unsigned char)list[i][0]) != c0)
+			continue;
 		k = strlen(list[i]);
 		if ((size_t)(end - s) < k || strncasecmp(s, list[i], k) != 0)
 			continue;
@@ -184,6 +233,38 @@ reply_key(const struct reply_line *l, const char *const *list, size_t n)
 	return false;
 }
 
+/* Whether a full-width colon (U+FF1A) is in S..END. */
+static bool
+reply_has_wide_colon(const char *s, const char *end)
+{
+	const char *p;
+
+	while ((p = memchr(s, 0xef, (size_t)(end - s))) != NULL) {
+		if (end - p >= 3 && (unsigned char)p[1] == 0xbc && (unsigned char)p[2] == 0x9a)
+			return true;
+		s = p + 1;
+	}
+	return false;
+}
+
+/* Is the header key at the start of L (after '*' from HTML bold) one of
+   the from keys, or one of the others, followed by ':' or '：'? */
+static void
+reply_key_classify(struct reply_line *l)
+{
+	const char *s = l->s, *end = l->s + l->len;
+
+	l->from_key = l->other_key = false;
+	while (s < end && (*s == '*' || *s == ' '))
+		s++;
+	/* Every key is followed by a colon: most lines have none. */
+	if (s == end || (memchr(s, ':', (size_t)(end - s)) == NULL &&
+			 !reply_has_wide_colon(s, end)))
+		return;
+	l->from_key = reply_key_in(s, end, reply_from_keys, REPLY_N(reply_from_keys));
+	l->other_key = reply_key_in(s, end, reply_other_keys, REPLY_N(reply_other_keys));
+}
+
 /* A header block of quoted history: a "From:" line with another header
    line within the next few lines, or (Hotmail puts Date: and Subject:
    first) three header lines close together, one of them "From:". */
@@ -195,22 +276,20 @@ reply_header_block(const struct reply_line *lines, size_t count, size_t i)
 
 	if (lines[i].len > REPLY_HEADER_LINE_MAX)
 		return false;
-	from = reply_key(&lines[i], reply_from_keys, REPLY_N(reply_from_keys));
-	if (!from && !reply_key(&lines[i], reply_other_keys, REPLY_N(reply_other_keys)))
+	from = lines[i].from_key;
+	if (!from && !lines[i].other_key)
 		return false;
 	for (j = i + 1; j < count && seen < REPLY_BLOCK_LOOKAHEAD; j++) {
 		if (lines[j].len == 0)
 			continue;
 		seen++;
-		if (reply_key(&lines[j], reply_from_keys, REPLY_N(reply_from_keys))) {
+		if (lines[j].from_key) {
 			from = true;
 			keys++;
-		} else if (reply_key(&lines[j], reply_other_keys, REPLY_N(reply_other_keys))) {
+		} else if (lines[j].other_key) {
 			keys++;
 		}
-		if (from && (keys >= 3 ||
-			     (keys >= 2 && reply_key(&lines[i], reply_from_keys,
-						     REPLY_N(reply_from_keys)))))
+		if (from && (keys >= 3 || (keys >= 2 && lines[i].from_key)))
 			return true;
 	}
 	return false;
@@ -224,7 +303,8 @@ reply_separator(const struct reply_line *l)
 
 	if (l->len > REPLY_HEADER_LINE_MAX)
 		return false;
-	if (reply_starts_any(l, reply_unquoted_starts, REPLY_N(reply_unquoted_starts)))
+	if (reply_starts_any(l, reply_unquoted_starts, REPLY_N(reply_unquoted_starts),
+			     &reply_firsts_unquoted))
 		return true;
 	for (i = 0; i < l->len && (l->s[i] == '-' || l->s[i] == '_' ||
 				   l->s[i] == '=' || l->s[i] == ' '); i++)
@@ -255,7 +335,8 @@ reply_signature(const struct reply_line *l)
 	/* A footer is a short line on its own: "Sent from my desk, is much
 	   easier" is a sentence. */
 	return l->len <= REPLY_FOOTER_MAX && memchr(l->s, ',', l->len) == NULL &&
-		reply_starts_any(l, reply_signature_starts, REPLY_N(reply_signature_starts));
+		reply_starts_any(l, reply_signature_starts, REPLY_N(reply_signature_starts),
+				 &reply_firsts_signature);
 }
 
 /* If an attribution starts at line I, the index of its last line, else
@@ -296,7 +377,8 @@ reply_attribution(const struct reply_line *lines, size_t count, size_t i)
 		    reply_ends_wrote(n->s, n->len))
 			return i + 1;
 	}
-	if (!reply_starts_any(l, reply_attrib_start, REPLY_N(reply_attrib_start)))
+	if (!reply_starts_any(l, reply_attrib_start, REPLY_N(reply_attrib_start),
+			      &reply_firsts_attrib))
 		return (size_t)-1;
 	total = l->len;
 	for (j = i + 1; j < count && j <= i + REPLY_ATTRIB_LOOKAHEAD; j++) {
@@ -375,9 +457,10 @@ reply_extract(const char *text, size_t len, bool *quoted_r)
 	MMAPString *out = NULL;
 	size_t count = 0, cap, i, j, end, blanks = 0;
 	const char *p, *nl;
-	bool quoted = false;
+	bool quoted = false, block;
 	char *ret = NULL;
 
+	(void)pthread_once(&reply_firsts_once, reply_firsts_init);
 	if (len > REPLY_TEXT_MAX)
 		len = REPLY_TEXT_MAX;
 	cap = 16;
@@ -396,7 +479,8 @@ reply_extract(const char *text, size_t len, bool *quoted_r)
 			lines = n;
 			cap *= 2;
 		}
-		reply_trim(p, nl - p, &lines[count++]);
+		reply_trim(p, nl - p, &lines[count]);
+		reply_key_classify(&lines[count++]);
 	}
 
 	/* Find the hard cut: the first line after which only history or
@@ -405,19 +489,18 @@ reply_extract(const char *text, size_t len, bool *quoted_r)
 	for (i = 0; i < count && end == count; i++) {
 		if (reply_kind(&lines[i]) != REPLY_TEXT)
 			continue;
-		if (reply_header_block(lines, count, i) && !reply_kept_before(lines, i)) {
+		block = reply_header_block(lines, count, i);
+		if (block && !reply_kept_before(lines, i)) {
 			/* Headers on top of everything are the message's own
 			   (a forward or a pasted export), not history. */
 			for (; i < count && lines[i].len > 0 &&
-			       (reply_key(&lines[i], reply_from_keys, REPLY_N(reply_from_keys)) ||
-				reply_key(&lines[i], reply_other_keys, REPLY_N(reply_other_keys))); i++)
+			       (lines[i].from_key || lines[i].other_key); i++)
 				lines[i].s = NULL;
 			quoted = true;
 			i--;
 			continue;
 		}
-		if (reply_separator(&lines[i]) || reply_signature(&lines[i]) ||
-		    reply_header_block(lines, count, i)) {
+		if (block || reply_separator(&lines[i]) || reply_signature(&lines[i])) {
 			end = i;
 			break;
 		}

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ctype.h>
+
+#include <libetpan/libetpan.h>
+
 #include "mail.h"
 #include "testutil.h"
 
@@ -404,6 +408,81 @@ START_TEST(test_depth_cap)
 }
 END_TEST
 
+/* What libetpan's grammar reads as the addr-specs of a To value: the
+   reference for mail.c's shortcut for the simple forms. */
+static size_t
+ref_to(const char *v, char out[][300], size_t max)
+{
+	struct mailimf_address_list *list = NULL;
+	struct mailimf_address *ad;
+	clistiter *it;
+	size_t n = 0, idx = 0, i;
+
+	if (mailimf_address_list_parse(v, strlen(v), &idx, &list) != MAILIMF_NO_ERROR)
+		return 0;
+	for (it = clist_begin(list->ad_list); it != NULL; it = clist_next(it)) {
+		struct mailimf_mailbox *mbs[64];
+		size_t k = 0, m;
+		clistiter *jt;
+
+		ad = clist_content(it);
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX)
+			mbs[k++] = ad->ad_data.ad_mailbox;
+		else if (ad->ad_data.ad_group->grp_mb_list != NULL)
+			for (jt = clist_begin(ad->ad_data.ad_group->grp_mb_list->mb_list);
+			     jt != NULL && k < 64; jt = clist_next(jt))
+				mbs[k++] = clist_content(jt);
+		for (m = 0; m < k && n < max; m++) {
+			if (mbs[m]->mb_addr_spec == NULL)
+				continue;
+			snprintf(out[n], sizeof(out[n]), "%s", mbs[m]->mb_addr_spec);
+			for (i = 0; out[n][i] != '\0'; i++)
+				out[n][i] = (char)tolower((unsigned char)out[n][i]);
+			n++;
+		}
+	}
+	mailimf_address_list_free(list);
+	return n;
+}
+
+START_TEST(test_address_shortcut)
+{
+	/* The simple forms, and ones just outside them, which must come out
+	   as libetpan reads them either way. */
+	static const char *const values[] = {
+		"Support@Example.COM", "a.b-c_d+e@x-y.example.cn",
+		"Jane Doe <jane@example.com>", "\"Doe, Jane\" <jane@example.com>",
+		"=?UTF-8?B?6ams6LaF?= <user3671@foxmail.com>",
+		"=?gb2312?B?1cW=?= <a@b.cn>", "<bare@example.com>",
+		"=?UTF-8?B?6ams6LaF <never@closed.example>",
+		"John Q. Public <jqp@example.com>", "a@b, c@d", "x@y (comment)",
+		"Group: a@b, c@d;", "no-at-sign", "@example.com", "a@",
+		"Name <a@b> trailing", "\"quoted \\\" escape\" <q@example.com>",
+		"Name<tight@example.com>", "=?utf-8?q?J=C3=B6rg?= <j@example.de>",
+		"two  spaces <ts@example.com>", "a@b@c",
+	};
+	char ref[8][300], text[1024];
+	struct mail_msg msg;
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		snprintf(text, sizeof(text), "From: f@example.com\r\nTo: %s\r\n"
+			 "Subject: s\r\n\r\nbody\r\n", values[i]);
+		parse_ok(text, NULL, &msg);
+		n = ref_to(values[i], ref, 8);
+		ck_assert_msg(msg.to_count == n, "%s: %zu addresses, libetpan %zu",
+			      values[i], msg.to_count, n);
+		for (j = 0; j < n; j++)
+			ck_assert_str_eq(msg.to_addrs[j], ref[j]);
+		mail_msg_clear(&msg);
+	}
+	parse_ok("From: Some.One@Example.ORG\r\nSubject: s\r\n\r\nb\r\n", NULL, &msg);
+	ck_assert_str_eq(msg.from_addr, "some.one@example.org");
+	ck_assert_ptr_null(msg.from_name);
+	mail_msg_clear(&msg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -423,6 +502,7 @@ main(void)
 	tcase_add_test(tc, test_oversize_size_and_body);
 	tcase_add_test(tc, test_references_cap);
 	tcase_add_test(tc, test_depth_cap);
+	tcase_add_test(tc, test_address_shortcut);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
