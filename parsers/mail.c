@@ -837,32 +837,16 @@ mail_parse_to(const struct mail_header *h, struct mail_msg *msg, size_t *cap)
 	return ret;
 }
 
-static const char *
-mail_content_param(const struct mailmime_content *ct, const char *name)
-{
-	struct mailmime_parameter *pa;
-	clistiter *it;
-
-	if (ct == NULL || ct->ct_parameters == NULL)
-		return NULL;
-	for (it = clist_begin(ct->ct_parameters); it != NULL; it = clist_next(it)) {
-		pa = clist_content(it);
-		if (pa->pa_name != NULL && strcasecmp(pa->pa_name, name) == 0)
-			return pa->pa_value;
-	}
-	return NULL;
-}
-
 /* The charset parameter, plain or RFC 2231 ("charset*=utf-8''"). Copied
    into BUF; NULL when there is none. */
 static const char *
 mail_part_charset(const struct mailmime_content *ct, char *buf, size_t size)
 {
-	const char *v = mail_content_param(ct, "charset");
+	const char *v = mime_content_param(ct, "charset");
 	size_t n;
 
 	if (v == NULL)
-		v = mail_content_param(ct, "charset*");
+		v = mime_content_param(ct, "charset*");
 	if (v == NULL)
 		return NULL;
 	for (n = 0; v[n] != '\0' && v[n] != '\'' && v[n] != ' ' && v[n] != ';'; n++)

@@ -647,8 +647,8 @@ mime_is_attachment(struct mime_walk *w, const char *m, const struct mime_fields 
 	return false;
 }
 
-static const char *
-mime_param(const struct mailmime_content *ct, const char *name)
+const char *
+mime_content_param(const struct mailmime_content *ct, const char *name)
 {
 	struct mailmime_parameter *pa;
 	clistiter *it;
@@ -900,7 +900,7 @@ mime_split(const struct mime_mp *mp, size_t body, struct mime_part **parts)
 static char *
 mime_needle(const struct mailmime_content *ct, size_t *blen)
 {
-	const char *b = mime_param(ct, "boundary");
+	const char *b = mime_content_param(ct, "boundary");
 	size_t n;
 	char *needle;
 
@@ -1007,9 +1007,9 @@ mime_node(struct mime_walk *w, const char *m, size_t len, size_t body,
 				MAILMIME_DISCRETE_TYPE_TEXT ? K_TEXT : K_OTHER;
 	}
 
-	if (kind == K_MULTIPART && mime_param(ct, "boundary") != NULL) {
+	if (kind == K_MULTIPART && mime_content_param(ct, "boundary") != NULL) {
 		if (strcasecmp(subtype, "report") == 0 && !nested) {
-			rt = mime_param(ct, "report-type");
+			rt = mime_content_param(ct, "report-type");
 			if (rt != NULL && strcasecmp(rt, "disposition-notification") == 0)
 				w->f->receipt = true;
 			else

@@ -57,6 +57,10 @@ int mime_find_text(const char *buf, size_t len, struct mime_found *found);
 
 void mime_found_clear(struct mime_found *found);
 
+/* The value of parameter NAME (case-insensitive, as written: "charset*"
+   for its RFC 2231 form) of CT, or NULL. */
+const char *mime_content_param(const struct mailmime_content *ct, const char *name);
+
 /* Decode LEN bytes of a part body in ENCODING (MAILMIME_MECHANISM_BASE64
    or _QUOTED_PRINTABLE) byte for byte as libetpan's mailmime_part_parse()
    does: base64 skips every byte outside its alphabet, padding included;

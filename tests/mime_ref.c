@@ -21,6 +21,8 @@ struct mime_ref_walk {
 	bool receipt;
 };
 
+/* Its own lookup, not parsers/mime.c's mime_content_param(): the
+   reference must not share the code it checks. */
 static const char *
 mime_ref_param(const struct mailmime_content *ct, const char *name)
 {
@@ -111,11 +113,22 @@ mime_ref_walk(struct mailmime *mime, unsigned int depth, bool nested,
 	}
 }
 
+/* CT's charset parameters, plain and RFC 2231, into R as written. */
+static void
+mime_ref_charsets(const struct mailmime_content *ct, struct mime_ref_text *r)
+{
+	const char *cs;
+
+	if ((cs = mime_ref_param(ct, "charset")) != NULL)
+		snprintf(r->charset, sizeof(r->charset), "%s", cs);
+	if ((cs = mime_ref_param(ct, "charset*")) != NULL)
+		snprintf(r->charset_star, sizeof(r->charset_star), "%s", cs);
+}
+
 static void
 mime_ref_text(const struct mailmime *part, struct mime_ref_text *t)
 {
 	const struct mailmime_data *d = part->mm_data.mm_single;
-	const char *cs;
 
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
 		return;
@@ -123,12 +136,7 @@ mime_ref_text(const struct mailmime *part, struct mime_ref_text *t)
 	t->data = d->dt_data.dt_text.dt_data;
 	t->len = d->dt_data.dt_text.dt_length;
 	t->encoding = d->dt_encoding;
-	cs = mime_ref_param(part->mm_content_type, "charset");
-	if (cs != NULL)
-		snprintf(t->charset, sizeof(t->charset), "%s", cs);
-	cs = mime_ref_param(part->mm_content_type, "charset*");
-	if (cs != NULL)
-		snprintf(t->charset_star, sizeof(t->charset_star), "%s", cs);
+	mime_ref_charsets(part->mm_content_type, t);
 }
 
 int
@@ -157,20 +165,13 @@ mime_ref_find(const char *buf, size_t len, struct mime_ref *ref)
 static void
 mime_ref_of_text(const struct mime_text *t, struct mime_ref_text *r)
 {
-	const char *cs;
-
 	if (t->data == NULL)
 		return;
 	r->found = true;
 	r->data = t->data;
 	r->len = t->len;
 	r->encoding = t->encoding;
-	cs = mime_ref_param(t->ct, "charset");
-	if (cs != NULL)
-		snprintf(r->charset, sizeof(r->charset), "%s", cs);
-	cs = mime_ref_param(t->ct, "charset*");
-	if (cs != NULL)
-		snprintf(r->charset_star, sizeof(r->charset_star), "%s", cs);
+	mime_ref_charsets(t->ct, r);
 }
 
 void
