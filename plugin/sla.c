@@ -2128,6 +2128,35 @@ sla_rank_of(struct sla_rank *ranks, size_t *count, const char *agent, const char
 	return &ranks[(*count)++];
 }
 
+/* One entry per agent and month (BY_YEAR: per agent and year) in which
+   the agent had a decided first response, with the ones met counted; the
+   basis of the T17 ranking and the G20 year. NULL when out of memory
+   (b->nomem set); the caller frees. */
+static struct sla_rank *
+sla_rank_first_responses(struct sla_build *b, bool by_year, size_t *count_r)
+{
+	struct sla_result *r = b->r;
+	struct sla_rank *ranks;
+	char month[8];
+	size_t i;
+
+	*count_r = 0;
+	if ((ranks = calloc(r->ticket_count + 1, sizeof(*ranks))) == NULL) {
+		b->nomem = true;
+		return NULL;
+	}
+	for (i = 0; i < r->ticket_count; i++) {
+		const struct sla_clock *c = &r->tickets[i].clocks[SLA_FIRST_RESPONSE];
+
+		if (c->state == SLA_PENDING || c->agent[0] == '\0')
+			continue;
+		sla_agent_month(b, c->agent, c->deadline, month);
+		sla_rank_of(ranks, count_r, c->agent, month, by_year)->met +=
+			c->state == SLA_MET;
+	}
+	return ranks;
+}
+
 /* T17.r (seed 002 T17 L832: 「予以第一名至第三名5.3.1分」): the month's top
    three agents get +5/+3/+1 points. The seed ranks on turnover, conversion
    and churn, which a helpdesk does not have; slaclock ranks the agents
@@ -2141,21 +2170,11 @@ sla_t17_top(struct sla_build *b, size_t n0)
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
 	struct sla_rank *ranks;
-	size_t count = 0, i, j;
-	char month[8], what[96];
+	size_t count, i, j;
+	char what[96];
 
-	if ((ranks = calloc(r->ticket_count + 1, sizeof(*ranks))) == NULL) {
-		b->nomem = true;
+	if ((ranks = sla_rank_first_responses(b, false, &count)) == NULL)
 		return;
-	}
-	for (i = 0; i < r->ticket_count; i++) {
-		const struct sla_clock *c = &r->tickets[i].clocks[SLA_FIRST_RESPONSE];
-
-		if (c->state == SLA_PENDING || c->agent[0] == '\0')
-			continue;
-		sla_agent_month(b, c->agent, c->deadline, month);
-		sla_rank_of(ranks, &count, c->agent, month, false)->met += c->state == SLA_MET;
-	}
 	for (i = 0; i < count; i++) {
 		ranks[i].points = pol->t17_points;
 		for (j = 0; j < n0; j++) {
@@ -2201,21 +2220,11 @@ sla_g20_year(struct sla_build *b, size_t n0)
 	const struct conf_policy *pol = &b->conf->policy;
 	struct sla_result *r = b->r;
 	struct sla_rank *years;
-	size_t count = 0, i, j;
-	char month[8], now_month[8], dec[8];
+	size_t count, i, j;
+	char now_month[8], dec[8];
 
-	if ((years = calloc(r->ticket_count + 1, sizeof(*years))) == NULL) {
-		b->nomem = true;
+	if ((years = sla_rank_first_responses(b, true, &count)) == NULL)
 		return;
-	}
-	for (i = 0; i < r->ticket_count; i++) {
-		const struct sla_clock *c = &r->tickets[i].clocks[SLA_FIRST_RESPONSE];
-
-		if (c->state == SLA_PENDING || c->agent[0] == '\0')
-			continue;
-		sla_agent_month(b, c->agent, c->deadline, month);
-		(void)sla_rank_of(years, &count, c->agent, month, true);
-	}
 	for (i = 0; i < count; i++) {
 		int y = atoi(years[i].month), last = 12, m, low = 101, low_month = 0;
 		int score[13];
