@@ -1,9 +1,18 @@
 /* calendar - deadline arithmetic on a business calendar.
  *
  * Open time is found day by day: each local day's opening and closing
- * moments are turned into UTC with mktime() in the calendar's zone, so a
- * DST switch inside or outside the open hours is counted exactly, and a
- * 00:00-24:00 day on a switch day lasts 23 or 25 hours as it really does.
+ * moments are turned into UTC in the calendar's zone, so a DST switch
+ * inside or outside the open hours is counted exactly, and a 00:00-24:00
+ * day on a switch day lasts 23 or 25 hours as it really does.
+ *
+ * The C library is the zone's only authority, but asking it costs: the
+ * zone is the process's TZ, and each switch makes tzset() read the zone
+ * file again (~10 us), which a recompute of a million tickets did millions
+ * of times. So a calendar reads its zone's UTC offsets for the years it
+ * will most likely be asked about once, when it is made, and answers from
+ * that table; times outside it, and local times within two days of a
+ * change of offset, where mktime()'s choice in a gap or an overlap is the
+ * answer, still go to the C library.
  */
 #include "config.h"
 
@@ -19,12 +28,28 @@
 #include "conf.h"
 
 #define CALENDAR_ZONEINFO_DIR "/usr/share/zoneinfo"
+/* The zone table's years, [FROM, TO) UTC: 2000-01-01 and 2070-01-01. */
+#define CALENDAR_TABLE_FROM INT64_C(946684800)
+#define CALENDAR_TABLE_TO INT64_C(3155760000)
+/* The zone is sampled this often; offsets that change twice within one
+   step would be missed, and no zone has done that since 2000. */
+#define CALENDAR_TABLE_STEP 86400
+/* Local times this close to a change of offset go to mktime(). */
+#define CALENDAR_TABLE_MARGIN (2 * 86400)
+
+/* From FROM on (UTC), local time is UTC + OFF seconds. */
+struct zone_span {
+	int64_t from;
+	int32_t off;
+};
 
 struct calendar {
 	const struct conf_calendar *conf;
 	char *tz;                /* ":Zone/Name", the TZ value */
 	int32_t makeup_open;     /* hours of a make-up working day (调休) */
 	int32_t makeup_close;
+	struct zone_span *spans; /* sorted; the last one ends at CALENDAR_TABLE_TO */
+	size_t span_count;       /* 0: no table, ask the C library each time */
 };
 
 /* The TZ value in force before a call, to put back afterwards. */
@@ -129,6 +154,94 @@ tz_leave(struct tz_saved *saved)
 	saved->old = NULL;
 }
 
+/* UTC offset of T in the current zone; false if the C library cannot say. */
+static bool
+current_offset(int64_t t, int32_t *off_r)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return false;
+	*off_r = (int32_t)tm.tm_gmtoff;
+	return true;
+}
+
+/* Reads the zone's offsets over the table's years. On any failure the
+   calendar simply has no table and asks the C library every time. */
+static void
+zone_table_build(struct calendar *cal)
+{
+	struct tz_saved saved;
+	struct zone_span *spans = NULL, *n;
+	size_t count = 0, cap = 0;
+	int64_t t;
+	int32_t off, prev = 0;
+
+	tz_enter(cal, &saved);
+	for (t = CALENDAR_TABLE_FROM; t < CALENDAR_TABLE_TO; t += CALENDAR_TABLE_STEP) {
+		int64_t from = t;
+
+		if (!current_offset(t, &off))
+			goto fail;
+		if (count > 0 && off == prev)
+			continue;
+		if (count > 0) {
+			/* the first second of the new offset, within the last step */
+			int64_t lo = t - CALENDAR_TABLE_STEP, hi = t;
+			int32_t mid_off;
+
+			while (hi - lo > 1) {
+				int64_t mid = lo + (hi - lo) / 2;
+
+				if (!current_offset(mid, &mid_off))
+					goto fail;
+				if (mid_off == prev)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			from = hi;
+		}
+		if (count == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			if ((n = realloc(spans, cap * sizeof(*spans))) == NULL)
+				goto fail;
+			spans = n;
+		}
+		spans[count].from = from;
+		spans[count].off = off;
+		count++;
+		prev = off;
+	}
+	tz_leave(&saved);
+	cal->spans = spans;
+	cal->span_count = count;
+	return;
+fail:
+	tz_leave(&saved);
+	free(spans);
+}
+
+/* The table's span that holds T, or NULL when T is outside the table. */
+static const struct zone_span *
+zone_span_at(const struct calendar *cal, int64_t t)
+{
+	size_t lo = 0, hi = cal->span_count;
+
+	if (hi == 0 || t < cal->spans[0].from || t >= CALENDAR_TABLE_TO)
+		return NULL;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cal->spans[mid].from <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &cal->spans[lo];
+}
+
 int
 calendar_new(const struct conf_calendar *conf, struct calendar **cal_r,
 	     const char **error_r)
@@ -149,6 +262,7 @@ calendar_new(const struct conf_calendar *conf, struct calendar **cal_r,
 		return -1;
 	}
 	cal->conf = conf;
+	zone_table_build(cal);
 	/* A make-up day works like a normal weekday: the hours of the first
 	   open day from Monday on. */
 	cal->makeup_open = cal->makeup_close = -1;
@@ -173,6 +287,7 @@ calendar_free(struct calendar **calp)
 	if (cal == NULL)
 		return;
 	*calp = NULL;
+	free(cal->spans);
 	free(cal->tz);
 	free(cal);
 }
@@ -214,26 +329,77 @@ day_hours(const struct calendar *cal, int64_t day, int32_t *open_r, int32_t *clo
 	return *open_r >= 0 && *close_r > *open_r;
 }
 
-/* Local day number of T in the current zone. */
+/* Floor of A / B for B > 0. */
 static int64_t
-local_day(int64_t t)
+floor_div(int64_t a, int64_t b)
 {
+	return a / b - (a % b < 0);
+}
+
+/* The broken-down local time of T in the calendar's zone. */
+static void
+local_tm(const struct calendar *cal, int64_t t, struct tm *tm)
+{
+	const struct zone_span *span = zone_span_at(cal, t);
+	struct tz_saved saved;
+	time_t tt;
+
+	if (span != NULL) {
+		/* tm_gmtoff and tm_zone say UTC here; no caller reads them */
+		tt = (time_t)(t + span->off);
+		gmtime_r(&tt, tm);
+		return;
+	}
+	tt = (time_t)t;
+	tz_enter(cal, &saved);
+	if (localtime_r(&tt, tm) == NULL) {
+		tt = 0;
+		gmtime_r(&tt, tm);
+	}
+	tz_leave(&saved);
+}
+
+/* Local day number of T in the calendar's zone. */
+static int64_t
+local_day(const struct calendar *cal, int64_t t)
+{
+	const struct zone_span *span = zone_span_at(cal, t);
+	struct tz_saved saved;
 	time_t tt = (time_t)t;
 	struct tm tm;
+	bool ok;
 
-	if (localtime_r(&tt, &tm) == NULL)
+	if (span != NULL)
+		return floor_div(t + span->off, 86400);
+	tz_enter(cal, &saved);
+	ok = localtime_r(&tt, &tm) != NULL;
+	tz_leave(&saved);
+	if (!ok)
 		return t / 86400;
 	return calendar_days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 /* UTC of SECS after local midnight of DAY; 86400 is the next midnight.
-   mktime() normalises an hour of 24 and a time inside a DST gap. */
+   Away from a change of offset the local time has exactly one UTC time;
+   near one, mktime() decides (it normalises an hour of 24 and a time
+   inside a DST gap). */
 static int64_t
-local_to_utc(int64_t day, int32_t secs)
+local_to_utc(const struct calendar *cal, int64_t day, int32_t secs)
 {
+	const struct zone_span *span;
+	struct tz_saved saved;
 	struct tm tm;
+	int64_t local, t;
 	int y, m, d;
 
+	if (day > -(INT64_C(1) << 40) && day < INT64_C(1) << 40) {
+		local = day * 86400 + secs;
+		span = zone_span_at(cal, local);
+		if (span != NULL && span->from <= local - CALENDAR_TABLE_MARGIN &&
+		    local + CALENDAR_TABLE_MARGIN <
+		    (span + 1 < cal->spans + cal->span_count ? span[1].from : CALENDAR_TABLE_TO))
+			return local - span->off;
+	}
 	calendar_civil_from_days(day, &y, &m, &d);
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
@@ -243,13 +409,15 @@ local_to_utc(int64_t day, int32_t secs)
 	tm.tm_min = secs % 3600 / 60;
 	tm.tm_sec = secs % 60;
 	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
+	tz_enter(cal, &saved);
+	t = (int64_t)mktime(&tm);
+	tz_leave(&saved);
+	return t;
 }
 
 int64_t
 calendar_add(const struct calendar *cal, int64_t start, int64_t secs)
 {
-	struct tz_saved saved;
 	int64_t day, remaining = secs, result = INT64_MAX;
 	int32_t open, close;
 	int n;
@@ -258,15 +426,14 @@ calendar_add(const struct calendar *cal, int64_t start, int64_t secs)
 		return start;
 	if (cal->conf->always_open)
 		return start > INT64_MAX - secs ? INT64_MAX : start + secs;
-	tz_enter(cal, &saved);
-	day = local_day(start);
+	day = local_day(cal, start);
 	for (n = 0; n < CALENDAR_SEARCH_DAYS_MAX; n++, day++) {
 		int64_t o, c;
 
 		if (!day_hours(cal, day, &open, &close))
 			continue;
-		o = local_to_utc(day, open);
-		c = local_to_utc(day, close);
+		o = local_to_utc(cal, day, open);
+		c = local_to_utc(cal, day, close);
 		if (o < start)
 			o = start;
 		if (o >= c)
@@ -277,14 +444,12 @@ calendar_add(const struct calendar *cal, int64_t start, int64_t secs)
 		}
 		remaining -= c - o;
 	}
-	tz_leave(&saved);
 	return result;
 }
 
 int64_t
 calendar_elapsed(const struct calendar *cal, int64_t from, int64_t to)
 {
-	struct tz_saved saved;
 	int64_t day, last, total = 0;
 	int32_t open, close;
 
@@ -292,15 +457,14 @@ calendar_elapsed(const struct calendar *cal, int64_t from, int64_t to)
 		return 0;
 	if (cal->conf->always_open)
 		return to - from;
-	tz_enter(cal, &saved);
-	last = local_day(to);
-	for (day = local_day(from); day <= last; day++) {
+	last = local_day(cal, to);
+	for (day = local_day(cal, from); day <= last; day++) {
 		int64_t o, c;
 
 		if (!day_hours(cal, day, &open, &close))
 			continue;
-		o = local_to_utc(day, open);
-		c = local_to_utc(day, close);
+		o = local_to_utc(cal, day, open);
+		c = local_to_utc(cal, day, close);
 		if (o < from)
 			o = from;
 		if (c > to)
@@ -308,22 +472,7 @@ calendar_elapsed(const struct calendar *cal, int64_t from, int64_t to)
 		if (c > o)
 			total += c - o;
 	}
-	tz_leave(&saved);
 	return total;
-}
-
-static void
-local_tm(const struct calendar *cal, int64_t t, struct tm *tm)
-{
-	struct tz_saved saved;
-	time_t tt = (time_t)t;
-
-	tz_enter(cal, &saved);
-	if (localtime_r(&tt, tm) == NULL) {
-		tt = 0;
-		gmtime_r(&tt, tm);
-	}
-	tz_leave(&saved);
 }
 
 void
@@ -341,7 +490,6 @@ int
 calendar_month_range(const struct calendar *cal, const char *month,
 		     int64_t *from_r, int64_t *to_r)
 {
-	struct tz_saved saved;
 	int y, m, i;
 
 	for (i = 0; i < 7; i++) {
@@ -355,11 +503,9 @@ calendar_month_range(const struct calendar *cal, const char *month,
 	m = (month[5] - '0') * 10 + (month[6] - '0');
 	if (m < 1 || m > 12 || y < 1970)
 		return -1;
-	tz_enter(cal, &saved);
-	*from_r = local_to_utc(calendar_days_from_civil(y, m, 1), 0);
-	*to_r = local_to_utc(calendar_days_from_civil(m == 12 ? y + 1 : y,
+	*from_r = local_to_utc(cal, calendar_days_from_civil(y, m, 1), 0);
+	*to_r = local_to_utc(cal, calendar_days_from_civil(m == 12 ? y + 1 : y,
 						      m == 12 ? 1 : m + 1, 1), 0);
-	tz_leave(&saved);
 	return 0;
 }
 
@@ -398,7 +544,6 @@ int
 calendar_week_range(const struct calendar *cal, const char *week, int64_t *from_r,
 		    int64_t *to_r)
 {
-	struct tz_saved saved;
 	int64_t mon;
 	int y = 0, w, i;
 
@@ -415,23 +560,18 @@ calendar_week_range(const struct calendar *cal, const char *week, int64_t *from_
 	if (w < 1 || w > (iso_week1_monday(y + 1) - iso_week1_monday(y)) / 7)
 		return -1;
 	mon = iso_week1_monday(y) + (int64_t)(w - 1) * 7;
-	tz_enter(cal, &saved);
-	*from_r = local_to_utc(mon, 0);
-	*to_r = local_to_utc(mon + 7, 0);
-	tz_leave(&saved);
+	*from_r = local_to_utc(cal, mon, 0);
+	*to_r = local_to_utc(cal, mon + 7, 0);
 	return 0;
 }
 
 void
 calendar_week(const struct calendar *cal, int64_t t, char buf[9])
 {
-	struct tz_saved saved;
 	int64_t day, mon;
 	int y, m, d;
 
-	tz_enter(cal, &saved);
-	day = local_day(t);
-	tz_leave(&saved);
+	day = local_day(cal, t);
 	calendar_civil_from_days(day, &y, &m, &d);
 	mon = day - ((day % 7 + 7 + 3) % 7);
 	/* the ISO year is the one of the week's Thursday */
@@ -444,7 +584,6 @@ int
 calendar_period_range(const struct calendar *cal, const char *period,
 		      int64_t *from_r, int64_t *to_r)
 {
-	struct tz_saved saved;
 	int y, m0, m1, i;
 
 	for (i = 0; i < 4; i++)
@@ -465,11 +604,9 @@ calendar_period_range(const struct calendar *cal, const char *period,
 		return calendar_week_range(cal, period, from_r, to_r);
 	else
 		return calendar_month_range(cal, period, from_r, to_r);
-	tz_enter(cal, &saved);
-	*from_r = local_to_utc(calendar_days_from_civil(y, m0, 1), 0);
-	*to_r = local_to_utc(m1 > 12 ? calendar_days_from_civil(y + 1, 1, 1) :
+	*from_r = local_to_utc(cal, calendar_days_from_civil(y, m0, 1), 0);
+	*to_r = local_to_utc(cal, m1 > 12 ? calendar_days_from_civil(y + 1, 1, 1) :
 			     calendar_days_from_civil(y, m1, 1), 0);
-	tz_leave(&saved);
 	return 0;
 }
 
@@ -489,19 +626,12 @@ working_day(const struct calendar *cal, int64_t day)
 bool
 calendar_is_working_day(const struct calendar *cal, int64_t t)
 {
-	struct tz_saved saved;
-	bool ok;
-
-	tz_enter(cal, &saved);
-	ok = working_day(cal, local_day(t));
-	tz_leave(&saved);
-	return ok;
+	return working_day(cal, local_day(cal, t));
 }
 
 int64_t
 calendar_add_working_days(const struct calendar *cal, int64_t start, int n)
 {
-	struct tz_saved saved;
 	int64_t day, result = INT64_MAX;
 	int32_t tod = 0;
 	bool from_working;
@@ -509,15 +639,13 @@ calendar_add_working_days(const struct calendar *cal, int64_t start, int n)
 
 	if (n <= 0)
 		return start;
-	tz_enter(cal, &saved);
-	day = local_day(start);
+	day = local_day(cal, start);
 	from_working = working_day(cal, day);
 	if (from_working) {
-		time_t tt = (time_t)start;
 		struct tm tm;
 
-		if (localtime_r(&tt, &tm) != NULL)
-			tod = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+		local_tm(cal, start, &tm);
+		tod = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 	}
 	for (k = 0; k < CALENDAR_SEARCH_DAYS_MAX; k++) {
 		day++;
@@ -526,11 +654,10 @@ calendar_add_working_days(const struct calendar *cal, int64_t start, int n)
 		if (--left == 0) {
 			/* from a working day: the same time of day; otherwise the
 			   end of the day, its following midnight */
-			result = from_working ? local_to_utc(day, tod) :
-				local_to_utc(day + 1, 0);
+			result = from_working ? local_to_utc(cal, day, tod) :
+				local_to_utc(cal, day + 1, 0);
 			break;
 		}
 	}
-	tz_leave(&saved);
 	return result;
 }

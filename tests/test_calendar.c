@@ -585,6 +585,145 @@ START_TEST(test_tz_restored)
 }
 END_TEST
 
+/* The calendar answers from a table of its zone's offsets; the C
+   library, with TZ set here, is the reference. Zones with DST, half-hour
+   and 45-minute offsets, a 30-minute DST (Lord Howe), DST suspended for
+   Ramadan (Casablanca), a skipped day (Apia, 2011-12-30); instants on both
+   sides of each change of offset from 1995 to 2075 (past the table's
+   ends), and pseudo-random ones. */
+struct zone_probe {
+	int64_t t;
+	char local[20], month[8];
+	int64_t month_from, month_to;
+};
+
+static int64_t
+reference_month_start(int y, int m)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = 1;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+/* With TZ set to the zone. */
+static void
+probe_add(struct zone_probe *probes, size_t *count, size_t cap, int64_t t)
+{
+	struct zone_probe *p;
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	/* plain ifs: every ck_assert is a write to Check's log */
+	if (*count >= cap || localtime_r(&tt, &tm) == NULL)
+		ck_abort_msg("probe %zu at %lld", *count, (long long)t);
+	p = &probes[(*count)++];
+	p->t = t;
+	strftime(p->local, sizeof(p->local), "%Y-%m-%d %H:%M:%S", &tm);
+	strftime(p->month, sizeof(p->month), "%Y-%m", &tm);
+	p->month_from = reference_month_start(tm.tm_year + 1900, tm.tm_mon + 1);
+	p->month_to = tm.tm_mon == 11 ? reference_month_start(tm.tm_year + 1901, 1) :
+		reference_month_start(tm.tm_year + 1900, tm.tm_mon + 2);
+}
+
+static long
+gmtoff_at(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		ck_abort_msg("localtime_r(%lld)", (long long)t);
+	return tm.tm_gmtoff;
+}
+
+START_TEST(test_zone_table_matches_library)
+{
+	static const char *const zones[] = {
+		"Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe",
+		"Asia/Kathmandu", "Africa/Casablanca", "America/Santiago", "Pacific/Apia",
+		"Asia/Tehran", "Europe/Moscow",
+	};
+	enum { probe_cap = 4000 };
+	struct zone_probe *probes = calloc(probe_cap, sizeof(*probes));
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	size_t z, k;
+
+	ck_assert_ptr_nonnull(probes);
+	for (z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+		const int64_t first = at(1995, 1, 1, 0, 0, 0, 0), last = at(2075, 1, 1, 0, 0, 0, 0);
+		char text[256], tz[64], got[20], month[8];
+		size_t count = 0, changes = 0;
+		struct fixture f;
+		int64_t t, from, to;
+		long prev;
+		int i;
+
+		snprintf(tz, sizeof(tz), ":%s", zones[z]);
+		setenv("TZ", tz, 1);
+		tzset();
+		prev = gmtoff_at(first);
+		for (t = first; t < last; t += 3 * H) {
+			int64_t lo = t - 3 * H, hi = t;
+
+			if (gmtoff_at(t) == prev)
+				continue;
+			while (hi - lo > 1) {
+				int64_t mid = lo + (hi - lo) / 2;
+
+				if (gmtoff_at(mid) == prev)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			probe_add(probes, &count, probe_cap, hi - 1);
+			probe_add(probes, &count, probe_cap, hi);
+			probe_add(probes, &count, probe_cap, hi - 86400);
+			probe_add(probes, &count, probe_cap, hi + 86400);
+			prev = gmtoff_at(t);
+			changes++;
+		}
+		for (i = 0; i < 400; i++) {
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			probe_add(probes, &count, probe_cap,
+				  first + (int64_t)((seed >> 20) % (uint64_t)(last - first)));
+		}
+		unsetenv("TZ");
+		tzset();
+		/* the zones with changes have them; a loop that found none
+		   would test nothing near one */
+		if (strcmp(zones[z], "Asia/Shanghai") != 0 && strcmp(zones[z], "Asia/Kathmandu") != 0)
+			ck_assert_msg(changes > 0, "%s: no change of offset found", zones[z]);
+
+		snprintf(text, sizeof(text), "[calendar]\ntimezone = %s\nhours = 24x7\n", zones[z]);
+		setup_cal(&f, text);
+		ck_assert_uint_ge(count, 400);
+		for (k = 0; k < count; k++) {
+			const struct zone_probe *p = &probes[k];
+
+			calendar_format(f.cal, p->t, got);
+			if (strcmp(got, p->local) != 0)
+				ck_abort_msg("%s at %lld: %s, library %s", zones[z],
+					     (long long)p->t, got, p->local);
+			calendar_month(f.cal, p->t, month);
+			if (strcmp(month, p->month) != 0 ||
+			    calendar_month_range(f.cal, month, &from, &to) != 0 ||
+			    from != p->month_from || to != p->month_to)
+				ck_abort_msg("%s at %lld: %s [%lld, %lld), library %s [%lld, %lld)",
+					     zones[z], (long long)p->t, month, (long long)from,
+					     (long long)to, p->month, (long long)p->month_from,
+					     (long long)p->month_to);
+		}
+		teardown_cal(&f);
+	}
+	free(probes);
+}
+END_TEST
+
 /* A calendar with no open time must not loop for ever. */
 START_TEST(test_never_open)
 {
@@ -632,6 +771,7 @@ calendar_suite(void)
 	tcase_add_test(tc, test_months_shanghai);
 	tcase_add_test(tc, test_months_dst);
 	tcase_add_test(tc, test_tz_restored);
+	tcase_add_test(tc, test_zone_table_matches_library);
 	tcase_add_test(tc, test_never_open);
 	suite_add_tcase(s, tc);
 	return s;
