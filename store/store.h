@@ -208,7 +208,8 @@ extern const struct store_backend store_sqlite_backend;
 /* Open the store BACKEND ("sqlite") at PATH, creating and migrating the
    schema as needed. Returns 0 and *store_r (close with store_close()) or -1
    and *error_r (a static string or one owned by nothing: copy it before the
-   next call). */
+   next call). A store is used by one thread at a time: each thread that
+   needs one opens its own (the delivery thread does). */
 int store_open(const char *backend, const char *path, struct store **store_r,
 	       const char **error_r);
 void store_close(struct store **store);

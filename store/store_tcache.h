@@ -18,8 +18,12 @@
 #include <stdint.h>
 
 /* Past this many keys the clean entries are dropped at the next commit:
-   about 150 bytes each, so a map stays under ~80 MB per table. */
+   about 150 bytes each, so a daemon's map stays under ~80 MB per table.
+   A one-shot load (STORE_BULK_LOAD) may hold four times as many: past
+   the cap every lookup of a fresh load goes back to SQLite, which made
+   the second half of a 1M-message ingest slower than the first. */
 #define TCACHE_MAX_ENTRIES (512u * 1024)
+#define TCACHE_LOAD_MAX_ENTRIES (4u * TCACHE_MAX_ENTRIES)
 
 struct tcache_entry {
 	struct tcache_entry *next;  /* bucket chain */

@@ -836,6 +836,50 @@ START_TEST(test_bulk_threading)
 }
 END_TEST
 
+/* A load into empty tables answers misses from its maps alone; whatever
+   can put a row there behind the maps' back must end that. */
+START_TEST(test_bulk_fresh_load_misses)
+{
+	struct store *store = open_ok(dbpath), *other;
+	const char *error;
+	char *ticket;
+
+	/* our own write outside a transaction, during a fresh load */
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_CACHE, &error), 0);
+	ck_assert_int_eq(store_subject_ticket_put(store, "c\x1fq", "T8", 300, &error), 0);
+	ck_assert_int_eq(store_begin(store, &error), 0);
+	ck_assert_int_eq(store_subject_ticket_get(store, "c\x1fq", 0, &ticket, &error), 0);
+	ticket_is(ticket, "T8");
+	ck_assert_int_eq(store_commit(store, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_OFF, &error), 0);
+
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_LOAD, &error), 0);
+	ck_assert_int_eq(store_begin(store, &error), 0);
+	ck_assert_int_eq(store_message_ticket_get(store, "<new@x>", &ticket, &error), 0);
+	ticket_is(ticket, NULL);
+	ck_assert_int_eq(store_message_ticket_put(store, "<new@x>", "T1", &error), 0);
+	ck_assert_int_eq(store_subject_ticket_put(store, "a\x1fhi", "T1", 100, &error), 0);
+	ck_assert_int_eq(store_commit(store, &error), 0);
+	ck_assert_int_eq(store_message_ticket_get(store, "<new@x>", &ticket, &error), 0);
+	ticket_is(ticket, "T1");
+
+	/* another connection's rows: our next transaction must look them up */
+	other = open_ok(dbpath);
+	ck_assert_int_eq(store_message_ticket_put(other, "<other@x>", "T7", &error), 0);
+	ck_assert_int_eq(store_subject_ticket_put(other, "b\x1fyo", "T7", 200, &error), 0);
+	store_close(&other);
+	ck_assert_int_eq(store_begin(store, &error), 0);
+	ck_assert_int_eq(store_message_ticket_get(store, "<other@x>", &ticket, &error), 0);
+	ticket_is(ticket, "T7");
+	ck_assert_int_eq(store_subject_ticket_get(store, "b\x1fyo", 0, &ticket, &error), 0);
+	ticket_is(ticket, "T7");
+	ck_assert_int_eq(store_commit(store, &error), 0);
+	ck_assert_int_eq(store_bulk(store, STORE_BULK_OFF, &error), 0);
+
+	store_close(&store);
+}
+END_TEST
+
 /* ---- derived records ---- */
 
 struct pcollect {
@@ -1306,6 +1350,7 @@ store_suite(void)
 	tcase_add_test(tc, test_transaction_misuse);
 	tcase_add_test(tc, test_message_ticket);
 	tcase_add_test(tc, test_bulk_threading);
+	tcase_add_test(tc, test_bulk_fresh_load_misses);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("derived");
