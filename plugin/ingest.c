@@ -153,12 +153,10 @@ ingest_subject_key(const struct mail_msg *msg, bool agent, char *buf, size_t siz
    customer's same subject had within INGEST_SUBJECT_WINDOW; else a new
    ticket. The subject key is then pointed at the ticket found. */
 static int
-ingest_ticket(struct store *store, const struct mail_msg *msg, bool agent,
-	      const char *own_id, int64_t delivered, char **ticket_r,
+ingest_ticket(struct store *store, const struct mail_msg *msg,
+	      const struct ingest_prep *prep, int64_t delivered, char **ticket_r,
 	      const char **error_r)
 {
-	char tag[64], key[EVENT_ID_MAX];
-	bool have_key = ingest_subject_key(msg, agent, key, sizeof(key));
 	size_t i;
 
 	*ticket_r = NULL;
@@ -169,23 +167,23 @@ ingest_ticket(struct store *store, const struct mail_msg *msg, bool agent,
 		if (store_message_ticket_get(store, msg->references[i - 1], ticket_r,
 					     error_r) < 0)
 			return -1;
-	if (*ticket_r == NULL && msg->subject != NULL &&
-	    thread_subject_tag(msg->subject, tag, sizeof(tag)) == 1) {
-		if (asprintf(ticket_r, "#%s", tag) < 0)
+	if (*ticket_r == NULL && prep->have_tag) {
+		if (asprintf(ticket_r, "#%s", prep->tag) < 0)
 			*ticket_r = NULL;
-	} else if (*ticket_r == NULL && have_key &&
-		   store_subject_ticket_get(store, key, delivered - INGEST_SUBJECT_WINDOW,
+	} else if (*ticket_r == NULL && prep->have_key &&
+		   store_subject_ticket_get(store, prep->subject_key,
+					    delivered - INGEST_SUBJECT_WINDOW,
 					    ticket_r, error_r) < 0) {
 		return -1;
 	}
 	if (*ticket_r == NULL)
-		*ticket_r = strdup(own_id);
+		*ticket_r = strdup(prep->own_id);
 	if (*ticket_r == NULL) {
 		*error_r = "out of memory";
 		return -1;
 	}
-	if (have_key && store_subject_ticket_put(store, key, *ticket_r, delivered,
-						 error_r) < 0) {
+	if (prep->have_key && store_subject_ticket_put(store, prep->subject_key, *ticket_r,
+						       delivered, error_r) < 0) {
 		free(*ticket_r);
 		*ticket_r = NULL;
 		return -1;
@@ -212,30 +210,66 @@ ingest_put(struct store *store, struct event *ev, const char *base, const char *
 	return 0;
 }
 
+void
+ingest_prepare(const struct conf *conf, const char *raw, size_t raw_len,
+	       const struct mail_msg *msg, struct ingest_prep *prep)
+{
+	const struct conf_policy *pol = &conf->policy;
+	const char *text;
+
+	memset(prep, 0, sizeof(*prep));
+	if (msg->extra_values != NULL && msg->extra_values[EXTRA_OWN] != NULL) {
+		prep->own = true;
+		return;
+	}
+	if (msg->message_id != NULL && strlen(msg->message_id) < sizeof(prep->own_id) - 1)
+		snprintf(prep->own_id, sizeof(prep->own_id), "%s", msg->message_id);
+	else
+		ingest_sha256_id(raw, raw_len, prep->own_id);
+	prep->agent = msg->from_addr != NULL && conf_agent_team(conf, msg->from_addr) != NULL;
+	prep->have_key = ingest_subject_key(msg, prep->agent, prep->subject_key,
+					    sizeof(prep->subject_key));
+	prep->have_tag = msg->subject != NULL &&
+		thread_subject_tag(msg->subject, prep->tag, sizeof(prep->tag)) == 1;
+	if (prep->agent) {
+		text = msg->reply_text != NULL ? msg->reply_text : msg->body;
+		prep->preliminary = ingest_has_marker(pol->preliminary_markers,
+						      pol->preliminary_marker_count, text);
+		prep->resolved = ingest_has_marker(pol->resolved_markers,
+						   pol->resolved_marker_count, text);
+	}
+}
+
 int
 ingest_message(const struct conf *conf, struct store *store,
 	       const char *source, const char *raw, size_t raw_len,
 	       const struct mail_msg *msg, int64_t delivered,
 	       struct ingest_stats *stats, const char **error_r)
 {
+	struct ingest_prep prep;
+
+	ingest_prepare(conf, raw, raw_len, msg, &prep);
+	return ingest_message_prepared(conf, store, source, msg, &prep, delivered, stats,
+				       error_r);
+}
+
+int
+ingest_message_prepared(const struct conf *conf, struct store *store,
+			const char *source, const struct mail_msg *msg,
+			const struct ingest_prep *prep, int64_t delivered,
+			struct ingest_stats *stats, const char **error_r)
+{
 	const struct conf_policy *pol = &conf->policy;
-	char own_id[EVENT_ID_MAX], actor[EVENT_ACTOR_MAX], attrs[128];
-	const char *text;
+	const char *own_id = prep->own_id;
+	char actor[EVENT_ACTOR_MAX], attrs[128];
 	char *ticket = NULL;
 	struct event ev;
-	bool agent;
+	bool agent = prep->agent;
 	int ret = -1;
 
-	if (msg->extra_values != NULL && msg->extra_values[EXTRA_OWN] != NULL)
+	if (prep->own)
 		return 0;	/* our own alert or digest */
-
-	if (msg->message_id != NULL && strlen(msg->message_id) < sizeof(own_id) - 1)
-		snprintf(own_id, sizeof(own_id), "%s", msg->message_id);
-	else
-		ingest_sha256_id(raw, raw_len, own_id);
-
-	agent = msg->from_addr != NULL && conf_agent_team(conf, msg->from_addr) != NULL;
-	if (ingest_ticket(store, msg, agent, own_id, delivered, &ticket, error_r) < 0)
+	if (ingest_ticket(store, msg, prep, delivered, &ticket, error_r) < 0)
 		goto out;
 	if (msg->message_id != NULL &&
 	    store_message_ticket_put(store, msg->message_id, ticket, error_r) < 0)
@@ -260,14 +294,11 @@ ingest_message(const struct conf *conf, struct store *store,
 		       stats, error_r) < 0)
 		goto out;
 
-	text = msg->reply_text != NULL ? msg->reply_text : msg->body;
-	if (agent && ingest_has_marker(pol->preliminary_markers,
-				       pol->preliminary_marker_count, text) &&
+	if (prep->preliminary &&
 	    ingest_put(store, &ev, own_id, "#preliminary", EVENT_PRELIMINARY,
 		       stats, error_r) < 0)
 		goto out;
-	if (agent && ingest_has_marker(pol->resolved_markers,
-				       pol->resolved_marker_count, text) &&
+	if (prep->resolved &&
 	    ingest_put(store, &ev, own_id, "#resolved", EVENT_RESOLVED,
 		       stats, error_r) < 0)
 		goto out;
@@ -573,6 +604,7 @@ struct ingest_slot {
 	struct mail_msg msg;
 	const char *read_err;    /* set: could not be read */
 	const char *parse_err;   /* set: not a message */
+	struct ingest_prep prep;
 	bool ready;              /* filled, not yet taken by the writer */
 	bool used;               /* taken: the worker frees it when it refills */
 };
@@ -597,6 +629,7 @@ struct ingest_pipe {
 	size_t workers_waiting;
 	bool writer_waiting;
 	bool stop;
+	const struct conf *conf;
 	const struct mail_parse_opts *opts;
 	ingest_reader *read_item;
 	ingest_prefetcher *prefetch;
@@ -652,6 +685,8 @@ ingest_worker(void *arg)
 		s.raw = p->read_item(p->ctx, i, &s.len, &s.read_err);
 		if (s.raw != NULL && mail_parse(s.raw, s.len, p->opts, &s.msg, &s.parse_err) < 0)
 			memset(&s.msg, 0, sizeof(s.msg));
+		else if (s.raw != NULL)
+			ingest_prepare(p->conf, s.raw, s.len, &s.msg, &s.prep);
 		s.ready = true;
 
 		pthread_mutex_lock(&p->lock);
@@ -690,6 +725,7 @@ ingest_run(const struct conf *conf, struct store *store, size_t count,
 	pthread_cond_init(&p->ready, NULL);
 	pthread_cond_init(&p->space, NULL);
 	p->count = count;
+	p->conf = conf;
 	p->opts = &opts;
 	p->read_item = read_item;
 	p->prefetch = prefetch;
@@ -751,8 +787,8 @@ ingest_run(const struct conf *conf, struct store *store, size_t count,
 		if (s->parse_err != NULL) {
 			log_warn("%s: not a message: %s", names[i], s->parse_err);
 			stats->failed++;
-		} else if (ingest_message(conf, store, "mail", s->raw, s->len, &s->msg, times[i],
-					  stats, error_r) < 0) {
+		} else if (ingest_message_prepared(conf, store, "mail", &s->msg, &s->prep,
+						   times[i], stats, error_r) < 0) {
 			goto out;
 		}
 		if (++in_batch == INGEST_BATCH) {

@@ -26,10 +26,12 @@
 #ifndef SLACLOCK_INGEST_H
 #define SLACLOCK_INGEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
 #include "conf.h"
+#include "event.h"
 #include "mail.h"
 
 struct store;
@@ -49,12 +51,32 @@ struct ingest_stats {
 void ingest_parse_opts(const struct conf *conf, const char *extra[INGEST_EXTRA_COUNT],
 		       struct mail_parse_opts *opts);
 
+/* What ingest_message() works out from a message alone, without the
+   store: any thread may fill it (the parse threads do), so the one thread
+   that writes the store does not. */
+struct ingest_prep {
+	char own_id[EVENT_ID_MAX];      /* Message-ID, or sha256 of the bytes */
+	char subject_key[EVENT_ID_MAX]; /* customer + normalised subject */
+	char tag[64];                   /* the subject's helpdesk tag */
+	bool own;                       /* our own alert or digest: skip it */
+	bool agent;                     /* sent by a configured agent */
+	bool have_key, have_tag;
+	bool preliminary, resolved;     /* the agent's text carries a marker */
+};
+void ingest_prepare(const struct conf *conf, const char *raw, size_t raw_len,
+		    const struct mail_msg *msg, struct ingest_prep *prep);
+
 /* Turn one parsed message delivered at DELIVERED into events in STORE
-   (inside the caller's transaction). 0 or -1 with *error_r. */
+   (inside the caller's transaction). 0 or -1 with *error_r.
+   ingest_message_prepared() takes what ingest_prepare() found for MSG. */
 int ingest_message(const struct conf *conf, struct store *store,
 		   const char *source, const char *raw, size_t raw_len,
 		   const struct mail_msg *msg, int64_t delivered,
 		   struct ingest_stats *stats, const char **error_r);
+int ingest_message_prepared(const struct conf *conf, struct store *store,
+			    const char *source, const struct mail_msg *msg,
+			    const struct ingest_prep *prep, int64_t delivered,
+			    struct ingest_stats *stats, const char **error_r);
 
 /* Ingest every message of the Maildir (and its Maildir++ subfolders) at
    DIR in delivery order, in batched transactions. A file that cannot be
