@@ -20,13 +20,16 @@
 #include "store.h"
 #include "thread.h"
 
-/* Messages per SQLite transaction. Each commit may checkpoint the WAL,
-   and with SQLite's small default page cache a batch of 500 checkpointed
-   the same index pages over and over (a third of an ingest's time was
-   pwrite/pread): 100,000 generated messages took 14.5 s with 500, 8.8 s
-   with 5,000, 7.3 s with 25,000. A crash redoes at most one batch, a few
-   seconds, and ingest is idempotent. */
-#define INGEST_BATCH 20000
+/* Messages per SQLite transaction. A commit writes every page the
+   transaction touched to the WAL, and inserts with random keys (Message-
+   IDs, tickets) touch most pages of the indexes they go to: the more
+   commits, the more times the same index pages are written (and then
+   checkpointed). 100,000 generated messages took 14.5 s with 500, 8.8 s
+   with 5,000, 7.3 s with 25,000; 1,000,000 took 115 s with 20,000 and
+   56 s with 100,000 (with STORE_BULK_LOAD's larger page cache holding
+   the batch). A crash redoes at most one batch, a few seconds, and
+   ingest is idempotent. */
+#define INGEST_BATCH 100000
 /* Parse threads (the machine this runs on has two cores; the calling
    thread writes SQLite), messages parsed ahead of the writer, and files
    the kernel is asked to read ahead of the parsers. */

@@ -796,8 +796,11 @@ sq_tc_write_out(struct store *store, const char **error_r)
    also let the WAL grow past the default 1000 pages between
    checkpoints, so it is not copied back into the main file many times
    over; a daemon may not, as a WAL that large needs as much free disk
-   again to be checkpointed. */
+   again to be checkpointed. A load's transactions are large (ingest.c:
+   INGEST_BATCH), and pages its cache cannot hold spill into the WAL
+   before the commit: it gets a larger cache than a daemon's sync. */
 #define SQ_BULK_CACHE_KIB 65536
+#define SQ_LOAD_CACHE_KIB 262144
 #define SQ_BULK_MMAP_BYTES (1024LL * 1024 * 1024)
 #define SQ_BULK_WAL_PAGES 20000
 #define SQ_DEFAULT_WAL_PAGES 1000
@@ -811,7 +814,8 @@ sq_bulk(struct store *store, enum store_bulk_mode mode, const char **error_r)
 		snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d;"
 			 "PRAGMA mmap_size = %lld;"
 			 "PRAGMA wal_autocheckpoint = %d",
-			 SQ_BULK_CACHE_KIB, SQ_BULK_MMAP_BYTES,
+			 mode == STORE_BULK_LOAD ? SQ_LOAD_CACHE_KIB : SQ_BULK_CACHE_KIB,
+			 SQ_BULK_MMAP_BYTES,
 			 mode == STORE_BULK_LOAD ? SQ_BULK_WAL_PAGES :
 			 SQ_DEFAULT_WAL_PAGES);
 	} else {
