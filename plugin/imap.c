@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1028,7 +1027,7 @@ imap_pipe_destroy(struct imap_pipe **pp)
 	*pp = NULL;
 }
 
-/* Stop the pipeline at once (shutdown, an error): the socket is shut down
+/* Stop the pipeline at once (shutdown, an error): the stream is cancelled
    so a FETCH in progress returns, and the session is not to be used
    again. */
 static void
@@ -1040,12 +1039,10 @@ imap_pipe_stop(struct imap_folder *f)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stop = true;
-	if (!p->finished) {
-		int fd = mailstream_low_get_fd(mailstream_get_low(p->imap->imap_stream));
-
-		if (fd >= 0)
-			(void)shutdown(fd, SHUT_RDWR);
-	}
+	/* libetpan's own cancel: its reads and writes wait on this too,
+	   and fail once it is notified, whether or not one is waiting. */
+	if (!p->finished && p->imap->imap_stream != NULL)
+		mailstream_cancel(p->imap->imap_stream);
 	pthread_cond_broadcast(&p->space);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->tid, NULL);
@@ -1351,7 +1348,7 @@ imap_source_free(struct imap_source **srcp)
 		struct imap_folder *f = &src->folders[i];
 
 		loop_timer_remove(&f->timer);
-		/* A stopped pipeline leaves the connection shut down: no
+		/* A stopped pipeline leaves the stream cancelled: no
 		   LOGOUT on it. */
 		if (f->pipe != NULL)
 			imap_pipe_stop(f);
