@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +262,7 @@ struct imap_folder {
 	int64_t sync_start_ms;
 	uint64_t sync_done;
 	int64_t last_progress_ms;
+	struct imap_pipe *pipe;           /* the fetch thread of a bulk sync */
 };
 
 struct imap_source {
@@ -300,6 +303,7 @@ imap_backoff_ms(unsigned int attempt, double r)
 }
 
 static void imap_folder_step(void *ctx);
+static void imap_pipe_stop(struct imap_folder *f);
 
 /* The end of a backlog (caught up, or the connection gone). */
 static void
@@ -317,6 +321,8 @@ imap_folder_bulk_end(struct imap_folder *f)
 static void
 imap_folder_disconnect(struct imap_folder *f)
 {
+	/* the thread first: it may be using the session */
+	imap_pipe_stop(f);
 	imap_folder_bulk_end(f);
 	loop_io_remove(&f->io);
 	if (f->imap != NULL) {
@@ -595,20 +601,57 @@ imap_date_to_utc(const struct mailimap_date_time *dt)
 	return t - sign * ((zone / 100) * 3600 + (zone % 100) * 60);
 }
 
-static int
-imap_ingest_one(struct imap_folder *f, struct mailimap_msg_att *ma,
-		struct ingest_stats *stats, uint32_t *uid_r, char *error,
-		size_t error_size)
-{
-	const struct conf *conf = f->src->conf;
-	const char *body = NULL, *extra[INGEST_EXTRA_COUNT], *err;
-	struct mail_parse_opts opts;
+/* One fetched message of a batch. BODY points into the batch's fetch
+   result; MSG is parsed when PARSED (the fetch thread parses ahead), and
+   PARSE_ERR says why a body is not a message. */
+struct imap_item {
+	uint32_t uid;
+	int64_t delivered;
+	const char *body;
+	size_t body_len;
+	bool parsed;
+	const char *parse_err;
 	struct mail_msg msg;
-	int64_t delivered = 0;
-	size_t body_len = 0;
+};
+
+/* A run of pending UIDs fetched with one UID FETCH: stored in one
+   transaction with the folder's sync state. */
+struct imap_batch {
+	struct imap_batch *next;      /* in the pipeline's queue */
+	clist *result;                /* libetpan's, owns the bodies */
+	struct imap_item *items;
+	size_t item_count;
+	size_t first, end;            /* pending[first..end) */
+	uint32_t max_uid;
+	size_t bytes;                 /* of the bodies */
+};
+
+static void
+imap_batch_free(struct imap_batch **bp)
+{
+	struct imap_batch *b = *bp;
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->item_count; i++)
+		if (b->items[i].parsed)
+			mail_msg_clear(&b->items[i].msg);
+	free(b->items);
+	if (b->result != NULL)
+		mailimap_fetch_list_free(b->result);
+	free(b);
+	*bp = NULL;
+}
+
+/* Pick the message's UID, INTERNALDATE and body out of a FETCH response;
+   false for an unsolicited one (flags) that carries no body. */
+static bool
+imap_item_get(struct mailimap_msg_att *ma, struct imap_item *it)
+{
 	clistiter *ai;
 
-	*uid_r = 0;
+	memset(it, 0, sizeof(*it));
 	for (ai = clist_begin(ma->att_list); ai != NULL; ai = clist_next(ai)) {
 		struct mailimap_msg_att_item *item = clist_content(ai);
 		struct mailimap_msg_att_static *st;
@@ -618,68 +661,65 @@ imap_ingest_one(struct imap_folder *f, struct mailimap_msg_att *ma,
 		st = item->att_data.att_static;
 		switch (st->att_type) {
 		case MAILIMAP_MSG_ATT_UID:
-			*uid_r = st->att_data.att_uid;
+			it->uid = st->att_data.att_uid;
 			break;
 		case MAILIMAP_MSG_ATT_INTERNALDATE:
-			delivered = imap_date_to_utc(st->att_data.att_internal_date);
+			it->delivered = imap_date_to_utc(st->att_data.att_internal_date);
 			break;
 		case MAILIMAP_MSG_ATT_BODY_SECTION:
-			body = st->att_data.att_body_section->sec_body_part;
-			body_len = st->att_data.att_body_section->sec_length;
+			it->body = st->att_data.att_body_section->sec_body_part;
+			it->body_len = st->att_data.att_body_section->sec_length;
 			break;
 		default:
 			break;
 		}
 	}
-	if (*uid_r == 0 || body == NULL)
-		return 0;   /* an unsolicited FETCH (flags): nothing to ingest */
-	stats->files++;
-	stats->bytes += body_len;
-	ingest_parse_opts(conf, extra, &opts);
-	memset(&msg, 0, sizeof(msg));
-	if (mail_parse(body, body_len, &opts, &msg, &err) < 0) {
-		log_warn("imap %s: UID %u is not a message: %s", f->label, *uid_r, err);
-		stats->failed++;
-		return 0;
-	}
-	if (ingest_message(conf, f->src->store, "mail", body, body_len, &msg,
-			   delivered, stats, &err) < 0) {
-		snprintf(error, error_size, "store: %s", err);
-		mail_msg_clear(&msg);
-		return -1;
-	}
-	mail_msg_clear(&msg);
-	return 0;
+	return it->uid != 0 && it->body != NULL;
 }
 
-/* Fetch and store the next batch of pending UIDs, in one transaction with
-   the folder's sync state. 1 when more remain, 0 when done, -1 on error. */
-static int
-imap_folder_batch(struct imap_folder *f, struct ingest_stats *stats,
-		  char *error, size_t error_size)
+static void
+imap_item_parse(struct imap_item *it, const struct mail_parse_opts *opts)
 {
-	struct imap_source *src = f->src;
+	it->parsed = mail_parse(it->body, it->body_len, opts, &it->msg,
+				&it->parse_err) == 0;
+	if (!it->parsed)
+		memset(&it->msg, 0, sizeof(it->msg));
+}
+
+/* Fetch the batch that starts at PENDING[FIRST] (count- and size-capped)
+   with BODY.PEEK[] on IMAP, and parse its messages with OPTS unless NULL.
+   Touches nothing but IMAP and its arguments, so the fetch thread can run
+   it. 0 and *batch_r, or -1 with ERROR. */
+static int
+imap_batch_fetch(mailimap *imap, const struct imap_uidsize *pending,
+		 size_t pending_count, size_t first,
+		 const struct mail_parse_opts *opts, struct imap_batch **batch_r,
+		 char *error, size_t error_size)
+{
 	struct mailimap_set *set = NULL;
 	struct mailimap_fetch_type *ft = NULL;
 	struct mailimap_section *section;
-	clist *result = NULL;
+	struct imap_batch *b;
 	clistiter *it;
-	size_t first = f->pending_pos, end = first, bytes = 0;
-	uint32_t max_uid;
-	bool in_tx = false;
-	const char *err;
+	size_t end = first, bytes = 0;
 	int r, ret = -1;
 
-	if (first >= f->pending_count)
-		return 0;
+	*batch_r = NULL;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		snprintf(error, error_size, "out of memory");
+		return -1;
+	}
 	/* A batch is a run of pending UIDs: count- and size-capped. */
-	while (end < f->pending_count && end - first < IMAP_BATCH_MESSAGES &&
-	       (end == first || bytes + f->pending[end].size <= IMAP_BATCH_BYTES)) {
-		bytes += f->pending[end].size;
+	while (end < pending_count && end - first < IMAP_BATCH_MESSAGES &&
+	       (end == first || bytes + pending[end].size <= IMAP_BATCH_BYTES)) {
+		bytes += pending[end].size;
 		end++;
 	}
-	max_uid = f->pending[end - 1].uid;
-	set = mailimap_set_new_interval(f->pending[first].uid, max_uid);
+	b->first = first;
+	b->end = end;
+	b->max_uid = pending[end - 1].uid;
+	set = mailimap_set_new_interval(pending[first].uid, b->max_uid);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	section = mailimap_section_new(NULL);
 	if (set == NULL || ft == NULL || section == NULL ||
@@ -692,55 +732,132 @@ imap_folder_batch(struct imap_folder *f, struct ingest_stats *stats,
 		snprintf(error, error_size, "out of memory");
 		goto out;
 	}
-	r = mailimap_uid_fetch(f->imap, set, ft, &result);
+	r = mailimap_uid_fetch(imap, set, ft, &b->result);
 	if (r != MAILIMAP_NO_ERROR) {
 		snprintf(error, error_size, "UID FETCH %u:%u: %s",
-			 f->pending[first].uid, max_uid, imap_errstr(r));
+			 pending[first].uid, b->max_uid, imap_errstr(r));
 		goto out;
+	}
+	b->items = calloc(clist_count(b->result) + 1, sizeof(*b->items));
+	if (b->items == NULL) {
+		snprintf(error, error_size, "out of memory");
+		goto out;
+	}
+	for (it = clist_begin(b->result); it != NULL; it = clist_next(it)) {
+		struct imap_item *item = &b->items[b->item_count];
+
+		if (!imap_item_get(clist_content(it), item))
+			continue;
+		b->bytes += item->body_len;
+		if (opts != NULL)
+			imap_item_parse(item, opts);
+		b->item_count++;
+	}
+	*batch_r = b;
+	b = NULL;
+	ret = 0;
+out:
+	imap_batch_free(&b);
+	if (set != NULL)
+		mailimap_set_free(set);
+	if (ft != NULL)
+		mailimap_fetch_type_free(ft);
+	return ret;
+}
+
+/* Store batch B (from the loop thread only) in one transaction with the
+   folder's sync state. 1 when more remain, 0 when done, -1 on error. */
+static int
+imap_batch_store(struct imap_folder *f, struct imap_batch *b,
+		 struct ingest_stats *stats, char *error, size_t error_size)
+{
+	struct imap_source *src = f->src;
+	const char *extra[INGEST_EXTRA_COUNT], *err;
+	struct mail_parse_opts opts;
+	bool in_tx = false;
+	size_t i;
+	int ret = -1;
+
+	/* The pipeline hands the batches over in order; anything else would
+	   move the stored last UID past mail not stored. */
+	if (b->first != f->pending_pos) {
+		snprintf(error, error_size, "internal error: batch at %zu, expected %zu",
+			 b->first, f->pending_pos);
+		return -1;
 	}
 	/* A backlog of more than one batch is a bulk load (the initial
 	   sync); one batch of new mail is not worth the memory. */
-	if (!f->bulk && f->pending_count - first > IMAP_BATCH_MESSAGES) {
+	if (!f->bulk && f->pending_count - b->first > IMAP_BATCH_MESSAGES) {
 		if (store_bulk(src->store, STORE_BULK_CACHE, &err) < 0) {
 			snprintf(error, error_size, "store: %s", err);
 			goto out;
 		}
 		f->bulk = true;
 	}
+	ingest_parse_opts(src->conf, extra, &opts);
 	if (store_begin(src->store, &err) < 0) {
 		snprintf(error, error_size, "store: %s", err);
 		goto out;
 	}
 	in_tx = true;
-	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
-		uint32_t uid;
+	for (i = 0; i < b->item_count; i++) {
+		struct imap_item *it = &b->items[i];
 
-		if (imap_ingest_one(f, clist_content(it), stats, &uid, error,
-				    error_size) < 0)
+		stats->files++;
+		stats->bytes += it->body_len;
+		if (!it->parsed && it->parse_err == NULL)
+			imap_item_parse(it, &opts);
+		if (!it->parsed) {
+			log_warn("imap %s: UID %u is not a message: %s", f->label,
+				 it->uid, it->parse_err);
+			stats->failed++;
+			continue;
+		}
+		if (ingest_message(src->conf, src->store, "mail", it->body,
+				   it->body_len, &it->msg, it->delivered, stats,
+				   &err) < 0) {
+			snprintf(error, error_size, "store: %s", err);
 			goto out;
+		}
 	}
-	if (store_sync_state_put(src->store, f->sync_key, f->uidvalidity, max_uid,
-				 &err) < 0 ||
+	if (store_sync_state_put(src->store, f->sync_key, f->uidvalidity,
+				 b->max_uid, &err) < 0 ||
 	    store_commit(src->store, &err) < 0) {
 		snprintf(error, error_size, "store: %s", err);
 		goto out;
 	}
 	in_tx = false;
-	f->last_uid = max_uid;
-	f->pending_pos = end;
-	f->sync_done += end - first;
+	log_debug("imap %s: stored UIDs %u:%u (%zu messages)", f->label,
+		  f->pending[b->first].uid, b->max_uid, b->item_count);
+	f->last_uid = b->max_uid;
+	f->pending_pos = b->end;
+	f->sync_done += b->end - b->first;
 	ret = f->pending_pos < f->pending_count ? 1 : 0;
 	if (ret == 0)
 		imap_folder_bulk_end(f);
 out:
 	if (in_tx)
 		(void)store_rollback(src->store, &err);
-	if (result != NULL)
-		mailimap_fetch_list_free(result);
-	if (set != NULL)
-		mailimap_set_free(set);
-	if (ft != NULL)
-		mailimap_fetch_type_free(ft);
+	return ret;
+}
+
+/* The simple path (one batch of new mail, or no pipeline): fetch and
+   store the next batch from the loop. 1 when more remain, 0 when done,
+   -1 on error. */
+static int
+imap_folder_batch(struct imap_folder *f, struct ingest_stats *stats,
+		  char *error, size_t error_size)
+{
+	struct imap_batch *b = NULL;
+	int ret;
+
+	if (f->pending_pos >= f->pending_count)
+		return 0;
+	if (imap_batch_fetch(f->imap, f->pending, f->pending_count,
+			     f->pending_pos, NULL, &b, error, error_size) < 0)
+		return -1;
+	ret = imap_batch_store(f, b, stats, error, error_size);
+	imap_batch_free(&b);
 	return ret;
 }
 
@@ -788,6 +905,259 @@ imap_progress(struct imap_folder *f, bool final)
 		 final ? "synced" : "syncing", (unsigned long long)f->sync_done,
 		 f->pending_count,
 		 secs > 0.001 ? (double)f->sync_done / secs : (double)f->sync_done);
+}
+
+/* ---- the bulk-sync pipeline ------------------------------------------ */
+
+/* A fetch thread owns the folder's session for the rest of a backlog: it
+   fetches and parses batch N+1 while the loop thread stores batch N, so
+   the server and we stop waiting for each other. Batches are handed over
+   in order through a short queue; the loop is woken through a pipe, one
+   byte per batch and one at the end, and stores one batch per wake-up so
+   signals, timers and webhooks keep their turn. Only the loop thread
+   touches the store. */
+#define IMAP_PIPE_DEPTH 2   /* batches waiting to be stored */
+
+struct imap_pipe {
+	pthread_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t space;       /* a batch was taken, or stop */
+	mailimap *imap;             /* the thread's while it runs */
+	const struct imap_uidsize *pending;
+	size_t pending_count, pos;
+	char *extra_copy[INGEST_EXTRA_COUNT];
+	const char *extra[INGEST_EXTRA_COUNT];
+	struct mail_parse_opts opts;
+	int wake[2];                /* pipe: thread -> loop */
+	struct loop_io *io;
+	/* under lock */
+	struct imap_batch *head, *tail;
+	size_t queued, queued_bytes;
+	bool stop;                  /* loop -> thread: give up */
+	bool finished;              /* thread -> loop: no batch follows */
+	int result;                 /* 0, or -1 with error */
+	char error[IMAP_ERROR_MAX];
+};
+
+static void
+imap_pipe_wake(struct imap_pipe *p, char c)
+{
+	/* Never more than IMAP_PIPE_DEPTH + 2 bytes are in the pipe. */
+	while (write(p->wake[1], &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void *
+imap_pipe_run(void *arg)
+{
+	struct imap_pipe *p = arg;
+	char error[IMAP_ERROR_MAX] = "";
+	size_t pos = p->pos;
+	int result = 0;
+
+	while (pos < p->pending_count) {
+		struct imap_batch *b;
+		bool stop;
+
+		pthread_mutex_lock(&p->lock);
+		stop = p->stop;
+		pthread_mutex_unlock(&p->lock);
+		if (stop)
+			break;
+		if (imap_batch_fetch(p->imap, p->pending, p->pending_count, pos,
+				     &p->opts, &b, error, sizeof(error)) < 0) {
+			result = -1;
+			break;
+		}
+		pos = b->end;
+		pthread_mutex_lock(&p->lock);
+		/* One batch always fits, however big, or nothing would move. */
+		while (!p->stop && p->queued > 0 &&
+		       (p->queued >= IMAP_PIPE_DEPTH ||
+			p->queued_bytes + b->bytes > IMAP_BATCH_BYTES))
+			pthread_cond_wait(&p->space, &p->lock);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->lock);
+			imap_batch_free(&b);
+			break;
+		}
+		if (p->tail != NULL)
+			p->tail->next = b;
+		else
+			p->head = b;
+		p->tail = b;
+		p->queued++;
+		p->queued_bytes += b->bytes;
+		pthread_mutex_unlock(&p->lock);
+		imap_pipe_wake(p, 'b');
+	}
+	pthread_mutex_lock(&p->lock);
+	p->finished = true;
+	p->result = result;
+	snprintf(p->error, sizeof(p->error), "%s", error);
+	pthread_mutex_unlock(&p->lock);
+	imap_pipe_wake(p, 'e');
+	return NULL;
+}
+
+static void
+imap_pipe_destroy(struct imap_pipe **pp)
+{
+	struct imap_pipe *p = *pp;
+	size_t i;
+
+	if (p == NULL)
+		return;
+	while (p->head != NULL) {
+		struct imap_batch *b = p->head;
+
+		p->head = b->next;
+		imap_batch_free(&b);
+	}
+	loop_io_remove(&p->io);
+	if (p->wake[0] >= 0)
+		close(p->wake[0]);
+	if (p->wake[1] >= 0)
+		close(p->wake[1]);
+	for (i = 0; i < INGEST_EXTRA_COUNT; i++)
+		free(p->extra_copy[i]);
+	pthread_cond_destroy(&p->space);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	*pp = NULL;
+}
+
+/* Stop the pipeline at once (shutdown, an error): the stream is cancelled
+   so a FETCH in progress returns, and the session is not to be used
+   again. */
+static void
+imap_pipe_stop(struct imap_folder *f)
+{
+	struct imap_pipe *p = f->pipe;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	/* libetpan's own cancel: its reads and writes wait on this too,
+	   and fail once it is notified, whether or not one is waiting. */
+	if (!p->finished && p->imap->imap_stream != NULL)
+		mailstream_cancel(p->imap->imap_stream);
+	pthread_cond_broadcast(&p->space);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->tid, NULL);
+	imap_pipe_destroy(&f->pipe);
+}
+
+static void imap_pipe_ready(void *ctx, int fd, int revents);
+
+/* Hand the rest of the backlog to a fetch thread. 0, or -1 (nothing
+   started: the caller goes on batch by batch). */
+static int
+imap_pipe_start(struct imap_folder *f)
+{
+	const char *extra[INGEST_EXTRA_COUNT];
+	struct imap_pipe *p;
+	sigset_t all, old;
+	size_t i;
+	int r;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -1;
+	p->wake[0] = p->wake[1] = -1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->space, NULL);
+	p->imap = f->imap;
+	p->pending = f->pending;
+	p->pending_count = f->pending_count;
+	p->pos = f->pending_pos;
+	/* The thread parses with copies: a reload may swap the
+	   configuration under it. */
+	ingest_parse_opts(f->src->conf, extra, &p->opts);
+	for (i = 0; i < p->opts.extra_header_count && i < INGEST_EXTRA_COUNT; i++) {
+		if (extra[i] != NULL && (p->extra_copy[i] = strdup(extra[i])) == NULL)
+			goto fail;
+		p->extra[i] = p->extra_copy[i];
+	}
+	p->opts.extra_headers = p->extra;
+	if (pipe2(p->wake, O_CLOEXEC) < 0 ||
+	    fcntl(p->wake[0], F_SETFL, O_NONBLOCK) < 0)
+		goto fail;
+	p->io = loop_io_add(f->src->loop, p->wake[0], LOOP_READ, imap_pipe_ready, f);
+	if (p->io == NULL)
+		goto fail;
+	mail_init();
+	/* Signals belong to the loop thread; one taken by the fetch thread
+	   would cut a read short. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&p->tid, NULL, imap_pipe_run, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		goto fail;
+	f->pipe = p;
+	return 0;
+fail:
+	imap_pipe_destroy(&p);
+	return -1;
+}
+
+/* The loop side: store one queued batch, or, at the end, take the session
+   back and go on as after the last batch. */
+static void
+imap_pipe_ready(void *ctx, int fd, int revents)
+{
+	struct imap_folder *f = ctx;
+	struct imap_pipe *p = f->pipe;
+	struct ingest_stats stats = { 0 };
+	struct imap_batch *b = NULL;
+	char c, error[IMAP_ERROR_MAX];
+	int r;
+
+	(void)revents;
+	if (read(fd, &c, 1) != 1)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (c == 'b' && p->head != NULL) {
+		b = p->head;
+		p->head = b->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		p->queued--;
+		p->queued_bytes -= b->bytes;
+		pthread_cond_broadcast(&p->space);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (b != NULL) {
+		r = imap_batch_store(f, b, &stats, error, sizeof(error));
+		imap_batch_free(&b);
+		if (r < 0)
+			goto fail;
+		if (stats.events > 0 && f->src->batch_cb != NULL)
+			f->src->batch_cb(f->src->batch_ctx, stats.events);
+		imap_progress(f, r == 0);
+		return;
+	}
+	if (c != 'e')
+		return;
+	pthread_join(p->tid, NULL);
+	r = p->result;
+	snprintf(error, sizeof(error), "%s", p->error);
+	imap_pipe_destroy(&f->pipe);
+	if (r < 0)
+		goto fail;
+	if (f->pending_pos < f->pending_count) {
+		snprintf(error, sizeof(error), "internal error: sync stopped at %zu of %zu",
+			 f->pending_pos, f->pending_count);
+		goto fail;
+	}
+	f->attempts = 0;
+	if (imap_folder_wait(f, error, sizeof(error)) < 0)
+		goto fail;
+	return;
+fail:
+	imap_folder_fail(f, error);
 }
 
 /* The folder's one timer callback: connect, sync a batch, or renew. */
@@ -863,8 +1233,13 @@ resync:
 		goto fail;
 	f->sync_start_ms = f->last_progress_ms = loop_now_ms();
 	f->sync_done = 0;
-	if (f->pending_count > IMAP_BATCH_MESSAGES)
+	if (f->pending_count > IMAP_BATCH_MESSAGES) {
 		log_info("imap %s: %zu messages to fetch", f->label, f->pending_count);
+		if (imap_pipe_start(f) == 0)
+			return;
+		log_warn("imap %s: cannot start the fetch thread; "
+			 "fetching batch by batch", f->label);
+	}
 	imap_folder_arm(f, 0);
 	return;
 fail:
@@ -973,7 +1348,11 @@ imap_source_free(struct imap_source **srcp)
 		struct imap_folder *f = &src->folders[i];
 
 		loop_timer_remove(&f->timer);
-		if (f->imap != NULL && f->state != IMAP_F_DOWN) {
+		/* A stopped pipeline leaves the stream cancelled: no
+		   LOGOUT on it. */
+		if (f->pipe != NULL)
+			imap_pipe_stop(f);
+		else if (f->imap != NULL && f->state != IMAP_F_DOWN) {
 			if (f->state == IMAP_F_IDLE) {
 				loop_io_remove(&f->io);
 				(void)mailimap_idle_done(f->imap);

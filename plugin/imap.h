@@ -16,7 +16,11 @@
  * folder's state or error changes, not at every retry.
  *
  * libetpan is blocking: each step runs from a loop callback, one batch at
- * a time, and mailstream_network_delay bounds every read and write.
+ * a time, and mailstream_network_delay bounds every read and write. A
+ * backlog of more than one batch (the initial sync) is pipelined: a fetch
+ * thread owns the connection until the backlog is fetched, fetching and
+ * parsing the next batch while the loop thread stores the last one, in
+ * order; only the loop thread touches the store.
  */
 #ifndef SLACLOCK_IMAP_H
 #define SLACLOCK_IMAP_H
