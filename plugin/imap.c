@@ -610,8 +610,10 @@ struct imap_item {
 	const char *body;
 	size_t body_len;
 	bool parsed;
+	bool prepared;                /* prep holds ingest_prepare()'s */
 	const char *parse_err;
 	struct mail_msg msg;
+	struct ingest_prep prep;
 };
 
 /* A run of pending UIDs fetched with one UID FETCH: stored in one
@@ -677,13 +679,22 @@ imap_item_get(struct mailimap_msg_att *ma, struct imap_item *it)
 	return it->uid != 0 && it->body != NULL;
 }
 
+/* Parse the item and, given CONF, work out what its events need but the
+   store (ingest_prepare()), so the fetch thread does that too. */
 static void
-imap_item_parse(struct imap_item *it, const struct mail_parse_opts *opts)
+imap_item_parse(struct imap_item *it, const struct mail_parse_opts *opts,
+		const struct conf *conf)
 {
 	it->parsed = mail_parse(it->body, it->body_len, opts, &it->msg,
 				&it->parse_err) == 0;
-	if (!it->parsed)
+	if (!it->parsed) {
 		memset(&it->msg, 0, sizeof(it->msg));
+		return;
+	}
+	if (conf != NULL) {
+		ingest_prepare(conf, it->body, it->body_len, &it->msg, &it->prep);
+		it->prepared = true;
+	}
 }
 
 /* Fetch the batch that starts at PENDING[FIRST] (count- and size-capped)
@@ -692,9 +703,9 @@ imap_item_parse(struct imap_item *it, const struct mail_parse_opts *opts)
    it. 0 and *batch_r, or -1 with ERROR. */
 static int
 imap_batch_fetch(mailimap *imap, const struct imap_uidsize *pending,
-		 size_t pending_count, size_t first,
-		 const struct mail_parse_opts *opts, struct imap_batch **batch_r,
-		 char *error, size_t error_size)
+		 size_t pending_count, size_t first, size_t max_messages,
+		 const struct mail_parse_opts *opts, const struct conf *conf,
+		 struct imap_batch **batch_r, char *error, size_t error_size)
 {
 	struct mailimap_set *set = NULL;
 	struct mailimap_fetch_type *ft = NULL;
@@ -711,7 +722,7 @@ imap_batch_fetch(mailimap *imap, const struct imap_uidsize *pending,
 		return -1;
 	}
 	/* A batch is a run of pending UIDs: count- and size-capped. */
-	while (end < pending_count && end - first < IMAP_BATCH_MESSAGES &&
+	while (end < pending_count && end - first < max_messages &&
 	       (end == first || bytes + pending[end].size <= IMAP_BATCH_BYTES)) {
 		bytes += pending[end].size;
 		end++;
@@ -750,7 +761,7 @@ imap_batch_fetch(mailimap *imap, const struct imap_uidsize *pending,
 			continue;
 		b->bytes += item->body_len;
 		if (opts != NULL)
-			imap_item_parse(item, opts);
+			imap_item_parse(item, opts, conf);
 		b->item_count++;
 	}
 	*batch_r = b;
@@ -806,16 +817,19 @@ imap_batch_store(struct imap_folder *f, struct imap_batch *b,
 		stats->files++;
 		stats->bytes += it->body_len;
 		if (!it->parsed && it->parse_err == NULL)
-			imap_item_parse(it, &opts);
+			imap_item_parse(it, &opts, NULL);
 		if (!it->parsed) {
 			log_warn("imap %s: UID %u is not a message: %s", f->label,
 				 it->uid, it->parse_err);
 			stats->failed++;
 			continue;
 		}
-		if (ingest_message(src->conf, src->store, "mail", it->body,
-				   it->body_len, &it->msg, it->delivered, stats,
-				   &err) < 0) {
+		if ((it->prepared ?
+		     ingest_message_prepared(src->conf, src->store, "mail", &it->msg,
+					     &it->prep, it->delivered, stats, &err) :
+		     ingest_message(src->conf, src->store, "mail", it->body,
+				    it->body_len, &it->msg, it->delivered, stats,
+				    &err)) < 0) {
 			snprintf(error, error_size, "store: %s", err);
 			goto out;
 		}
@@ -854,7 +868,8 @@ imap_folder_batch(struct imap_folder *f, struct ingest_stats *stats,
 	if (f->pending_pos >= f->pending_count)
 		return 0;
 	if (imap_batch_fetch(f->imap, f->pending, f->pending_count,
-			     f->pending_pos, NULL, &b, error, error_size) < 0)
+			     f->pending_pos, IMAP_BATCH_MESSAGES, NULL, NULL, &b,
+			     error, error_size) < 0)
 		return -1;
 	ret = imap_batch_store(f, b, stats, error, error_size);
 	imap_batch_free(&b);
@@ -928,6 +943,9 @@ struct imap_pipe {
 	char *extra_copy[INGEST_EXTRA_COUNT];
 	const char *extra[INGEST_EXTRA_COUNT];
 	struct mail_parse_opts opts;
+	/* read by the thread (ingest_prepare()); a reload stops the pipe
+	   before it frees the configuration */
+	const struct conf *conf;
 	int wake[2];                /* pipe: thread -> loop */
 	struct loop_io *io;
 	/* under lock */
@@ -965,7 +983,8 @@ imap_pipe_run(void *arg)
 		if (stop)
 			break;
 		if (imap_batch_fetch(p->imap, p->pending, p->pending_count, pos,
-				     &p->opts, &b, error, sizeof(error)) < 0) {
+				     IMAP_BULK_BATCH_MESSAGES, &p->opts, p->conf, &b,
+				     error, sizeof(error)) < 0) {
 			result = -1;
 			break;
 		}
@@ -1075,6 +1094,7 @@ imap_pipe_start(struct imap_folder *f)
 	/* The thread parses with copies: a reload may swap the
 	   configuration under it. */
 	ingest_parse_opts(f->src->conf, extra, &p->opts);
+	p->conf = f->src->conf;
 	for (i = 0; i < p->opts.extra_header_count && i < INGEST_EXTRA_COUNT; i++) {
 		if (extra[i] != NULL && (p->extra_copy[i] = strdup(extra[i])) == NULL)
 			goto fail;
