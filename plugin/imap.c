@@ -602,7 +602,7 @@ imap_date_to_utc(const struct mailimap_date_time *dt)
 }
 
 /* One fetched message of a batch. BODY points into the batch's fetch
-   result; MSG is parsed when PARSED (the fetch thread parses ahead), and
+   result; MSG is parsed when PARSED (the parse thread parses ahead), and
    PARSE_ERR says why a body is not a message. */
 struct imap_item {
 	uint32_t uid;
@@ -698,13 +698,11 @@ imap_item_parse(struct imap_item *it, const struct mail_parse_opts *opts,
 }
 
 /* Fetch the batch that starts at PENDING[FIRST] (count- and size-capped)
-   with BODY.PEEK[] on IMAP, and parse its messages with OPTS unless NULL.
-   Touches nothing but IMAP and its arguments, so the fetch thread can run
-   it. 0 and *batch_r, or -1 with ERROR. */
+   with BODY.PEEK[] on IMAP. Touches nothing but IMAP and its arguments,
+   so the fetch thread can run it. 0 and *batch_r, or -1 with ERROR. */
 static int
 imap_batch_fetch(mailimap *imap, const struct imap_uidsize *pending,
 		 size_t pending_count, size_t first, size_t max_messages,
-		 const struct mail_parse_opts *opts, const struct conf *conf,
 		 struct imap_batch **batch_r, char *error, size_t error_size)
 {
 	struct mailimap_set *set = NULL;
@@ -760,8 +758,6 @@ imap_batch_fetch(mailimap *imap, const struct imap_uidsize *pending,
 		if (!imap_item_get(clist_content(it), item))
 			continue;
 		b->bytes += item->body_len;
-		if (opts != NULL)
-			imap_item_parse(item, opts, conf);
 		b->item_count++;
 	}
 	*batch_r = b;
@@ -868,7 +864,7 @@ imap_folder_batch(struct imap_folder *f, struct ingest_stats *stats,
 	if (f->pending_pos >= f->pending_count)
 		return 0;
 	if (imap_batch_fetch(f->imap, f->pending, f->pending_count,
-			     f->pending_pos, IMAP_BATCH_MESSAGES, NULL, NULL, &b,
+			     f->pending_pos, IMAP_BATCH_MESSAGES, &b,
 			     error, error_size) < 0)
 		return -1;
 	ret = imap_batch_store(f, b, stats, error, error_size);
@@ -924,38 +920,84 @@ imap_progress(struct imap_folder *f, bool final)
 
 /* ---- the bulk-sync pipeline ------------------------------------------ */
 
-/* A fetch thread owns the folder's session for the rest of a backlog: it
-   fetches and parses batch N+1 while the loop thread stores batch N, so
-   the server and we stop waiting for each other. Batches are handed over
-   in order through a short queue; the loop is woken through a pipe, one
-   byte per batch and one at the end, and stores one batch per wake-up so
-   signals, timers and webhooks keep their turn. Only the loop thread
-   touches the store. */
-#define IMAP_PIPE_DEPTH 2   /* batches waiting to be stored */
+/* For the rest of a backlog, three threads each do one stage: a fetch
+   thread owns the folder's session and only fetches, so the server keeps
+   streaming instead of waiting while we parse; a parse thread parses
+   batch N+1 (mail_parse(), ingest_prepare()) while the loop thread stores
+   batch N. Fetch then parse on one thread left the server idle for the
+   parse of every batch, and the two of them one after the other were the
+   slowest stage. Batches move in order through two short queues under one
+   lock; the loop is woken through a pipe, one byte per parsed batch and
+   one at the end, and stores one batch per wake-up so signals, timers and
+   webhooks keep their turn. Only the loop thread touches the store. */
+#define IMAP_PIPE_DEPTH 2   /* batches waiting in each queue */
+
+struct imap_batch_queue {
+	struct imap_batch *head, *tail;
+	size_t count;
+};
 
 struct imap_pipe {
-	pthread_t tid;
+	pthread_t fetch_tid, parse_tid;
 	pthread_mutex_t lock;
-	pthread_cond_t space;       /* a batch was taken, or stop */
-	mailimap *imap;             /* the thread's while it runs */
+	pthread_cond_t changed;     /* a queue or a flag changed */
+	mailimap *imap;             /* the fetch thread's while it runs */
 	const struct imap_uidsize *pending;
 	size_t pending_count, pos;
 	char *extra_copy[INGEST_EXTRA_COUNT];
 	const char *extra[INGEST_EXTRA_COUNT];
 	struct mail_parse_opts opts;
-	/* read by the thread (ingest_prepare()); a reload stops the pipe
-	   before it frees the configuration */
+	/* read by the parse thread (ingest_prepare()); a reload stops the
+	   pipe before it frees the configuration */
 	const struct conf *conf;
-	int wake[2];                /* pipe: thread -> loop */
+	int wake[2];                /* pipe: parse thread -> loop */
 	struct loop_io *io;
 	/* under lock */
-	struct imap_batch *head, *tail;
-	size_t queued, queued_bytes;
-	bool stop;                  /* loop -> thread: give up */
-	bool finished;              /* thread -> loop: no batch follows */
-	int result;                 /* 0, or -1 with error */
+	struct imap_batch_queue fetched, parsed;
+	/* batches fetched and not yet taken by the loop (either queue or
+	   being parsed), and their bytes: what the memory cap counts */
+	size_t held, held_bytes;
+	bool stop;                  /* loop -> threads: give up */
+	bool fetch_done;            /* fetch -> parse: no batch follows */
+	int result;                 /* the fetch thread's: 0, or -1 with error */
 	char error[IMAP_ERROR_MAX];
 };
+
+static void
+imap_queue_push(struct imap_batch_queue *q, struct imap_batch *b)
+{
+	b->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = b;
+	else
+		q->head = b;
+	q->tail = b;
+	q->count++;
+}
+
+static struct imap_batch *
+imap_queue_pop(struct imap_batch_queue *q)
+{
+	struct imap_batch *b = q->head;
+
+	if (b == NULL)
+		return NULL;
+	q->head = b->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	q->count--;
+	b->next = NULL;
+	return b;
+}
+
+static void
+imap_queue_free(struct imap_batch_queue *q)
+{
+	struct imap_batch *b;
+
+	while ((b = imap_queue_pop(q)) != NULL)
+		imap_batch_free(&b);
+}
 
 static void
 imap_pipe_wake(struct imap_pipe *p, char c)
@@ -966,7 +1008,7 @@ imap_pipe_wake(struct imap_pipe *p, char c)
 }
 
 static void *
-imap_pipe_run(void *arg)
+imap_pipe_fetch_run(void *arg)
 {
 	struct imap_pipe *p = arg;
 	char error[IMAP_ERROR_MAX] = "";
@@ -983,7 +1025,7 @@ imap_pipe_run(void *arg)
 		if (stop)
 			break;
 		if (imap_batch_fetch(p->imap, p->pending, p->pending_count, pos,
-				     IMAP_BULK_BATCH_MESSAGES, &p->opts, p->conf, &b,
+				     IMAP_BULK_BATCH_MESSAGES, &b,
 				     error, sizeof(error)) < 0) {
 			result = -1;
 			break;
@@ -991,29 +1033,62 @@ imap_pipe_run(void *arg)
 		pos = b->end;
 		pthread_mutex_lock(&p->lock);
 		/* One batch always fits, however big, or nothing would move. */
-		while (!p->stop && p->queued > 0 &&
-		       (p->queued >= IMAP_PIPE_DEPTH ||
-			p->queued_bytes + b->bytes > IMAP_BATCH_BYTES))
-			pthread_cond_wait(&p->space, &p->lock);
+		while (!p->stop && p->held > 0 &&
+		       (p->fetched.count >= IMAP_PIPE_DEPTH ||
+			p->held_bytes + b->bytes > IMAP_BATCH_BYTES))
+			pthread_cond_wait(&p->changed, &p->lock);
 		if (p->stop) {
 			pthread_mutex_unlock(&p->lock);
 			imap_batch_free(&b);
 			break;
 		}
-		if (p->tail != NULL)
-			p->tail->next = b;
-		else
-			p->head = b;
-		p->tail = b;
-		p->queued++;
-		p->queued_bytes += b->bytes;
+		imap_queue_push(&p->fetched, b);
+		p->held++;
+		p->held_bytes += b->bytes;
+		pthread_cond_broadcast(&p->changed);
 		pthread_mutex_unlock(&p->lock);
-		imap_pipe_wake(p, 'b');
 	}
 	pthread_mutex_lock(&p->lock);
-	p->finished = true;
+	p->fetch_done = true;
 	p->result = result;
 	snprintf(p->error, sizeof(p->error), "%s", error);
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Parse what the fetch thread fetched, in order; at its end (or when it
+   failed, once the batches it did fetch are through), tell the loop. */
+static void *
+imap_pipe_parse_run(void *arg)
+{
+	struct imap_pipe *p = arg;
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		struct imap_batch *b;
+
+		while (!p->stop && p->fetched.head == NULL && !p->fetch_done)
+			pthread_cond_wait(&p->changed, &p->lock);
+		if (p->stop || (b = imap_queue_pop(&p->fetched)) == NULL)
+			break;
+		pthread_cond_broadcast(&p->changed);
+		pthread_mutex_unlock(&p->lock);
+		for (i = 0; i < b->item_count; i++)
+			imap_item_parse(&b->items[i], &p->opts, p->conf);
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop && p->parsed.count >= IMAP_PIPE_DEPTH)
+			pthread_cond_wait(&p->changed, &p->lock);
+		if (p->stop) {
+			imap_batch_free(&b);
+			break;
+		}
+		imap_queue_push(&p->parsed, b);
+		pthread_mutex_unlock(&p->lock);
+		imap_pipe_wake(p, 'b');
+		pthread_mutex_lock(&p->lock);
+	}
 	pthread_mutex_unlock(&p->lock);
 	imap_pipe_wake(p, 'e');
 	return NULL;
@@ -1027,12 +1102,8 @@ imap_pipe_destroy(struct imap_pipe **pp)
 
 	if (p == NULL)
 		return;
-	while (p->head != NULL) {
-		struct imap_batch *b = p->head;
-
-		p->head = b->next;
-		imap_batch_free(&b);
-	}
+	imap_queue_free(&p->fetched);
+	imap_queue_free(&p->parsed);
 	loop_io_remove(&p->io);
 	if (p->wake[0] >= 0)
 		close(p->wake[0]);
@@ -1040,7 +1111,7 @@ imap_pipe_destroy(struct imap_pipe **pp)
 		close(p->wake[1]);
 	for (i = 0; i < INGEST_EXTRA_COUNT; i++)
 		free(p->extra_copy[i]);
-	pthread_cond_destroy(&p->space);
+	pthread_cond_destroy(&p->changed);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	*pp = NULL;
@@ -1060,18 +1131,19 @@ imap_pipe_stop(struct imap_folder *f)
 	p->stop = true;
 	/* libetpan's own cancel: its reads and writes wait on this too,
 	   and fail once it is notified, whether or not one is waiting. */
-	if (!p->finished && p->imap->imap_stream != NULL)
+	if (!p->fetch_done && p->imap->imap_stream != NULL)
 		mailstream_cancel(p->imap->imap_stream);
-	pthread_cond_broadcast(&p->space);
+	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
-	pthread_join(p->tid, NULL);
+	pthread_join(p->fetch_tid, NULL);
+	pthread_join(p->parse_tid, NULL);
 	imap_pipe_destroy(&f->pipe);
 }
 
 static void imap_pipe_ready(void *ctx, int fd, int revents);
 
-/* Hand the rest of the backlog to a fetch thread. 0, or -1 (nothing
-   started: the caller goes on batch by batch). */
+/* Hand the rest of the backlog to a fetch and a parse thread. 0, or -1
+   (nothing started: the caller goes on batch by batch). */
 static int
 imap_pipe_start(struct imap_folder *f)
 {
@@ -1086,12 +1158,12 @@ imap_pipe_start(struct imap_folder *f)
 		return -1;
 	p->wake[0] = p->wake[1] = -1;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->space, NULL);
+	pthread_cond_init(&p->changed, NULL);
 	p->imap = f->imap;
 	p->pending = f->pending;
 	p->pending_count = f->pending_count;
 	p->pos = f->pending_pos;
-	/* The thread parses with copies: a reload may swap the
+	/* The parse thread parses with copies: a reload may swap the
 	   configuration under it. */
 	ingest_parse_opts(f->src->conf, extra, &p->opts);
 	p->conf = f->src->conf;
@@ -1108,11 +1180,21 @@ imap_pipe_start(struct imap_folder *f)
 	if (p->io == NULL)
 		goto fail;
 	mail_init();
-	/* Signals belong to the loop thread; one taken by the fetch thread
+	/* Signals belong to the loop thread; one taken by another thread
 	   would cut a read short. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&p->tid, NULL, imap_pipe_run, p);
+	/* The parse thread first: if the fetch thread cannot start, it
+	   alone has to go, and the session is still the caller's. */
+	r = pthread_create(&p->parse_tid, NULL, imap_pipe_parse_run, p);
+	if (r == 0 && (r = pthread_create(&p->fetch_tid, NULL,
+					  imap_pipe_fetch_run, p)) != 0) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		pthread_cond_broadcast(&p->changed);
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->parse_tid, NULL);
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0)
 		goto fail;
@@ -1123,8 +1205,8 @@ fail:
 	return -1;
 }
 
-/* The loop side: store one queued batch, or, at the end, take the session
-   back and go on as after the last batch. */
+/* The loop side: store one parsed batch, or, at the end, take the
+   session back and go on as after the last batch. */
 static void
 imap_pipe_ready(void *ctx, int fd, int revents)
 {
@@ -1139,14 +1221,10 @@ imap_pipe_ready(void *ctx, int fd, int revents)
 	if (read(fd, &c, 1) != 1)
 		return;
 	pthread_mutex_lock(&p->lock);
-	if (c == 'b' && p->head != NULL) {
-		b = p->head;
-		p->head = b->next;
-		if (p->head == NULL)
-			p->tail = NULL;
-		p->queued--;
-		p->queued_bytes -= b->bytes;
-		pthread_cond_broadcast(&p->space);
+	if (c == 'b' && (b = imap_queue_pop(&p->parsed)) != NULL) {
+		p->held--;
+		p->held_bytes -= b->bytes;
+		pthread_cond_broadcast(&p->changed);
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (b != NULL) {
@@ -1161,7 +1239,8 @@ imap_pipe_ready(void *ctx, int fd, int revents)
 	}
 	if (c != 'e')
 		return;
-	pthread_join(p->tid, NULL);
+	pthread_join(p->fetch_tid, NULL);
+	pthread_join(p->parse_tid, NULL);
 	r = p->result;
 	snprintf(error, sizeof(error), "%s", p->error);
 	imap_pipe_destroy(&f->pipe);
