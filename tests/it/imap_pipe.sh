@@ -1,8 +1,8 @@
 #!/bin/sh
-# Integration test of the bulk-sync pipeline (a fetch thread fetches and
-# parses the next batch while the loop thread stores one) against a real
-# Dovecot. Each batch is stored in one transaction with the folder's last
-# UID, in UID order; so at any stop the store holds exactly the messages
+# Integration test of the bulk-sync pipeline (a fetch thread fetches, a
+# parse thread parses the next batch while the loop thread stores one)
+# against a real Dovecot. Each batch is stored in one transaction with
+# the folder's last UID, in UID order; so at any stop the store holds exactly the messages
 # with UIDs up to the last UID stored. A batch dropped or stored out of
 # order breaks that (more or fewer messages than UIDs up to the last UID).
 #   1. SIGTERM in the middle of the pipeline: exit 0, store consistent.
