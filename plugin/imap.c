@@ -353,6 +353,21 @@ imap_folder_fail(struct imap_folder *f, const char *error)
 {
 	int64_t delay = imap_backoff_ms(f->attempts, (double)random() / 2147483648.0);
 
+	/* libetpan's reads and writes fail when a signal comes while they
+	   wait (a SIGTERM right after a sync, a SIGHUP during a FETCH): the
+	   session is cut mid-response either way and cannot go on, but the
+	   server is not at fault. Reconnect at once, quietly; if the signal
+	   stops the daemon, the reconnect never runs, and its "stopping"
+	   is the line to read. */
+	if (loop_signal_pending(f->src->loop)) {
+		log_debug("imap %s: %s: cut short by a signal; reconnecting",
+			  f->label, error);
+		f->connected_logged = false;
+		imap_folder_disconnect(f);
+		f->state = IMAP_F_DOWN;
+		imap_folder_arm(f, 0);
+		return;
+	}
 	if (strcmp(error, f->last_error) != 0 || f->connected_logged) {
 		log_error("imap %s: %s; retrying with backoff (next in %.1f s)",
 			  f->label, error, (double)delay / 1000.0);

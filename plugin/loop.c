@@ -248,6 +248,19 @@ loop_sig_read(void *ctx, int fd, int revents)
 	}
 }
 
+bool
+loop_signal_pending(struct loop *loop)
+{
+	struct pollfd pfd;
+
+	if (loop->sig_pipe[0] == -1)
+		return false;
+	pfd.fd = loop->sig_pipe[0];
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) != 0;
+}
+
 static int
 loop_set_flags(int fd)
 {

@@ -48,6 +48,11 @@ void loop_timer_remove(struct loop_timer **timer);
 int loop_signal(struct loop *loop, int signo, loop_signal_cb *cb, void *ctx,
 		const char **error_r);
 
+/* Whether a routed signal has come and its callback not yet run. A
+   blocking call inside a callback that a signal cut short (libetpan's
+   reads fail on EINTR) asks this to tell an interruption from an error. */
+bool loop_signal_pending(struct loop *loop);
+
 /* Run until loop_stop(). 0, or -1 with *error_r when poll() fails. */
 int loop_run(struct loop *loop, const char **error_r);
 void loop_stop(struct loop *loop);

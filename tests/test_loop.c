@@ -250,6 +250,45 @@ START_TEST(test_signal)
 }
 END_TEST
 
+struct pending_ctx {
+	struct loop *loop;
+	bool before, after_raise;
+};
+
+static void
+pending_cb(void *ctx)
+{
+	struct pending_ctx *c = ctx;
+
+	/* As a libetpan read inside a callback would see it: the signal
+	   came during the callback, its own callback has not run yet. */
+	c->before = loop_signal_pending(c->loop);
+	raise(SIGUSR1);
+	c->after_raise = loop_signal_pending(c->loop);
+}
+
+START_TEST(test_signal_pending)
+{
+	struct loop *loop;
+	const char *error;
+	struct sig_ctx s = { 0 };
+	struct pending_ctx c = { 0 };
+
+	ck_assert_int_eq(loop_new(&loop, &error), 0);
+	ck_assert(!loop_signal_pending(loop));      /* no signal routed yet */
+	s.loop = c.loop = loop;
+	ck_assert_int_eq(loop_signal(loop, SIGUSR1, sig_cb, &s, &error), 0);
+	ck_assert_ptr_nonnull(loop_timer_add(loop, loop_now_ms() + 5, pending_cb, &c));
+	ck_assert_int_eq(loop_run(loop, &error), 0);
+	ck_assert(!c.before);
+	ck_assert(c.after_raise);
+	ck_assert_int_eq(s.count, 1);
+	/* Its callback ran: nothing is pending any more. */
+	ck_assert(!loop_signal_pending(loop));
+	loop_free(&loop);
+}
+END_TEST
+
 START_TEST(test_wall_to_mono)
 {
 	int64_t now = time(NULL);
@@ -272,6 +311,7 @@ loop_suite(void)
 	tcase_add_test(tc, test_io_pipe);
 	tcase_add_test(tc, test_io_hangup);
 	tcase_add_test(tc, test_signal);
+	tcase_add_test(tc, test_signal_pending);
 	tcase_add_test(tc, test_wall_to_mono);
 	suite_add_tcase(s, tc);
 	return s;
