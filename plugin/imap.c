@@ -967,10 +967,13 @@ struct imap_pipe {
 	const struct conf *conf;
 	int wake[2];                /* pipe: parse thread -> loop */
 	struct loop_io *io;
-	/* under lock */
-	struct imap_batch_queue fetched, parsed;
-	/* batches fetched and not yet taken by the loop (either queue or
-	   being parsed), and their bytes: what the memory cap counts */
+	/* under lock; STORED holds what the loop stored, for the fetch
+	   thread to free: most of a batch is libetpan's, allocated there,
+	   and glibc frees memory of another thread's arena slowly, on the
+	   loop thread that is the pipeline's slowest stage */
+	struct imap_batch_queue fetched, parsed, stored;
+	/* batches fetched and not yet freed, and their bytes: what the
+	   memory cap counts */
 	size_t held, held_bytes;
 	bool stop;                  /* loop -> threads: give up */
 	bool fetch_done;            /* fetch -> parse: no batch follows */
@@ -1022,6 +1025,30 @@ imap_pipe_wake(struct imap_pipe *p, char c)
 		;
 }
 
+/* Free what the loop has stored; with the lock held, which it drops
+   while freeing. Whether it freed any. */
+static bool
+imap_pipe_free_stored(struct imap_pipe *p)
+{
+	struct imap_batch_queue q = p->stored;
+	struct imap_batch *b;
+	size_t n = 0, bytes = 0;
+
+	if (q.head == NULL)
+		return false;
+	memset(&p->stored, 0, sizeof(p->stored));
+	pthread_mutex_unlock(&p->lock);
+	while ((b = imap_queue_pop(&q)) != NULL) {
+		n++;
+		bytes += b->bytes;
+		imap_batch_free(&b);
+	}
+	pthread_mutex_lock(&p->lock);
+	p->held -= n;
+	p->held_bytes -= bytes;
+	return true;
+}
+
 static void *
 imap_pipe_fetch_run(void *arg)
 {
@@ -1035,6 +1062,7 @@ imap_pipe_fetch_run(void *arg)
 		bool stop;
 
 		pthread_mutex_lock(&p->lock);
+		imap_pipe_free_stored(p);
 		stop = p->stop;
 		pthread_mutex_unlock(&p->lock);
 		if (stop)
@@ -1051,7 +1079,8 @@ imap_pipe_fetch_run(void *arg)
 		while (!p->stop && p->held > 0 &&
 		       (p->fetched.count >= IMAP_PIPE_DEPTH ||
 			p->held_bytes + b->bytes > IMAP_BATCH_BYTES))
-			pthread_cond_wait(&p->changed, &p->lock);
+			if (!imap_pipe_free_stored(p))
+				pthread_cond_wait(&p->changed, &p->lock);
 		if (p->stop) {
 			pthread_mutex_unlock(&p->lock);
 			imap_batch_free(&b);
@@ -1119,6 +1148,7 @@ imap_pipe_destroy(struct imap_pipe **pp)
 		return;
 	imap_queue_free(&p->fetched);
 	imap_queue_free(&p->parsed);
+	imap_queue_free(&p->stored);
 	loop_io_remove(&p->io);
 	if (p->wake[0] >= 0)
 		close(p->wake[0]);
@@ -1236,15 +1266,23 @@ imap_pipe_ready(void *ctx, int fd, int revents)
 	if (read(fd, &c, 1) != 1)
 		return;
 	pthread_mutex_lock(&p->lock);
-	if (c == 'b' && (b = imap_queue_pop(&p->parsed)) != NULL) {
-		p->held--;
-		p->held_bytes -= b->bytes;
+	if (c == 'b' && (b = imap_queue_pop(&p->parsed)) != NULL)
 		pthread_cond_broadcast(&p->changed);
-	}
 	pthread_mutex_unlock(&p->lock);
 	if (b != NULL) {
 		r = imap_batch_store(f, b, &stats, error, sizeof(error));
-		imap_batch_free(&b);
+		pthread_mutex_lock(&p->lock);
+		if (p->fetch_done) {
+			/* no fetch thread to hand it to */
+			p->held--;
+			p->held_bytes -= b->bytes;
+			pthread_mutex_unlock(&p->lock);
+			imap_batch_free(&b);
+		} else {
+			imap_queue_push(&p->stored, b);
+			pthread_cond_broadcast(&p->changed);
+			pthread_mutex_unlock(&p->lock);
+		}
 		if (r < 0)
 			goto fail;
 		if (stats.events > 0 && f->src->batch_cb != NULL)
