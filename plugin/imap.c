@@ -349,12 +349,21 @@ imap_folder_arm(struct imap_folder *f, int64_t delay_ms)
 		log_error("imap %s: out of memory arming a timer", f->label);
 }
 
+/* Drop the session and connect again in DELAY_MS. */
+static void
+imap_folder_reconnect(struct imap_folder *f, int64_t delay_ms)
+{
+	imap_folder_disconnect(f);
+	f->state = IMAP_F_DOWN;
+	imap_folder_arm(f, delay_ms);
+}
+
 /* Drop the connection and come back after a backoff; log only when the
    error is not the one already reported. */
 static void
 imap_folder_fail(struct imap_folder *f, const char *error)
 {
-	int64_t delay = imap_backoff_ms(f->attempts, (double)random() / 2147483648.0);
+	int64_t delay;
 
 	/* libetpan's reads and writes fail when a signal comes while they
 	   wait (a SIGTERM right after a sync, a SIGHUP during a FETCH): the
@@ -366,11 +375,10 @@ imap_folder_fail(struct imap_folder *f, const char *error)
 		log_debug("imap %s: %s: cut short by a signal; reconnecting",
 			  f->label, error);
 		f->connected_logged = false;
-		imap_folder_disconnect(f);
-		f->state = IMAP_F_DOWN;
-		imap_folder_arm(f, 0);
+		imap_folder_reconnect(f, 0);
 		return;
 	}
+	delay = imap_backoff_ms(f->attempts, (double)random() / 2147483648.0);
 	if (strcmp(error, f->last_error) != 0 || f->connected_logged) {
 		log_error("imap %s: %s; retrying with backoff (next in %.1f s)",
 			  f->label, error, (double)delay / 1000.0);
@@ -379,11 +387,9 @@ imap_folder_fail(struct imap_folder *f, const char *error)
 		log_debug("imap %s: %s; retry in %.1f s", f->label, error,
 			  (double)delay / 1000.0);
 	f->connected_logged = false;
-	imap_folder_disconnect(f);
-	f->state = IMAP_F_DOWN;
 	if (f->attempts < 32)
 		f->attempts++;
-	imap_folder_arm(f, delay);
+	imap_folder_reconnect(f, delay);
 }
 
 static const char *
@@ -1315,12 +1321,10 @@ imap_pipe_ready(void *ctx, int fd, int revents)
 	   at 250 MB, 36 MB after a restart). The new session lists what
 	   came meanwhile and waits; "connected" is not logged again. */
 	f->attempts = 0;
-	imap_folder_disconnect(f);
-	f->state = IMAP_F_DOWN;
+	imap_folder_reconnect(f, 0);
 #ifdef HAVE_MALLOC_TRIM
 	malloc_trim(0);
 #endif
-	imap_folder_arm(f, 0);
 	return;
 fail:
 	imap_folder_fail(f, error);
